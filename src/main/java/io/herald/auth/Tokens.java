@@ -1,0 +1,41 @@
+package io.herald.auth;
+
+import java.util.regex.Pattern;
+
+/** Token classification and the redaction used wherever a token could reach a log, an error or a metric. */
+public final class Tokens {
+
+  /** Longest token accepted, in characters; longer ones are refused before any parsing. */
+  public static final int MAX_TOKEN_LENGTH = 8192;
+
+  /** Knox tokens are at least this long; their first {@value} characters are the token key. */
+  public static final int KNOX_KEY_LENGTH = 8;
+
+  private static final Pattern JWT_SHAPE = Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*");
+  private static final Pattern KNOX_SHAPE = Pattern.compile("[A-Za-z0-9_-]{" + KNOX_KEY_LENGTH + ",512}");
+  private static final Pattern TOKEN_QUERY = Pattern.compile("([?&]token=)[^&#]*");
+
+  private Tokens() {
+  }
+
+  public static boolean looksLikeJwt(String token) {
+    return JWT_SHAPE.matcher(token).matches();
+  }
+
+  public static boolean looksLikeKnox(String token) {
+    return KNOX_SHAPE.matcher(token).matches();
+  }
+
+  /** At most the first 4 characters of a token, for logs. */
+  public static String hint(String token) {
+    if (token == null || token.isEmpty()) {
+      return "<none>";
+    }
+    return token.substring(0, Math.min(4, token.length())) + "…";
+  }
+
+  /** The URI with the value of every {@code token} query parameter replaced by {@code <redacted>}. */
+  public static String redactUri(String uri) {
+    return uri == null ? null : TOKEN_QUERY.matcher(uri).replaceAll("$1<redacted>");
+  }
+}

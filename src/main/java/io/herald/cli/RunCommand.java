@@ -1,0 +1,129 @@
+package io.herald.cli;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import io.herald.auth.JwtIssuer;
+import io.herald.config.ConfigException;
+import io.herald.config.HeraldOptions;
+import io.herald.node.HeraldNode;
+import io.vertx.core.Vertx;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code herald run}: starts a node and keeps it running until SIGTERM/SIGINT, then stops it gracefully. */
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Start a Herald node.")
+public final class RunCommand implements Callable<Integer> {
+
+  private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+  private static volatile boolean running;
+
+  @Mixin
+  ConfigOption config = new ConfigOption();
+
+  @Option(names = "--instances", paramLabel = "N", description = "Socket verticle instances (default: instances option, else one per event-loop thread).")
+  Integer instances;
+
+  @Option(names = "--port", paramLabel = "PORT", description = "WebSocket/HTTP port (overrides websocket_port).")
+  Integer port;
+
+  /** Whether a node was started and the JVM must stay up after main returns. */
+  public static boolean isRunning() {
+    return running;
+  }
+
+  @Override
+  public Integer call() {
+    HeraldOptions options;
+    try {
+      options = config.load();
+      if (instances != null) {
+        options.setInstances(instances);
+      }
+      if (port != null) {
+        options.setWebsocketPort(port);
+      }
+      options.validate();
+    } catch (ConfigException e) {
+      System.err.println("invalid configuration: " + e.getMessage());
+      return 2;
+    }
+    applyLogLevel(options.getLogLevel());
+    boolean devSecret = options.getJwtSecret() == null && options.getJwtPublicKey() == null;
+    if (devSecret) {
+      options.setJwtSecret(randomHex(32));
+    }
+    boolean devApiKey = options.getApiKey() == null;
+    if (devApiKey) {
+      options.setApiKey(randomHex(24));
+    }
+    log.info("configuration: {}", options);
+    Vertx vertx = Vertx.vertx();
+    HeraldNode node;
+    try {
+      node = HeraldNode.deploy(vertx, options).await(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      System.err.println("herald: start failed: " + e.getMessage());
+      vertx.close();
+      return 1;
+    }
+    running = true;
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      log.info("shutting down: closing connections with 1001");
+      try {
+        node.stop().await(30, TimeUnit.SECONDS);
+        vertx.close().await(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        log.warn("shutdown incomplete: {}", e.getMessage());
+      }
+    }, "herald-shutdown"));
+    printWelcome(vertx, options, node, devSecret, devApiKey);
+    return 0;
+  }
+
+  private static void printWelcome(Vertx vertx, HeraldOptions options, HeraldNode node, boolean devSecret, boolean devApiKey) {
+    String base = "localhost:" + node.port();
+    StringBuilder out = new StringBuilder();
+    out.append("\nHerald node ").append(node.nodeId()).append(" is up\n");
+    out.append("  WebSocket endpoint: ws://").append(base).append("/ws\n");
+    out.append("  HTTP ingress:       POST http://").append(base).append("/api/v1/notifications\n");
+    out.append("  Health:             http://").append(base).append("/health   Metrics: http://").append(base).append("/metrics\n");
+    out.append("  Redis: ").append(options.redisEnabled() ? "on" : "off (set REDIS_URL)")
+        .append("   NATS: ").append(options.natsEnabled() ? "on" : "off (set NATS_URL)").append('\n');
+    if (devSecret) {
+      String token = new JwtIssuer(vertx, options.getJwtSecret()).issue("demo", Duration.ofHours(24), null, List.of());
+      out.append("\nDevelopment mode: a JWT secret was generated for this run (set JWT_SECRET or JWT_PUBLIC_KEY in production).\n");
+      out.append("  JWT_SECRET=").append(options.getJwtSecret()).append('\n');
+      out.append("  Token for user \"demo\" (24 h):\n  ").append(token).append('\n');
+      out.append("  Connect:  websocat 'ws://").append(base).append("/ws'  then send {\"type\":\"Authenticate\",\"token\":\"<token>\"}\n");
+    }
+    if (devApiKey) {
+      out.append("\nDevelopment API key (set HERALD_API_KEY in production):\n  HERALD_API_KEY=").append(options.getApiKey()).append('\n');
+      out.append("  Publish: HERALD_API_KEY=").append(options.getApiKey())
+          .append(" WEBSOCKET_PORT=").append(node.port())
+          .append(" scripts/herald publish --user demo --message 'Hello from Herald'\n");
+    }
+    System.out.println(out);
+    System.out.flush();
+  }
+
+  static void applyLogLevel(String level) {
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+      context.getLogger("io.herald").setLevel(Level.toLevel(level, Level.INFO));
+    }
+  }
+
+  private static String randomHex(int bytes) {
+    byte[] b = new byte[bytes];
+    new SecureRandom().nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+}

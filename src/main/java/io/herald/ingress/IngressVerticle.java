@@ -1,0 +1,345 @@
+package io.herald.ingress;
+
+import io.herald.config.HeraldOptions;
+import io.herald.model.Addresses;
+import io.herald.model.InvalidNotificationException;
+import io.herald.model.Notification;
+import io.herald.model.Target;
+import io.herald.node.NodeInfo;
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+import io.nats.client.Dispatcher;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes notifications from NATS, Redis pub/sub and the HTTP API, maps each into one canonical
+ * {@link Notification}, and publishes it on the event bus at its target's address. Invalid messages are
+ * counted, logged with the reason (never the payload) and dropped; the subscriptions keep running.
+ *
+ * <p>When Redis or NATS is configured, an unreachable server fails the start with a message naming the key.
+ * After start a lost connection is reported by {@code /health} and retried with backoff.
+ */
+public final class IngressVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(IngressVerticle.class);
+
+  /** Most notifications accepted in one HTTP request. */
+  public static final int MAX_BATCH = 1000;
+
+  /** First and longest wait between Redis reconnection attempts. */
+  static final long REDIS_RETRY_MIN_MS = 200;
+  static final long REDIS_RETRY_MAX_MS = 10_000;
+
+  private final HeraldOptions options;
+  private final NodeInfo node;
+  private NotificationMapper mapper;
+  private EventBus eventBus;
+
+  private Connection nats;
+  private volatile String natsState = "down";
+
+  private Redis redisClient;
+  private RedisConnection redisSubscription;
+  private String redisState = "down";
+  private String redisError;
+  private long redisRetryMs = REDIS_RETRY_MIN_MS;
+  private boolean stopping;
+
+  public IngressVerticle(HeraldOptions options, NodeInfo node) {
+    this.options = options;
+    this.node = node;
+  }
+
+  @Override
+  public Future<?> start() {
+    mapper = new NotificationMapper(options.getExplorers(), options.getRedisChannelPrefix());
+    eventBus = vertx.eventBus();
+    List<Future<?>> ready = new ArrayList<>();
+    ready.add(eventBus.<Buffer>localConsumer(node.httpIngressAddress(), this::onHttp).completion());
+    ready.add(eventBus.localConsumer(node.ingressStatusAddress(), this::onStatus).completion());
+    if (options.natsEnabled()) {
+      ready.add(connectNats());
+    }
+    if (options.redisEnabled()) {
+      redisClient = Redis.createClient(vertx, new RedisOptions().setConnectionString(options.getRedisUrl()));
+      ready.add(subscribeRedis().recover(e -> Future.failedFuture(new IllegalStateException(
+          "redis_url: cannot connect to " + redactedRedisUrl() + ": " + e.getMessage(), e))));
+    }
+    return Future.all(ready);
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    if (redisSubscription != null) {
+      redisSubscription.close();
+    }
+    if (redisClient != null) {
+      redisClient.close();
+    }
+    if (nats == null) {
+      return Future.succeededFuture();
+    }
+    Connection closing = nats;
+    return vertx.executeBlocking(() -> {
+      closing.close();
+      return null;
+    });
+  }
+
+  /** Publishes a notification to every address of its target. */
+  private void publish(Notification notification) {
+    Target target = notification.target();
+    if (target instanceof Target.Users users) {
+      for (String userId : users.userIds()) {
+        eventBus.publish(Addresses.user(target.tenant(), userId), notification);
+      }
+    } else if (target instanceof Target.Topic topic) {
+      eventBus.publish(Addresses.topic(target.tenant(), topic.topic()), notification);
+    } else {
+      eventBus.publish(Addresses.broadcast(target.tenant()), notification);
+    }
+  }
+
+  private void rejected(String source, String reason) {
+    node.metrics().invalid(source);
+    log.warn("invalid {} notification dropped: {}", source, reason);
+  }
+
+  // ---------------------------------------------------------------- HTTP
+
+  private void onHttp(Message<Buffer> message) {
+    List<Notification> batch = new ArrayList<>();
+    try {
+      Buffer body = message.body();
+      Object parsed = body == null || body.length() == 0 ? null : Buffer.buffer("[").appendBuffer(body).appendString("]").toJsonArray().getValue(0);
+      if (parsed instanceof JsonObject single) {
+        batch.add(mapper.fromCanonical(single));
+      } else if (parsed instanceof JsonArray array) {
+        if (array.isEmpty() || array.size() > MAX_BATCH) {
+          throw new InvalidNotificationException("body: an array of 1 to " + MAX_BATCH + " notifications expected");
+        }
+        for (int i = 0; i < array.size(); i++) {
+          Object item = array.getValue(i);
+          if (!(item instanceof JsonObject object)) {
+            throw new InvalidNotificationException("[" + i + "]: a JSON object expected");
+          }
+          try {
+            batch.add(mapper.fromCanonical(object));
+          } catch (InvalidNotificationException e) {
+            throw new InvalidNotificationException("[" + i + "] " + e.getMessage());
+          }
+        }
+      } else {
+        throw new InvalidNotificationException("body: a JSON object or array expected");
+      }
+    } catch (InvalidNotificationException e) {
+      rejected("http", e.getMessage());
+      message.fail(400, e.getMessage());
+      return;
+    } catch (RuntimeException e) {
+      rejected("http", "body is not valid JSON");
+      message.fail(400, "body is not valid JSON");
+      return;
+    }
+    JsonArray ids = new JsonArray();
+    for (Notification n : batch) {
+      publish(n);
+      node.metrics().ingested("http");
+      ids.add(n.id());
+    }
+    message.reply(new JsonObject().put("ids", ids));
+  }
+
+  // ---------------------------------------------------------------- NATS
+
+  private Future<Void> connectNats() {
+    Context context = vertx.getOrCreateContext();
+    Options natsOptions = new Options.Builder()
+        .servers(options.getNatsUrl().split(","))
+        .connectionName("herald-" + node.nodeId())
+        .maxReconnects(-1)
+        .reconnectWait(Duration.ofSeconds(1))
+        .reconnectJitter(Duration.ofMillis(500))
+        .connectionTimeout(Duration.ofSeconds(3))
+        .connectionListener((conn, event) -> onNatsEvent(event))
+        .errorListener(new io.nats.client.ErrorListener() {
+        })
+        .build();
+    return vertx.executeBlocking(() -> {
+      Connection connection = Nats.connect(natsOptions);
+      Dispatcher dispatcher = connection.createDispatcher();
+      // jnats calls back on its own thread: hand each message to this verticle's event loop.
+      dispatcher.subscribe(options.getNatsSubject(), options.getNatsQueueGroup(),
+          msg -> {
+            byte[] data = msg.getData();
+            context.runOnContext(v -> onNats(data));
+          });
+      connection.flush(Duration.ofSeconds(3));
+      return connection;
+    }).recover(e -> Future.failedFuture(new IllegalStateException(
+        "nats_url: cannot connect to NATS at " + options.getNatsUrl().replaceAll("//[^@/]*@", "//<redacted>@") + ": " + e.getMessage(), e)))
+        .map(connection -> {
+          nats = connection;
+          natsState = "up";
+          log.info("NATS ingress: subject {} queue group {}", options.getNatsSubject(), options.getNatsQueueGroup());
+          return null;
+        });
+  }
+
+  private void onNatsEvent(ConnectionListener.Events event) {
+    switch (event) {
+      case CONNECTED, RECONNECTED, RESUBSCRIBED -> natsState = "up";
+      case DISCONNECTED, CLOSED -> natsState = "down";
+      default -> {
+        return;
+      }
+    }
+    if (event == ConnectionListener.Events.DISCONNECTED) {
+      log.warn("NATS connection lost; reconnecting");
+    } else if (event == ConnectionListener.Events.RECONNECTED) {
+      log.info("NATS connection restored");
+    }
+  }
+
+  private void onNats(byte[] data) {
+    Notification notification;
+    try {
+      notification = mapper.fromNats(NotificationMapper.parseObject(Buffer.buffer(data)));
+    } catch (InvalidNotificationException e) {
+      rejected("nats", e.getMessage());
+      return;
+    }
+    publish(notification);
+    node.metrics().ingested("nats");
+  }
+
+  // ---------------------------------------------------------------- Redis pub/sub
+
+  private Future<Void> subscribeRedis() {
+    String prefix = options.getRedisChannelPrefix();
+    return redisClient.connect().compose(conn -> {
+      conn.handler(this::onRedisMessage);
+      conn.exceptionHandler(e -> redisError = e.getMessage());
+      conn.endHandler(v -> onRedisLost(conn));
+      return conn.send(Request.cmd(Command.PSUBSCRIBE)
+              .arg(prefix + ":user:*").arg(prefix + ":channel:*").arg(prefix + ":global"))
+          .onFailure(e -> conn.close())
+          .map(ok -> {
+            redisSubscription = conn;
+            redisState = "up";
+            redisError = null;
+            redisRetryMs = REDIS_RETRY_MIN_MS;
+            log.info("Redis ingress: PSUBSCRIBE {}:user:*, {}:channel:*, {}:global", prefix, prefix, prefix);
+            return null;
+          });
+    });
+  }
+
+  private void onRedisLost(RedisConnection conn) {
+    if (conn != redisSubscription || stopping) {
+      return;
+    }
+    redisSubscription = null;
+    redisState = "down";
+    log.warn("Redis pub/sub connection lost; reconnecting");
+    scheduleRedisReconnect();
+  }
+
+  private void scheduleRedisReconnect() {
+    long delay = redisRetryMs;
+    redisRetryMs = Math.min(REDIS_RETRY_MAX_MS, redisRetryMs * 2);
+    vertx.setTimer(delay, id -> {
+      if (stopping) {
+        return;
+      }
+      subscribeRedis().onFailure(e -> {
+        redisError = e.getMessage();
+        scheduleRedisReconnect();
+      });
+    });
+  }
+
+  private void onRedisMessage(Response response) {
+    if (response.type() != ResponseType.MULTI && response.type() != ResponseType.PUSH) {
+      return;
+    }
+    if (response.size() < 4 || !"pmessage".equals(response.get(0).toString())) {
+      return;
+    }
+    String channel = response.get(2).toString();
+    Notification notification;
+    try {
+      notification = mapper.fromRedis(channel, NotificationMapper.parseObject(response.get(3).toBuffer()));
+    } catch (InvalidNotificationException e) {
+      rejected("redis", "channel " + channel + ": " + e.getMessage());
+      return;
+    }
+    publish(notification);
+    node.metrics().ingested("redis");
+  }
+
+  // ---------------------------------------------------------------- status
+
+  private void onStatus(Message<Object> message) {
+    JsonObject status = new JsonObject();
+    Future<JsonObject> redisStatus = Future.succeededFuture(null);
+    if (options.redisEnabled()) {
+      // A live PING tells a stalled server from a healthy one; the subscription state alone would not.
+      Promise<JsonObject> promise = Promise.promise();
+      long timer = vertx.setTimer(1000, id -> promise.tryComplete(redisStatusJson(false, "ping timeout")));
+      redisClient.send(Request.cmd(Command.PING)).onComplete(ping -> {
+        vertx.cancelTimer(timer);
+        promise.tryComplete(redisStatusJson(ping.succeeded(), ping.failed() ? ping.cause().getMessage() : null));
+      });
+      redisStatus = promise.future();
+    }
+    redisStatus.onComplete(r -> {
+      if (r.result() != null) {
+        status.put("redis", r.result());
+      }
+      if (options.natsEnabled()) {
+        status.put("nats", new JsonObject().put("status", natsState).put("required", true)
+            .put("subject", options.getNatsSubject()));
+      }
+      message.reply(status);
+    });
+  }
+
+  private JsonObject redisStatusJson(boolean pingOk, String pingError) {
+    boolean up = pingOk && "up".equals(redisState);
+    JsonObject json = new JsonObject().put("status", up ? "up" : "down").put("required", true)
+        .put("subscribed", "up".equals(redisState));
+    String error = pingError != null ? pingError : redisError;
+    if (!up && error != null) {
+      json.put("error", error);
+    }
+    return json;
+  }
+
+  private String redactedRedisUrl() {
+    return options.getRedisUrl().replaceAll("//[^@/]*@", "//<redacted>@");
+  }
+}

@@ -1,0 +1,237 @@
+package io.herald.model;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The one canonical, immutable notification every ingress maps into.
+ *
+ * <p>The client frame is serialised once, when the notification is built, and the same bytes are written
+ * to every connection that receives it: fan-out costs no JSON encoding per connection.
+ */
+public final class Notification {
+
+  private final String id;
+  private final Target target;
+  private final String alertId;
+  private final String alertName;
+  private final String kind;
+  private final Priority priority;
+  private final String message;
+  private final JsonObject details;
+  private final Instant timestamp;
+  private final List<Action> actions;
+  private final JsonObject original;
+  private final String chain;
+  private final String frame;
+
+  private Notification(Builder b) {
+    this.id = Objects.requireNonNull(b.id, "id");
+    this.target = Objects.requireNonNull(b.target, "target");
+    this.alertId = b.alertId;
+    this.alertName = b.alertName;
+    this.kind = b.kind;
+    this.priority = b.priority == null ? Priority.MEDIUM : b.priority;
+    this.message = b.message == null ? "" : b.message;
+    this.details = b.details == null ? new JsonObject() : b.details.copy();
+    this.timestamp = b.timestamp == null ? Instant.now() : b.timestamp;
+    this.actions = b.actions == null ? List.of() : List.copyOf(b.actions);
+    this.original = b.original == null ? null : b.original.copy();
+    Object chainValue = details.getValue("chain");
+    this.chain = chainValue == null ? null : chainValue.toString();
+    this.frame = toFrame().encode();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public Target target() {
+    return target;
+  }
+
+  public String alertId() {
+    return alertId;
+  }
+
+  public String alertName() {
+    return alertName;
+  }
+
+  /** The {@code notification_type} of the source (e.g. {@code price_alert}, {@code TIP}). */
+  public String kind() {
+    return kind;
+  }
+
+  public Priority priority() {
+    return priority;
+  }
+
+  public String message() {
+    return message;
+  }
+
+  /** A copy of the details object. */
+  public JsonObject details() {
+    return details.copy();
+  }
+
+  /** {@code details.chain}, the field chain filters match; null when absent. */
+  public String chain() {
+    return chain;
+  }
+
+  public Instant timestamp() {
+    return timestamp;
+  }
+
+  public List<Action> actions() {
+    return actions;
+  }
+
+  /** A copy of the source payload when the mapping did not use all of it; null otherwise. */
+  public JsonObject original() {
+    return original == null ? null : original.copy();
+  }
+
+  /** The serialised {@code Notification} frame written to clients, encoded once. */
+  public String frame() {
+    return frame;
+  }
+
+  /** The client frame as JSON (a fresh object each call). */
+  public JsonObject toFrame() {
+    JsonObject json = new JsonObject()
+        .put("type", "Notification")
+        .put("id", id)
+        .put("alert_id", alertId)
+        .put("alert_name", alertName)
+        .put("notification_type", kind)
+        .put("priority", priority.wireName())
+        .put("message", message)
+        .put("details", details.copy())
+        .put("timestamp", timestamp.toString());
+    JsonArray actionArray = new JsonArray();
+    actions.forEach(a -> actionArray.add(a.toJson()));
+    json.put("actions", actionArray);
+    if (target instanceof Target.Topic t) {
+      json.put("topic", t.topic());
+    }
+    return json;
+  }
+
+  /**
+   * The canonical JSON form, the one the HTTP ingress accepts and the event-bus codec carries:
+   * target fields ({@code user_ids} / {@code topic} / {@code broadcast}, {@code tenant_id}) plus content.
+   */
+  public JsonObject toJson() {
+    JsonObject json = new JsonObject().put("id", id).put("tenant_id", target.tenant());
+    if (target instanceof Target.Users u) {
+      json.put("user_ids", new JsonArray(u.userIds()));
+    } else if (target instanceof Target.Topic t) {
+      json.put("topic", t.topic());
+    } else {
+      json.put("broadcast", true);
+    }
+    JsonArray actionArray = new JsonArray();
+    actions.forEach(a -> actionArray.add(a.toJson()));
+    json.put("alert_id", alertId)
+        .put("alert_name", alertName)
+        .put("notification_type", kind)
+        .put("priority", priority.wireName())
+        .put("message", message)
+        .put("details", details.copy())
+        .put("timestamp", timestamp.toString())
+        .put("actions", actionArray);
+    if (original != null) {
+      json.put("original", original.copy());
+    }
+    return json;
+  }
+
+  /** A builder for one notification; {@code id} and {@code target} are required. */
+  public static final class Builder {
+    private String id;
+    private Target target;
+    private String alertId;
+    private String alertName;
+    private String kind;
+    private Priority priority;
+    private String message;
+    private JsonObject details;
+    private Instant timestamp;
+    private List<Action> actions;
+    private JsonObject original;
+
+    private Builder() {
+    }
+
+    public Builder id(String id) {
+      this.id = id;
+      return this;
+    }
+
+    public Builder target(Target target) {
+      this.target = target;
+      return this;
+    }
+
+    public Builder alertId(String alertId) {
+      this.alertId = alertId;
+      return this;
+    }
+
+    public Builder alertName(String alertName) {
+      this.alertName = alertName;
+      return this;
+    }
+
+    public Builder kind(String kind) {
+      this.kind = kind;
+      return this;
+    }
+
+    /** Defaults to {@link Priority#MEDIUM}. */
+    public Builder priority(Priority priority) {
+      this.priority = priority;
+      return this;
+    }
+
+    public Builder message(String message) {
+      this.message = message;
+      return this;
+    }
+
+    public Builder details(JsonObject details) {
+      this.details = details;
+      return this;
+    }
+
+    /** Defaults to now. */
+    public Builder timestamp(Instant timestamp) {
+      this.timestamp = timestamp;
+      return this;
+    }
+
+    public Builder actions(List<Action> actions) {
+      this.actions = actions;
+      return this;
+    }
+
+    public Builder original(JsonObject original) {
+      this.original = original;
+      return this;
+    }
+
+    public Notification build() {
+      return new Notification(this);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package io.herald.node;
+
+import io.herald.config.HeraldOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Admission of authenticated connections on this node: enforces {@code max_connections} and
+ * {@code max_connections_per_user} across every socket verticle instance. The counts live on this
+ * verticle's event loop only; socket verticles ask over the (node-local) event bus, so the check and the
+ * registration are one step and no state is shared between threads.
+ */
+public final class ConnectionRegistryVerticle extends VerticleBase {
+
+  /** Failure code of a refused admission (the close code the socket verticle then sends). */
+  public static final int REFUSED = 4029;
+
+  private final HeraldOptions options;
+  private final NodeInfo node;
+  private final Map<String, Integer> perUser = new HashMap<>();
+  private int total;
+
+  public ConnectionRegistryVerticle(HeraldOptions options, NodeInfo node) {
+    this.options = options;
+    this.node = node;
+  }
+
+  @Override
+  public Future<?> start() {
+    io.micrometer.core.instrument.Gauge.builder("herald_connections", () -> total)
+        .description("Authenticated connections open on this node").register(node.metrics().registry());
+    io.micrometer.core.instrument.Gauge.builder("herald_connected_users", perUser::size)
+        .description("Distinct users with a connection on this node").register(node.metrics().registry());
+    return Future.all(
+        vertx.eventBus().<JsonObject>localConsumer(node.admitAddress(), this::admit).completion(),
+        vertx.eventBus().<JsonObject>localConsumer(node.releaseAddress(), this::release).completion(),
+        vertx.eventBus().<JsonObject>localConsumer(node.connectionStatsAddress(),
+            m -> m.reply(new JsonObject().put("connections", total).put("users", perUser.size()))).completion());
+  }
+
+  private void admit(Message<JsonObject> message) {
+    String key = key(message.body());
+    if (total >= options.getMaxConnections()) {
+      message.fail(REFUSED, "node connection limit reached (" + options.getMaxConnections() + ")");
+      return;
+    }
+    int current = perUser.getOrDefault(key, 0);
+    if (current >= options.getMaxConnectionsPerUser()) {
+      message.fail(REFUSED, "connection limit per user reached (" + options.getMaxConnectionsPerUser() + ")");
+      return;
+    }
+    perUser.put(key, current + 1);
+    total++;
+    message.reply(new JsonObject());
+  }
+
+  private void release(Message<JsonObject> message) {
+    String key = key(message.body());
+    Integer current = perUser.get(key);
+    if (current == null) {
+      return;
+    }
+    if (current <= 1) {
+      perUser.remove(key);
+    } else {
+      perUser.put(key, current - 1);
+    }
+    total--;
+  }
+
+  private static String key(JsonObject body) {
+    return body.getString("tenant") + "\u0000" + body.getString("user_id");
+  }
+}

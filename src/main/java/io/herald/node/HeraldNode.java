@@ -1,0 +1,121 @@
+package io.herald.node;
+
+import io.herald.config.HeraldOptions;
+import io.herald.ingress.IngressVerticle;
+import io.herald.model.Notification;
+import io.herald.socket.SocketVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Herald node inside a Vert.x instance: the connection registry, the ingress verticle and N socket
+ * verticle instances. Used by {@code herald run} and by the tests.
+ */
+public final class HeraldNode {
+
+  private static final Logger log = LoggerFactory.getLogger(HeraldNode.class);
+
+  private final Vertx vertx;
+  private final HeraldOptions options;
+  private final NodeInfo info;
+  private final List<SocketVerticle> sockets;
+  private final List<String> deployments;
+  private final int port;
+
+  private HeraldNode(Vertx vertx, HeraldOptions options, NodeInfo info, List<SocketVerticle> sockets,
+                     List<String> deployments) {
+    this.vertx = vertx;
+    this.options = options;
+    this.info = info;
+    this.sockets = sockets;
+    this.deployments = deployments;
+    this.port = sockets.get(0).actualPort();
+  }
+
+  /** Validates the options and deploys a node; fails with a message naming the key when one is wrong. */
+  public static Future<HeraldNode> deploy(Vertx vertx, HeraldOptions options) {
+    HeraldOptions opts;
+    try {
+      opts = new HeraldOptions(options).validate();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    NodeInfo info = new NodeInfo(opts.getNodeId(), Instant.now(), new Metrics());
+    try {
+      vertx.eventBus().registerDefaultCodec(Notification.class, new NotificationCodec());
+    } catch (IllegalStateException alreadyRegistered) {
+      // A second node in the same Vert.x instance (tests) shares the codec.
+    }
+    int instances = opts.getInstances() > 0 ? opts.getInstances() : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+    List<SocketVerticle> sockets = new CopyOnWriteArrayList<>();
+    List<String> deployments = new CopyOnWriteArrayList<>();
+    return vertx.deployVerticle(new ConnectionRegistryVerticle(opts, info))
+        .compose(id -> {
+          deployments.add(id);
+          return vertx.deployVerticle(new IngressVerticle(opts, info));
+        })
+        .compose(id -> {
+          deployments.add(id);
+          return vertx.deployVerticle(() -> {
+            SocketVerticle socket = new SocketVerticle(opts, info);
+            sockets.add(socket);
+            return socket;
+          }, new DeploymentOptions().setInstances(instances));
+        })
+        .map(id -> {
+          deployments.add(id);
+          HeraldNode node = new HeraldNode(vertx, opts, info, sockets, deployments);
+          log.info("node {} up: {} socket verticle instances on port {}", info.nodeId(), instances, node.port);
+          return node;
+        })
+        .recover(e -> {
+          List<String> undo = List.copyOf(deployments);
+          Future<Void> cleanup = Future.succeededFuture();
+          for (int i = undo.size() - 1; i >= 0; i--) {
+            String id = undo.get(i);
+            cleanup = cleanup.eventually(() -> vertx.undeploy(id));
+          }
+          return cleanup.transform(x -> Future.failedFuture(e));
+        });
+  }
+
+  /**
+   * Stops the node gracefully: socket verticles first (no new connections, every client closed with 1001),
+   * then ingress, then the registry.
+   */
+  public Future<Void> stop() {
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = deployments.size() - 1; i >= 0; i--) {
+      String id = deployments.get(i);
+      chain = chain.eventually(() -> vertx.undeploy(id));
+    }
+    return chain;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String nodeId() {
+    return info.nodeId();
+  }
+
+  public NodeInfo info() {
+    return info;
+  }
+
+  public HeraldOptions options() {
+    return options;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+}

@@ -1,0 +1,110 @@
+package io.herald.node;
+
+import io.herald.config.HeraldOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The plain-HTTP routes of the node's front door, mounted on every socket verticle's router (they share the
+ * port). They hold no state: each forwards over the node-local event bus to the verticle that owns the
+ * concern — the ingress verticle for {@code POST /api/v1/notifications}, the connection registry and the
+ * ingress verticle for {@code GET /health}.
+ */
+public final class HttpApi {
+
+  /** Largest accepted body of {@code POST /api/v1/notifications}, in bytes. */
+  public static final long MAX_BODY_BYTES = 1024 * 1024;
+
+  private static final long STATUS_TIMEOUT_MS = 2000;
+
+  private HttpApi() {
+  }
+
+  public static void mount(Router router, Vertx vertx, HeraldOptions options, NodeInfo node) {
+    byte[] apiKey = options.getApiKey() == null ? null : options.getApiKey().getBytes(StandardCharsets.UTF_8);
+    router.post("/api/v1/notifications")
+        .handler(ctx -> {
+          if (!authorised(ctx, apiKey)) {
+            ctx.response().setStatusCode(401).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .putHeader("WWW-Authenticate", "Bearer").end(error("missing or invalid API key"));
+            return;
+          }
+          ctx.next();
+        });
+    // A second route, so that the API key is checked before any body is read.
+    router.post("/api/v1/notifications")
+        .handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES))
+        .handler(ctx -> publish(ctx, vertx, node));
+    router.get("/health").handler(ctx -> health(ctx, vertx, node));
+    router.get("/metrics").handler(ctx -> ctx.response()
+        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+        .end(node.metrics().scrape()));
+  }
+
+  /** With no {@code api_key} configured the HTTP ingress refuses every request. */
+  private static boolean authorised(RoutingContext ctx, byte[] apiKey) {
+    String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+    if (apiKey == null || header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return false;
+    }
+    return MessageDigest.isEqual(apiKey, header.substring(7).trim().getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void publish(RoutingContext ctx, Vertx vertx, NodeInfo node) {
+    vertx.eventBus().<JsonObject>request(node.httpIngressAddress(), ctx.body().buffer(), local())
+        .onSuccess(reply -> ctx.response().setStatusCode(202)
+            .putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(reply.body().encode()))
+        .onFailure(e -> {
+          boolean invalid = e instanceof ReplyException re && re.failureCode() == 400;
+          ctx.response().setStatusCode(invalid ? 400 : 503)
+              .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+              .end(error(invalid ? e.getMessage() : "ingress unavailable"));
+        });
+  }
+
+  private static void health(RoutingContext ctx, Vertx vertx, NodeInfo node) {
+    Future<JsonObject> connections = vertx.eventBus().<JsonObject>request(node.connectionStatsAddress(), null, local())
+        .map(m -> m.body());
+    Future<JsonObject> dependencies = vertx.eventBus().<JsonObject>request(node.ingressStatusAddress(), null, local())
+        .map(m -> m.body());
+    Future.join(connections, dependencies).onComplete(done -> {
+      JsonObject deps = dependencies.succeeded() ? dependencies.result() : new JsonObject();
+      boolean up = dependencies.succeeded() && connections.succeeded();
+      for (String name : deps.fieldNames()) {
+        JsonObject dep = deps.getJsonObject(name);
+        if (dep.getBoolean("required", true) && !"up".equals(dep.getString("status"))) {
+          up = false;
+        }
+      }
+      JsonObject body = new JsonObject()
+          .put("status", up ? "up" : "down")
+          .put("node_id", node.nodeId())
+          .put("started_at", node.startedAt().toString())
+          .put("uptime_secs", Duration.between(node.startedAt(), Instant.now()).toSeconds())
+          .put("connections", connections.succeeded() ? connections.result().getInteger("connections") : null)
+          .put("users", connections.succeeded() ? connections.result().getInteger("users") : null)
+          .put("dependencies", deps);
+      ctx.response().setStatusCode(up ? 200 : 503)
+          .putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.encode());
+    });
+  }
+
+  private static DeliveryOptions local() {
+    return new DeliveryOptions().setLocalOnly(true).setSendTimeout(STATUS_TIMEOUT_MS);
+  }
+
+  private static String error(String message) {
+    return new JsonObject().put("error", message).encode();
+  }
+}

@@ -1,0 +1,64 @@
+package io.herald.socket;
+
+import io.herald.auth.AuthenticatedUser;
+import io.herald.model.Filters;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * Everything a socket verticle knows about one connection. Owned by that verticle's event loop; released
+ * in exactly one place, {@code SocketVerticle#release}, which cancels the timers and drops the
+ * subscriptions.
+ */
+final class Connection {
+
+  static final long NO_TIMER = -1;
+
+  final String id;
+  final ServerWebSocket socket;
+  final String ipAddress;
+  final String userAgent;
+  final Instant connectedAt = Instant.now();
+  final TokenBucket rateLimit;
+
+  /** Null until authenticated. */
+  AuthenticatedUser user;
+  String device;
+  boolean authenticating;
+  /** Admitted by the node's connection registry: must be released there. */
+  boolean admitted;
+  boolean closing;
+  Filters filters = Filters.NONE;
+  final Set<String> topics = new LinkedHashSet<>();
+
+  long authTimer = NO_TIMER;
+  long expiryTimer = NO_TIMER;
+  long slowTimer = NO_TIMER;
+  long lastActivityNanos;
+  /** Client messages refused by the rate limit since the last accepted one. */
+  int refusedInARow;
+  long messagesSent;
+
+  /** Frames waiting while the socket's write queue is full; null when the client keeps up. */
+  ArrayDeque<String> pending;
+  /** Text frame being reassembled from continuation frames. */
+  Buffer partialText;
+  boolean partialIsBinary;
+
+  Connection(String id, ServerWebSocket socket, String ipAddress, String userAgent, TokenBucket rateLimit, long nowNanos) {
+    this.id = id;
+    this.socket = socket;
+    this.ipAddress = ipAddress;
+    this.userAgent = userAgent;
+    this.rateLimit = rateLimit;
+    this.lastActivityNanos = nowNanos;
+  }
+
+  boolean authenticated() {
+    return user != null;
+  }
+}

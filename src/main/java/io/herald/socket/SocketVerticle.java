@@ -1,0 +1,748 @@
+package io.herald.socket;
+
+import io.herald.auth.AuthException;
+import io.herald.auth.AuthenticatedUser;
+import io.herald.auth.Authenticator;
+import io.herald.auth.Tokens;
+import io.herald.config.HeraldOptions;
+import io.herald.model.Addresses;
+import io.herald.model.Filters;
+import io.herald.model.Ids;
+import io.herald.model.Notification;
+import io.herald.node.ConnectionRegistryVerticle;
+import io.herald.node.HttpApi;
+import io.herald.node.NodeInfo;
+import io.herald.protocol.CloseCode;
+import io.herald.protocol.ErrorCode;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrame;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns WebSocket connections: authentication, per-connection state, filters, topics, heartbeats, limits,
+ * and the writing of notification frames. Deployed as several instances sharing the port; each instance's
+ * state lives on its own event loop and is never shared.
+ *
+ * <p>It registers an event-bus consumer for a user, topic or tenant broadcast address only while one of
+ * its connections needs it, and unregisters it when the last one leaves.
+ */
+public final class SocketVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(SocketVerticle.class);
+
+  /** Most topics one connection may hold. */
+  public static final int MAX_TOPICS_PER_CONNECTION = 256;
+
+  /** Inbound messages that may be refused in a row before the connection is closed with 4029. */
+  private static final String WS_PATH = "/ws";
+
+  private final HeraldOptions options;
+  private final NodeInfo node;
+  private final Map<String, Connection> connections = new HashMap<>();
+  private final Map<String, AddressSubscription> subscriptions = new HashMap<>();
+  private HttpServer server;
+  private Redis redis;
+  private Authenticator authenticator;
+  private long heartbeatTimer = -1;
+  private boolean draining;
+
+  /** The consumer of one address and the connections of this verticle that need it. */
+  private static final class AddressSubscription {
+    final MessageConsumer<Notification> consumer;
+    final Set<Connection> connections = new LinkedHashSet<>();
+
+    AddressSubscription(MessageConsumer<Notification> consumer) {
+      this.consumer = consumer;
+    }
+  }
+
+  public SocketVerticle(HeraldOptions options, NodeInfo node) {
+    this.options = options;
+    this.node = node;
+  }
+
+  /** The port the server listens on (meaningful after start; differs from the option when that was 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  @Override
+  public Future<?> start() {
+    if (options.redisEnabled()) {
+      redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(options.getRedisUrl()).setMaxPoolSize(4).setMaxPoolWaiting(256));
+    }
+    authenticator = new Authenticator(vertx, options, redis);
+    Router router = Router.router(vertx);
+    router.get(WS_PATH).handler(this::upgrade);
+    HttpApi.mount(router, vertx, options, node);
+
+    HttpServerOptions serverOptions = new HttpServerOptions()
+        .setHost(options.getWebsocketHost())
+        .setMaxWebSocketFrameSize(options.getMaxFrameBytes())
+        .setMaxWebSocketMessageSize(options.getMaxFrameBytes())
+        .setPerMessageWebSocketCompressionSupported(options.isCompression())
+        .setPerFrameWebSocketCompressionSupported(options.isCompression())
+        .setWebSocketCompressionLevel(options.getCompressionLevel())
+        .setTcpNoDelay(true);
+    // Port 0 means "any free port"; a negative port makes every instance share the same random port.
+    int port = options.getWebsocketPort() == 0 ? -1 : options.getWebsocketPort();
+    server = vertx.createHttpServer(serverOptions).requestHandler(router);
+    heartbeatTimer = vertx.setPeriodic(TimeUnit.SECONDS.toMillis(options.getHeartbeatIntervalSecs()), id -> heartbeat());
+    return server.listen(port);
+  }
+
+  @Override
+  public Future<?> stop() {
+    draining = true;
+    vertx.cancelTimer(heartbeatTimer);
+    List<Connection> open = new ArrayList<>(connections.values());
+    for (Connection c : open) {
+      close(c, CloseCode.SHUTDOWN, null);
+    }
+    List<Future<?>> closing = new ArrayList<>();
+    for (AddressSubscription s : subscriptions.values()) {
+      closing.add(s.consumer.unregister());
+    }
+    subscriptions.clear();
+    closing.add(server.close());
+    if (redis != null) {
+      redis.close();
+    }
+    return Future.join(closing);
+  }
+
+  // ---------------------------------------------------------------- upgrade and authentication
+
+  private void upgrade(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    String origin = request.getHeader(HttpHeaders.ORIGIN);
+    if (!originAllowed(origin)) {
+      log.info("upgrade refused: origin {} not allowed ({})", origin, Tokens.redactUri(request.uri()));
+      ctx.response().setStatusCode(403).end("origin not allowed");
+      return;
+    }
+    if (draining) {
+      ctx.response().setStatusCode(503).end("node shutting down");
+      return;
+    }
+    if (connections.size() >= options.getMaxConnections()) {
+      // Unauthenticated connections are bounded here; authenticated ones by the node registry.
+      ctx.response().setStatusCode(503).end("connection limit reached");
+      return;
+    }
+    String token = tokenFromUpgrade(request);
+    String ip = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
+    String userAgent = request.getHeader(HttpHeaders.USER_AGENT);
+    request.toWebSocket().onSuccess(ws -> accept(ws, token, ip, userAgent))
+        .onFailure(e -> log.debug("upgrade failed for {}: {}", Tokens.redactUri(request.uri()), e.getMessage()));
+  }
+
+  private boolean originAllowed(String origin) {
+    List<String> allowed = options.getAllowedOrigins();
+    if (allowed.isEmpty() || allowed.contains("*")) {
+      return true;
+    }
+    return origin != null && allowed.stream().anyMatch(a -> a.equalsIgnoreCase(origin));
+  }
+
+  private static String tokenFromUpgrade(HttpServerRequest request) {
+    String fromQuery = request.getParam("token");
+    if (fromQuery != null && !fromQuery.isEmpty()) {
+      return fromQuery;
+    }
+    String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
+    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return authorization.substring(7).trim();
+    }
+    return null;
+  }
+
+  private void accept(ServerWebSocket ws, String upgradeToken, String ip, String userAgent) {
+    long now = System.nanoTime();
+    Connection c = new Connection(UUID.randomUUID().toString(), ws, ip, userAgent,
+        new TokenBucket(options.getRateLimitPerSec(), options.getRateLimitBurst(), now), now);
+    connections.put(c.id, c);
+    ws.setWriteQueueMaxSize(options.getWriteQueueMaxBytes());
+    ws.frameHandler(frame -> onFrame(c, frame));
+    ws.exceptionHandler(e -> onSocketException(c, e));
+    ws.closeHandler(v -> release(c));
+    c.authTimer = vertx.setTimer(TimeUnit.SECONDS.toMillis(options.getAuthTimeoutSecs()), id -> {
+      c.authTimer = Connection.NO_TIMER;
+      if (!c.authenticated()) {
+        close(c, CloseCode.AUTH_TIMEOUT, null);
+      }
+    });
+    if (upgradeToken != null) {
+      authenticate(c, upgradeToken, "Unknown");
+    }
+  }
+
+  private void authenticate(Connection c, String token, String device) {
+    c.authenticating = true;
+    // Hold further frames until the outcome is known, so that a Subscribe sent right after the upgrade
+    // is handled as an authenticated message.
+    c.socket.pause();
+    authenticator.authenticate(token)
+        .compose(user -> admit(c, user).map(user))
+        .onComplete(result -> {
+          c.authenticating = false;
+          if (c.closing) {
+            return;
+          }
+          if (result.failed()) {
+            refuseAuthentication(c, token, result.cause());
+            return;
+          }
+          completeAuthentication(c, result.result(), device);
+          c.socket.resume();
+        });
+  }
+
+  private Future<Void> admit(Connection c, AuthenticatedUser user) {
+    JsonObject body = new JsonObject().put("tenant", user.tenant()).put("user_id", user.userId());
+    return vertx.eventBus().request(node.admitAddress(), body).<Void>mapEmpty()
+        .onSuccess(v -> c.admitted = true)
+        .recover(e -> {
+          if (e instanceof ReplyException re && re.failureCode() == ConnectionRegistryVerticle.REFUSED) {
+            return Future.failedFuture(new AuthException(ErrorCode.CONNECTION_LIMIT, CloseCode.LIMIT_EXCEEDED, re.getMessage()));
+          }
+          return Future.failedFuture(new AuthException(ErrorCode.UNAVAILABLE, CloseCode.INTERNAL_ERROR, "admission failed"));
+        });
+  }
+
+  private void refuseAuthentication(Connection c, String token, Throwable cause) {
+    AuthException auth = cause instanceof AuthException a ? a
+        : new AuthException(ErrorCode.UNAVAILABLE, CloseCode.INTERNAL_ERROR, "authentication failed");
+    log.info("authentication refused (token {}, ip {}): {}", Tokens.hint(token), c.ipAddress, auth.getMessage());
+    sendError(c, auth.errorCode(), auth.getMessage());
+    close(c, auth.closeCode(), auth.getMessage());
+  }
+
+  private void completeAuthentication(Connection c, AuthenticatedUser user, String device) {
+    c.user = user;
+    c.device = device;
+    cancel(c.authTimer);
+    c.authTimer = Connection.NO_TIMER;
+    scheduleExpiry(c);
+    join(c, Addresses.user(user.tenant(), user.userId()));
+    join(c, Addresses.broadcast(user.tenant()));
+    for (String topic : options.getDefaultTopics()) {
+      if (c.topics.add(topic)) {
+        join(c, Addresses.topic(user.tenant(), topic));
+      }
+    }
+    write(c, new JsonObject()
+        .put("type", "Authenticated")
+        .put("connection_id", c.id)
+        .put("user_id", user.userId())
+        .put("device", device)
+        .put("tenant", user.tenant())
+        .put("node_id", node.nodeId())
+        .put("topics", new JsonArray(new ArrayList<>(c.topics)))
+        .put("expires_at", user.expiresAt() == null ? null : user.expiresAt().toString()).encode());
+  }
+
+  private void scheduleExpiry(Connection c) {
+    cancel(c.expiryTimer);
+    c.expiryTimer = Connection.NO_TIMER;
+    Instant expiresAt = c.user.expiresAt();
+    if (expiresAt == null) {
+      return;
+    }
+    long delayMs = expiresAt.toEpochMilli() - System.currentTimeMillis() + TimeUnit.SECONDS.toMillis(options.getExpiredCloseDelaySecs());
+    c.expiryTimer = vertx.setTimer(Math.max(1, delayMs), id -> {
+      c.expiryTimer = Connection.NO_TIMER;
+      sendError(c, ErrorCode.TOKEN_INVALID, "token expired");
+      close(c, CloseCode.TOKEN_INVALID, "token expired");
+    });
+  }
+
+  // ---------------------------------------------------------------- inbound frames
+
+  private void onFrame(Connection c, WebSocketFrame frame) {
+    c.lastActivityNanos = System.nanoTime();
+    if (c.closing) {
+      return;
+    }
+    if (frame.isText() || frame.isBinary()) {
+      c.partialText = null;
+      c.partialIsBinary = frame.isBinary();
+      if (frame.isFinal()) {
+        onMessage(c, frame.binaryData(), frame.isBinary());
+      } else {
+        c.partialText = frame.binaryData().copy();
+      }
+    } else if (frame.isContinuation() && c.partialText != null) {
+      if (c.partialText.length() + frame.binaryData().length() > options.getMaxFrameBytes()) {
+        c.partialText = null;
+        tooLarge(c);
+        return;
+      }
+      c.partialText.appendBuffer(frame.binaryData());
+      if (frame.isFinal()) {
+        Buffer whole = c.partialText;
+        c.partialText = null;
+        onMessage(c, whole, c.partialIsBinary);
+      }
+    }
+  }
+
+  private void onSocketException(Connection c, Throwable e) {
+    if (e instanceof CorruptedWebSocketFrameException corrupted && corrupted.closeStatus() != null
+        && corrupted.closeStatus().code() == WebSocketCloseStatus.MESSAGE_TOO_BIG.code()) {
+      tooLarge(c);
+      return;
+    }
+    if (e instanceof IllegalStateException && String.valueOf(e.getMessage()).contains("max message size")) {
+      tooLarge(c);
+      return;
+    }
+    log.debug("connection {}: {}", c.id, e.toString());
+  }
+
+  private void tooLarge(Connection c) {
+    sendError(c, ErrorCode.TOO_LARGE, "frame larger than " + options.getMaxFrameBytes() + " bytes");
+    close(c, CloseCode.FRAME_TOO_LARGE, null);
+  }
+
+  private void onMessage(Connection c, Buffer data, boolean binary) {
+    if (data.length() > options.getMaxFrameBytes()) {
+      tooLarge(c);
+      return;
+    }
+    if (!c.rateLimit.tryTake(c.lastActivityNanos)) {
+      node.metrics().rateLimited();
+      c.refusedInARow++;
+      if (c.refusedInARow > options.getRateLimitBurst()) {
+        sendError(c, ErrorCode.RATE_LIMITED, "persistent rate limit excess");
+        close(c, CloseCode.LIMIT_EXCEEDED, "rate limit exceeded");
+      } else {
+        sendError(c, ErrorCode.RATE_LIMITED, "more than " + options.getRateLimitPerSec() + " messages per second");
+      }
+      return;
+    }
+    c.refusedInARow = 0;
+    if (binary) {
+      sendError(c, ErrorCode.UNSUPPORTED, "binary frames are not supported; send JSON text frames");
+      closeIfUnauthenticated(c);
+      return;
+    }
+    JsonObject message;
+    try {
+      Object parsed = new JsonObject("{\"m\":" + data.toString() + "}").getValue("m");
+      if (!(parsed instanceof JsonObject object)) {
+        sendError(c, ErrorCode.MALFORMED, "a message must be a JSON object");
+        closeIfUnauthenticated(c);
+        return;
+      }
+      message = object;
+    } catch (DecodeException e) {
+      sendError(c, ErrorCode.MALFORMED, "invalid JSON");
+      closeIfUnauthenticated(c);
+      return;
+    }
+    Object type = message.getValue("type");
+    if (!(type instanceof String typeName)) {
+      sendError(c, ErrorCode.MALFORMED, "missing string field 'type'");
+      closeIfUnauthenticated(c);
+      return;
+    }
+    handle(c, ClientMessageType.parse(typeName), typeName, message);
+  }
+
+  private void closeIfUnauthenticated(Connection c) {
+    if (!c.authenticated() && !c.authenticating) {
+      close(c, CloseCode.AUTH_MISSING, null);
+    }
+  }
+
+  private void handle(Connection c, ClientMessageType type, String typeName, JsonObject message) {
+    if (type == null) {
+      sendError(c, ErrorCode.UNKNOWN_TYPE, "unknown message type '" + truncate(typeName) + "'");
+      closeIfUnauthenticated(c);
+      return;
+    }
+    if (type == ClientMessageType.AUTHENTICATE) {
+      onAuthenticate(c, message);
+      return;
+    }
+    if (!c.authenticated()) {
+      sendError(c, ErrorCode.NOT_AUTHENTICATED, "authenticate first");
+      closeIfUnauthenticated(c);
+      return;
+    }
+    try {
+      switch (type) {
+        case SUBSCRIBE -> onSubscribe(c, message);
+        case UNSUBSCRIBE -> onUnsubscribe(c, message);
+        case PING -> write(c, new JsonObject().put("type", "Pong").put("timestamp", Instant.now().toString()).encode());
+        case REFRESH -> onRefresh(c, message);
+        case GET_STATUS -> write(c, status(c).encode());
+        default -> sendError(c, ErrorCode.UNKNOWN_TYPE, "unknown message type '" + truncate(typeName) + "'");
+      }
+    } catch (IllegalArgumentException e) {
+      sendError(c, ErrorCode.INVALID, e.getMessage());
+    }
+  }
+
+  private void onAuthenticate(Connection c, JsonObject message) {
+    if (c.authenticated() || c.authenticating) {
+      sendError(c, ErrorCode.ALREADY_AUTHENTICATED, "already authenticated; use Refresh to replace the token");
+      return;
+    }
+    Object token = message.getValue("token");
+    if (!(token instanceof String tokenText) || tokenText.isBlank()) {
+      sendError(c, ErrorCode.INVALID, "Authenticate needs a string 'token'");
+      close(c, CloseCode.AUTH_MISSING, null);
+      return;
+    }
+    String device = Device.normalise(message.getValue("device"));
+    if (device == null) {
+      sendError(c, ErrorCode.INVALID, "device must be one of " + Device.NAMES);
+      close(c, CloseCode.AUTH_MISSING, null);
+      return;
+    }
+    authenticate(c, tokenText, device);
+  }
+
+  private void onSubscribe(Connection c, JsonObject message) {
+    if (message.containsKey("filters")) {
+      Object filters = message.getValue("filters");
+      if (filters != null && !(filters instanceof JsonObject)) {
+        throw new IllegalArgumentException("filters must be an object");
+      }
+      c.filters = Filters.fromJson((JsonObject) filters);
+    }
+    List<String> requested = topicList(message);
+    List<String> added = new ArrayList<>();
+    for (String topic : requested) {
+      if (!Ids.isValidTopic(topic)) {
+        sendError(c, ErrorCode.INVALID, "invalid topic name '" + truncate(topic) + "'");
+      } else if (!topicAllowed(c.user, topic)) {
+        sendError(c, ErrorCode.FORBIDDEN, "topic '" + topic + "' is not allowed");
+      } else if (!c.topics.contains(topic) && c.topics.size() >= MAX_TOPICS_PER_CONNECTION) {
+        sendError(c, ErrorCode.INVALID, "more than " + MAX_TOPICS_PER_CONNECTION + " topics");
+      } else {
+        if (c.topics.add(topic)) {
+          join(c, Addresses.topic(c.user.tenant(), topic));
+        }
+        added.add(topic);
+      }
+    }
+    write(c, new JsonObject().put("type", "Subscribed")
+        .put("topics", new JsonArray(added))
+        .put("all_topics", new JsonArray(new ArrayList<>(c.topics)))
+        .put("filters", c.filters.toJson()).encode());
+  }
+
+  private void onUnsubscribe(Connection c, JsonObject message) {
+    List<String> removed = new ArrayList<>();
+    for (String topic : topicList(message)) {
+      if (c.topics.remove(topic)) {
+        leave(c, Addresses.topic(c.user.tenant(), topic));
+        removed.add(topic);
+      }
+    }
+    write(c, new JsonObject().put("type", "Unsubscribed")
+        .put("topics", new JsonArray(removed))
+        .put("all_topics", new JsonArray(new ArrayList<>(c.topics))).encode());
+  }
+
+  private static List<String> topicList(JsonObject message) {
+    Object value = message.getValue("topics");
+    if (value == null) {
+      return List.of();
+    }
+    if (!(value instanceof JsonArray array)) {
+      throw new IllegalArgumentException("topics must be an array of strings");
+    }
+    if (array.size() > MAX_TOPICS_PER_CONNECTION) {
+      throw new IllegalArgumentException("more than " + MAX_TOPICS_PER_CONNECTION + " topics");
+    }
+    List<String> topics = new ArrayList<>(array.size());
+    for (Object item : array) {
+      if (!(item instanceof String s)) {
+        throw new IllegalArgumentException("topics must be an array of strings");
+      }
+      topics.add(s);
+    }
+    return topics;
+  }
+
+  private boolean topicAllowed(AuthenticatedUser user, String topic) {
+    return options.getDefaultTopics().contains(topic) || options.getPublicTopics().contains(topic) || user.grants(topic);
+  }
+
+  private void onRefresh(Connection c, JsonObject message) {
+    Object token = message.getValue("token");
+    if (!(token instanceof String tokenText) || tokenText.isBlank()) {
+      throw new IllegalArgumentException("Refresh needs a string 'token'");
+    }
+    authenticator.authenticate(tokenText).onComplete(result -> {
+      if (c.closing) {
+        return;
+      }
+      if (result.failed()) {
+        log.info("refresh refused for connection {} (token {}): {}", c.id, Tokens.hint(tokenText), result.cause().getMessage());
+        sendError(c, ErrorCode.TOKEN_INVALID, "refresh token invalid or expired");
+        return;
+      }
+      AuthenticatedUser fresh = result.result();
+      if (!fresh.userId().equals(c.user.userId()) || !fresh.tenant().equals(c.user.tenant())) {
+        sendError(c, ErrorCode.FORBIDDEN, "refresh token is for another user");
+        return;
+      }
+      c.user = fresh;
+      scheduleExpiry(c);
+      write(c, new JsonObject().put("type", "Refreshed")
+          .put("expires_at", fresh.expiresAt() == null ? null : fresh.expiresAt().toString()).encode());
+    });
+  }
+
+  private JsonObject status(Connection c) {
+    return new JsonObject()
+        .put("type", "Status")
+        .put("connection_id", c.id)
+        .put("user_id", c.user.userId())
+        .put("tenant", c.user.tenant())
+        .put("device", c.device)
+        .put("node_id", node.nodeId())
+        .put("connected_at", c.connectedAt.toString())
+        .put("filters", c.filters.toJson())
+        .put("topics", new JsonArray(new ArrayList<>(c.topics)))
+        .put("messages_sent", c.messagesSent);
+  }
+
+  // ---------------------------------------------------------------- subscriptions and delivery
+
+  private void join(Connection c, String address) {
+    AddressSubscription subscription = subscriptions.get(address);
+    if (subscription == null) {
+      MessageConsumer<Notification> consumer = vertx.eventBus().consumer(address);
+      AddressSubscription created = new AddressSubscription(consumer);
+      consumer.handler(message -> deliver(created, message.body()));
+      subscriptions.put(address, created);
+      subscription = created;
+    }
+    subscription.connections.add(c);
+  }
+
+  private void leave(Connection c, String address) {
+    AddressSubscription subscription = subscriptions.get(address);
+    if (subscription != null && subscription.connections.remove(c) && subscription.connections.isEmpty()) {
+      subscriptions.remove(address);
+      subscription.consumer.unregister();
+    }
+  }
+
+  private void deliver(AddressSubscription subscription, Notification notification) {
+    // A write may close a slow connection; iterate over a snapshot so that its release cannot disturb us.
+    Connection[] targets = subscription.connections.toArray(new Connection[0]);
+    int written = 0;
+    for (Connection c : targets) {
+      if (c.closing) {
+        continue;
+      }
+      if (!c.filters.accepts(notification)) {
+        node.metrics().filteredOut();
+        continue;
+      }
+      if (write(c, notification.frame())) {
+        c.messagesSent++;
+        written++;
+      }
+    }
+    node.metrics().delivered(written);
+  }
+
+  /**
+   * Writes a text frame unless the connection is closing. When the socket's write queue is full the frame
+   * waits in a bounded queue; the client is disconnected with {@link CloseCode#SLOW_CLIENT} when that queue
+   * overflows or the write queue stays full for {@code slow_client_grace_secs}.
+   */
+  private boolean write(Connection c, String frame) {
+    if (c.closing) {
+      return false;
+    }
+    if (c.pending != null) {
+      if (c.pending.size() >= options.getSlowClientMaxPending()) {
+        close(c, CloseCode.SLOW_CLIENT, null);
+        return false;
+      }
+      c.pending.add(frame);
+      return true;
+    }
+    c.socket.writeFinalTextFrame(frame);
+    if (c.socket.writeQueueFull()) {
+      c.pending = new java.util.ArrayDeque<>();
+      c.slowTimer = vertx.setTimer(TimeUnit.SECONDS.toMillis(options.getSlowClientGraceSecs()), id -> {
+        c.slowTimer = Connection.NO_TIMER;
+        close(c, CloseCode.SLOW_CLIENT, null);
+      });
+      c.socket.drainHandler(v -> flushPending(c));
+    }
+    return true;
+  }
+
+  private void flushPending(Connection c) {
+    if (c.closing || c.pending == null) {
+      return;
+    }
+    while (!c.pending.isEmpty() && !c.socket.writeQueueFull()) {
+      c.socket.writeFinalTextFrame(c.pending.poll());
+    }
+    if (c.pending.isEmpty() && !c.socket.writeQueueFull()) {
+      c.pending = null;
+      cancel(c.slowTimer);
+      c.slowTimer = Connection.NO_TIMER;
+      c.socket.drainHandler(null);
+    }
+  }
+
+  private void sendError(Connection c, ErrorCode code, String message) {
+    node.metrics().clientError();
+    write(c, new JsonObject().put("type", "Error").put("code", code.wireName()).put("message", message).encode());
+  }
+
+  // ---------------------------------------------------------------- heartbeats, closing, release
+
+  private void heartbeat() {
+    long now = System.nanoTime();
+    long timeoutNanos = TimeUnit.SECONDS.toNanos(options.getConnectionTimeoutSecs());
+    for (Connection c : connections.values().toArray(new Connection[0])) {
+      if (c.closing) {
+        continue;
+      }
+      if (now - c.lastActivityNanos > timeoutNanos) {
+        close(c, CloseCode.CONNECTION_TIMEOUT, null);
+      } else if (c.pending == null) {
+        c.socket.writePing(Buffer.buffer());
+      }
+    }
+  }
+
+  /** Starts the close handshake with a code; the state is released when the socket reports it closed. */
+  private void close(Connection c, CloseCode code, String reason) {
+    if (c.closing) {
+      return;
+    }
+    c.closing = true;
+    node.metrics().closed(code);
+    if (c.pending != null) {
+      c.pending = null;
+    }
+    String text = reason == null ? code.reason() : reason;
+    // A close reason must fit in a control frame (125 bytes, 2 of them the code).
+    if (text.length() > 120) {
+      text = text.substring(0, 120);
+    }
+    c.socket.close(code.code(), text).onFailure(e -> release(c));
+    if (code == CloseCode.SLOW_CLIENT) {
+      log.info("connection {} of user {} closed: slow client", c.id, c.user == null ? "-" : c.user.userId());
+    }
+  }
+
+  /** The one place where a connection's state is released: timers, subscriptions, admission. */
+  private void release(Connection c) {
+    if (connections.remove(c.id) == null) {
+      return;
+    }
+    c.closing = true;
+    cancel(c.authTimer);
+    cancel(c.expiryTimer);
+    cancel(c.slowTimer);
+    c.pending = null;
+    if (c.user != null) {
+      leave(c, Addresses.user(c.user.tenant(), c.user.userId()));
+      leave(c, Addresses.broadcast(c.user.tenant()));
+      for (String topic : c.topics) {
+        leave(c, Addresses.topic(c.user.tenant(), topic));
+      }
+    }
+    if (c.admitted) {
+      c.admitted = false;
+      vertx.eventBus().send(node.releaseAddress(),
+          new JsonObject().put("tenant", c.user.tenant()).put("user_id", c.user.userId()));
+    }
+  }
+
+  private void cancel(long timer) {
+    if (timer != Connection.NO_TIMER) {
+      vertx.cancelTimer(timer);
+    }
+  }
+
+  private static String truncate(String s) {
+    return s.length() <= 32 ? s : s.substring(0, 32) + "...";
+  }
+
+  /** Client message types, matched case-insensitively and with or without underscores. */
+  enum ClientMessageType {
+    AUTHENTICATE, SUBSCRIBE, UNSUBSCRIBE, PING, REFRESH, GET_STATUS;
+
+    private static final Map<String, ClientMessageType> BY_NAME = new HashMap<>();
+
+    static {
+      for (ClientMessageType t : values()) {
+        BY_NAME.put(t.name().replace("_", "").toLowerCase(Locale.ROOT), t);
+      }
+    }
+
+    static ClientMessageType parse(String type) {
+      return BY_NAME.get(type.replace("_", "").replace("-", "").toLowerCase(Locale.ROOT));
+    }
+  }
+
+  /** Device kinds a client may declare. */
+  static final class Device {
+    static final List<String> NAMES = List.of("Dashboard", "iOS", "Android");
+
+    private Device() {
+    }
+
+    /** The canonical spelling, "Unknown" when absent, null when the value names no device. */
+    static String normalise(Object value) {
+      if (value == null) {
+        return "Unknown";
+      }
+      if (!(value instanceof String s)) {
+        return null;
+      }
+      for (String name : NAMES) {
+        if (name.equalsIgnoreCase(s)) {
+          return name;
+        }
+      }
+      return null;
+    }
+  }
+}

@@ -1,0 +1,767 @@
+package io.herald.config;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class HeraldOptionsTest {
+
+  /** Every configuration key, in canonical order. */
+  private static final List<String> ALL_KEYS = List.of(
+      "node_id", "websocket_host", "websocket_port", "instances", "max_connections", "max_connections_per_user",
+      "redis_url", "nats_url", "nats_subject", "nats_queue_group", "redis_channel_prefix",
+      "heartbeat_interval_secs", "connection_timeout_secs", "auth_timeout_secs", "expired_close_delay_secs",
+      "max_frame_bytes", "rate_limit_per_sec", "rate_limit_burst", "slow_client_grace_secs",
+      "slow_client_max_pending", "write_queue_max_bytes", "jwt_secret", "jwt_public_key", "jwt_issuer",
+      "jwt_audience", "api_key", "allowed_origins", "compression", "compression_level", "default_topics",
+      "public_topics", "explorers", "log_level");
+
+  private static final Map<String, String> DEFAULT_EXPLORERS = orderedMap(
+      "ethereum", "https://etherscan.io/tx/{hash}",
+      "avalanche", "https://snowtrace.io/tx/{hash}",
+      "polygon", "https://polygonscan.com/tx/{hash}",
+      "arbitrum", "https://arbiscan.io/tx/{hash}",
+      "optimism", "https://optimistic.etherscan.io/tx/{hash}",
+      "base", "https://basescan.org/tx/{hash}",
+      "bsc", "https://bscscan.com/tx/{hash}");
+
+  private static final String SECRET_32 = "0123456789abcdef0123456789abcdef";
+  private static final String API_KEY_16 = "k-0123456789abcd";
+  private static final String PEM = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n";
+
+  private static Map<String, String> orderedMap(String... kv) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put(kv[i], kv[i + 1]);
+    }
+    return m;
+  }
+
+  private static Path write(Path dir, String content) throws Exception {
+    Path file = dir.resolve("herald-" + System.nanoTime() + ".json");
+    Files.writeString(file, content, StandardCharsets.UTF_8);
+    return file;
+  }
+
+  /** Options where every key differs from its default (and is valid). */
+  private static HeraldOptions allChanged() {
+    return new HeraldOptions()
+        .setNodeId("node-1")
+        .setWebsocketHost("127.0.0.1")
+        .setWebsocketPort(9001)
+        .setInstances(3)
+        .setMaxConnections(500)
+        .setMaxConnectionsPerUser(2)
+        .setRedisUrl("redis://:pw@redis:6380/1")
+        .setNatsUrl("nats://n1:4222,tls://n2:4443")
+        .setNatsSubject("notif.ws")
+        .setNatsQueueGroup("qg")
+        .setRedisChannelPrefix("herald")
+        .setHeartbeatIntervalSecs(5)
+        .setConnectionTimeoutSecs(60)
+        .setAuthTimeoutSecs(3)
+        .setExpiredCloseDelaySecs(0)
+        .setMaxFrameBytes(4096)
+        .setRateLimitPerSec(7)
+        .setRateLimitBurst(9)
+        .setSlowClientGraceSecs(4)
+        .setSlowClientMaxPending(64)
+        .setWriteQueueMaxBytes(2048)
+        .setJwtSecret(SECRET_32)
+        .setJwtPublicKey(PEM)
+        .setJwtIssuer("issuer")
+        .setJwtAudience("aud")
+        .setApiKey(API_KEY_16)
+        .setAllowedOrigins(List.of("https://app.example.com"))
+        .setCompression(false)
+        .setCompressionLevel(2)
+        .setDefaultTopics(List.of("news"))
+        .setPublicTopics(List.of("status"))
+        .setExplorers(Map.of("sol", "https://solscan.io/tx/{hash}"))
+        .setLogLevel("warn");
+  }
+
+  // ------------------------------------------------------------------------------------------ defaults
+
+  @Test
+  void everyDefault() {
+    HeraldOptions o = new HeraldOptions();
+    assertNull(o.getNodeId());
+    assertEquals("0.0.0.0", o.getWebsocketHost());
+    assertEquals(8080, o.getWebsocketPort());
+    assertEquals(0, o.getInstances());
+    assertEquals(10000, o.getMaxConnections());
+    assertEquals(10, o.getMaxConnectionsPerUser());
+    assertNull(o.getRedisUrl());
+    assertNull(o.getNatsUrl());
+    assertFalse(o.redisEnabled());
+    assertFalse(o.natsEnabled());
+    assertEquals("notifications.websocket", o.getNatsSubject());
+    assertEquals("herald-ingress", o.getNatsQueueGroup());
+    assertEquals("notifications", o.getRedisChannelPrefix());
+    assertEquals(30, o.getHeartbeatIntervalSecs());
+    assertEquals(300, o.getConnectionTimeoutSecs());
+    assertEquals(10, o.getAuthTimeoutSecs());
+    assertEquals(25, o.getExpiredCloseDelaySecs());
+    assertEquals(65536, o.getMaxFrameBytes());
+    assertEquals(20, o.getRateLimitPerSec());
+    assertEquals(40, o.getRateLimitBurst());
+    assertEquals(10, o.getSlowClientGraceSecs());
+    assertEquals(1024, o.getSlowClientMaxPending());
+    assertEquals(262144, o.getWriteQueueMaxBytes());
+    assertNull(o.getJwtSecret());
+    assertNull(o.getJwtPublicKey());
+    assertNull(o.getJwtIssuer());
+    assertNull(o.getJwtAudience());
+    assertNull(o.getApiKey());
+    assertEquals(List.of(), o.getAllowedOrigins());
+    assertTrue(o.isCompression());
+    assertEquals(6, o.getCompressionLevel());
+    assertEquals(List.of(), o.getDefaultTopics());
+    assertEquals(List.of(), o.getPublicTopics());
+    assertEquals(DEFAULT_EXPLORERS, o.getExplorers());
+    assertEquals(new ArrayList<>(DEFAULT_EXPLORERS.keySet()), new ArrayList<>(o.getExplorers().keySet()));
+    assertEquals("INFO", o.getLogLevel());
+  }
+
+  @Test
+  void defaultConstants() {
+    assertEquals("0.0.0.0", HeraldOptions.DEFAULT_WEBSOCKET_HOST);
+    assertEquals(8080, HeraldOptions.DEFAULT_WEBSOCKET_PORT);
+    assertEquals(0, HeraldOptions.DEFAULT_INSTANCES);
+    assertEquals(10000, HeraldOptions.DEFAULT_MAX_CONNECTIONS);
+    assertEquals(10, HeraldOptions.DEFAULT_MAX_CONNECTIONS_PER_USER);
+    assertEquals("notifications.websocket", HeraldOptions.DEFAULT_NATS_SUBJECT);
+    assertEquals("herald-ingress", HeraldOptions.DEFAULT_NATS_QUEUE_GROUP);
+    assertEquals("notifications", HeraldOptions.DEFAULT_REDIS_CHANNEL_PREFIX);
+    assertEquals(30, HeraldOptions.DEFAULT_HEARTBEAT_INTERVAL_SECS);
+    assertEquals(300, HeraldOptions.DEFAULT_CONNECTION_TIMEOUT_SECS);
+    assertEquals(10, HeraldOptions.DEFAULT_AUTH_TIMEOUT_SECS);
+    assertEquals(25, HeraldOptions.DEFAULT_EXPIRED_CLOSE_DELAY_SECS);
+    assertEquals(65536, HeraldOptions.DEFAULT_MAX_FRAME_BYTES);
+    assertEquals(20, HeraldOptions.DEFAULT_RATE_LIMIT_PER_SEC);
+    assertEquals(40, HeraldOptions.DEFAULT_RATE_LIMIT_BURST);
+    assertEquals(10, HeraldOptions.DEFAULT_SLOW_CLIENT_GRACE_SECS);
+    assertEquals(1024, HeraldOptions.DEFAULT_SLOW_CLIENT_MAX_PENDING);
+    assertEquals(262144, HeraldOptions.DEFAULT_WRITE_QUEUE_MAX_BYTES);
+    assertEquals(List.of(), HeraldOptions.DEFAULT_ALLOWED_ORIGINS);
+    assertTrue(HeraldOptions.DEFAULT_COMPRESSION);
+    assertEquals(6, HeraldOptions.DEFAULT_COMPRESSION_LEVEL);
+    assertEquals(List.of(), HeraldOptions.DEFAULT_DEFAULT_TOPICS);
+    assertEquals(List.of(), HeraldOptions.DEFAULT_PUBLIC_TOPICS);
+    assertEquals(DEFAULT_EXPLORERS, HeraldOptions.DEFAULT_EXPLORERS);
+    assertEquals("INFO", HeraldOptions.DEFAULT_LOG_LEVEL);
+  }
+
+  @Test
+  void defaultsAreValidAndNodeIdIsGenerated() {
+    HeraldOptions a = new HeraldOptions();
+    assertSame(a, a.validate());
+    assertTrue(a.getNodeId().matches("herald-[0-9a-f]{8}"), a.getNodeId());
+    HeraldOptions b = new HeraldOptions().validate();
+    assertNotEquals(a.getNodeId(), b.getNodeId());
+    // an explicit node id is kept
+    assertEquals("edge-7", new HeraldOptions().setNodeId("edge-7").validate().getNodeId());
+  }
+
+  @Test
+  void loadWithoutFileOrEnvGivesDefaults() {
+    HeraldOptions o = HeraldOptions.load(null, Map.of());
+    JsonObject expected = new HeraldOptions().toJson().put("node_id", o.getNodeId());
+    assertEquals(expected, o.toJson());
+    assertTrue(o.getNodeId().startsWith("herald-"));
+  }
+
+  @Test
+  void toJsonHasEveryKeyWithRealValues() {
+    JsonObject json = new HeraldOptions().toJson();
+    assertEquals(ALL_KEYS, new ArrayList<>(json.fieldNames()));
+    assertTrue(json.containsKey("redis_url"));
+    assertNull(json.getValue("redis_url"));
+    assertEquals(8080, json.getInteger("websocket_port"));
+    assertEquals(true, json.getBoolean("compression"));
+    assertEquals(new JsonArray(), json.getJsonArray("allowed_origins"));
+    assertEquals(new JsonObject(new LinkedHashMap<>(DEFAULT_EXPLORERS)), json.getJsonObject("explorers"));
+
+    JsonObject secrets = allChanged().toJson();
+    assertEquals(SECRET_32, secrets.getString("jwt_secret"));
+    assertEquals(API_KEY_16, secrets.getString("api_key"));
+    assertEquals("redis://:pw@redis:6380/1", secrets.getString("redis_url"));
+  }
+
+  @Test
+  void toJsonRoundTripsThroughFromJson() {
+    HeraldOptions changed = allChanged();
+    JsonObject json = changed.toJson();
+    // every key really differs from the default, so the round trip proves each key is parsed
+    JsonObject defaults = new HeraldOptions().toJson();
+    for (String key : ALL_KEYS) {
+      assertNotEquals(defaults.getValue(key), json.getValue(key), key);
+    }
+    HeraldOptions parsed = HeraldOptions.fromJson(json);
+    assertEquals(json, parsed.toJson());
+    parsed.validate();
+  }
+
+  // ------------------------------------------------------------------------------------------ layering
+
+  @Test
+  void fileOverridesDefaults(@TempDir Path dir) throws Exception {
+    Path file = write(dir, "{\"websocket_port\": 9100, \"redis_url\": \"redis://cache:6379\","
+        + " \"allowed_origins\": [\"https://a.example.com\", \"*\"], \"compression\": false,"
+        + " \"log_level\": \"debug\", \"explorers\": {\"sol\": \"https://solscan.io/tx/{hash}\"}}");
+    HeraldOptions o = HeraldOptions.load(file, Map.of());
+    assertEquals(9100, o.getWebsocketPort());
+    assertEquals("redis://cache:6379", o.getRedisUrl());
+    assertTrue(o.redisEnabled());
+    assertFalse(o.natsEnabled());
+    assertEquals(List.of("https://a.example.com", "*"), o.getAllowedOrigins());
+    assertFalse(o.isCompression());
+    assertEquals("DEBUG", o.getLogLevel());
+    // a file value replaces the whole default explorers map
+    assertEquals(Map.of("sol", "https://solscan.io/tx/{hash}"), o.getExplorers());
+    // untouched keys keep their default
+    assertEquals(10000, o.getMaxConnections());
+    assertEquals("0.0.0.0", o.getWebsocketHost());
+  }
+
+  @Test
+  void envOverridesFile(@TempDir Path dir) throws Exception {
+    Path file = write(dir, "{\"websocket_port\": 9100, \"max_connections\": 50, \"nats_subject\": \"from.file\","
+        + " \"default_topics\": [\"file-topic\"]}");
+    Map<String, String> env = Map.of(
+        "WEBSOCKET_PORT", "9200",
+        "NATS_SUBJECT", "from.env",
+        "MAX_CONNECTIONS", "",          // empty = unset: file value kept
+        "DEFAULT_TOPICS", "   ",        // blank = unset as well
+        "UNRELATED_VAR", "whatever");
+    HeraldOptions o = HeraldOptions.load(file, env);
+    assertEquals(9200, o.getWebsocketPort());
+    assertEquals("from.env", o.getNatsSubject());
+    assertEquals(50, o.getMaxConnections());
+    assertEquals(List.of("file-topic"), o.getDefaultTopics());
+  }
+
+  @Test
+  void everyKeyReadFromItsUpperSnakeEnvVar() {
+    Map<String, String> env = new HashMap<>();
+    env.put("NODE_ID", "node-env");
+    env.put("WEBSOCKET_HOST", "10.0.0.1");
+    env.put("WEBSOCKET_PORT", "0");
+    env.put("INSTANCES", "4");
+    env.put("MAX_CONNECTIONS", "123");
+    env.put("MAX_CONNECTIONS_PER_USER", "3");
+    env.put("REDIS_URL", "rediss://user:pw@r:6379");
+    env.put("NATS_URL", "nats://a:4222, tls://b:4222");
+    env.put("NATS_SUBJECT", "s.x");
+    env.put("NATS_QUEUE_GROUP", "g1");
+    env.put("REDIS_CHANNEL_PREFIX", "p1");
+    env.put("HEARTBEAT_INTERVAL_SECS", "11");
+    env.put("CONNECTION_TIMEOUT_SECS", "12");
+    env.put("AUTH_TIMEOUT_SECS", "13");
+    env.put("EXPIRED_CLOSE_DELAY_SECS", "14");
+    env.put("MAX_FRAME_BYTES", "1500");
+    env.put("RATE_LIMIT_PER_SEC", "16");
+    env.put("RATE_LIMIT_BURST", "17");
+    env.put("SLOW_CLIENT_GRACE_SECS", "18");
+    env.put("SLOW_CLIENT_MAX_PENDING", "19");
+    env.put("WRITE_QUEUE_MAX_BYTES", "2000");
+    env.put("JWT_SECRET", SECRET_32);
+    env.put("JWT_PUBLIC_KEY", PEM);
+    env.put("JWT_ISSUER", "iss-env");
+    env.put("JWT_AUDIENCE", "aud-env");
+    env.put("HERALD_API_KEY", API_KEY_16);
+    env.put("ALLOWED_ORIGINS", "https://x.example.com:8443");
+    env.put("COMPRESSION", "false");
+    env.put("COMPRESSION_LEVEL", "9");
+    env.put("DEFAULT_TOPICS", "t1,t2");
+    env.put("PUBLIC_TOPICS", "p:1");
+    env.put("EXPLORERS", "{\"tron\":\"https://tronscan.org/#/transaction/{hash}\"}");
+    env.put("LOG_LEVEL", "error");
+    HeraldOptions o = HeraldOptions.load(null, env);
+    assertEquals("node-env", o.getNodeId());
+    assertEquals("10.0.0.1", o.getWebsocketHost());
+    assertEquals(0, o.getWebsocketPort());
+    assertEquals(4, o.getInstances());
+    assertEquals(123, o.getMaxConnections());
+    assertEquals(3, o.getMaxConnectionsPerUser());
+    assertEquals("rediss://user:pw@r:6379", o.getRedisUrl());
+    assertEquals("nats://a:4222, tls://b:4222", o.getNatsUrl());
+    assertEquals("s.x", o.getNatsSubject());
+    assertEquals("g1", o.getNatsQueueGroup());
+    assertEquals("p1", o.getRedisChannelPrefix());
+    assertEquals(11, o.getHeartbeatIntervalSecs());
+    assertEquals(12, o.getConnectionTimeoutSecs());
+    assertEquals(13, o.getAuthTimeoutSecs());
+    assertEquals(14, o.getExpiredCloseDelaySecs());
+    assertEquals(1500, o.getMaxFrameBytes());
+    assertEquals(16, o.getRateLimitPerSec());
+    assertEquals(17, o.getRateLimitBurst());
+    assertEquals(18, o.getSlowClientGraceSecs());
+    assertEquals(19, o.getSlowClientMaxPending());
+    assertEquals(2000, o.getWriteQueueMaxBytes());
+    assertEquals(SECRET_32, o.getJwtSecret());
+    assertEquals(PEM.trim(), o.getJwtPublicKey());
+    assertEquals("iss-env", o.getJwtIssuer());
+    assertEquals("aud-env", o.getJwtAudience());
+    assertEquals(API_KEY_16, o.getApiKey());
+    assertEquals(List.of("https://x.example.com:8443"), o.getAllowedOrigins());
+    assertFalse(o.isCompression());
+    assertEquals(9, o.getCompressionLevel());
+    assertEquals(List.of("t1", "t2"), o.getDefaultTopics());
+    assertEquals(List.of("p:1"), o.getPublicTopics());
+    assertEquals(Map.of("tron", "https://tronscan.org/#/transaction/{hash}"), o.getExplorers());
+    assertEquals("ERROR", o.getLogLevel());
+  }
+
+  @Test
+  void apiKeyAliases() {
+    String other = "other-key-0123456789";
+    assertEquals(API_KEY_16, new HeraldOptions().applyEnv(Map.of("HERALD_API_KEY", API_KEY_16)).getApiKey());
+    assertEquals(other, new HeraldOptions().applyEnv(Map.of("API_KEY", other)).getApiKey());
+    // HERALD_API_KEY wins over API_KEY
+    assertEquals(API_KEY_16,
+        new HeraldOptions().applyEnv(Map.of("HERALD_API_KEY", API_KEY_16, "API_KEY", other)).getApiKey());
+    // an empty HERALD_API_KEY is unset, so API_KEY applies
+    assertEquals(other, new HeraldOptions().applyEnv(Map.of("HERALD_API_KEY", "", "API_KEY", other)).getApiKey());
+  }
+
+  @Test
+  void allowedOriginsAliases() {
+    assertEquals(List.of("https://cors.example.com"),
+        new HeraldOptions().applyEnv(Map.of("CORS_ORIGIN", "https://cors.example.com")).getAllowedOrigins());
+    assertEquals(List.of("https://allowed.example.com"), new HeraldOptions().applyEnv(Map.of(
+        "ALLOWED_ORIGINS", "https://allowed.example.com",
+        "CORS_ORIGIN", "https://cors.example.com")).getAllowedOrigins());
+    assertEquals(List.of("https://cors.example.com", "http://localhost:3000"), new HeraldOptions().applyEnv(Map.of(
+        "ALLOWED_ORIGINS", "",
+        "CORS_ORIGIN", "https://cors.example.com,http://localhost:3000")).getAllowedOrigins());
+  }
+
+  @Test
+  void envCommaListsAreTrimmedAndSkipEmptyEntries() {
+    HeraldOptions o = new HeraldOptions().applyEnv(Map.of(
+        "DEFAULT_TOPICS", " alerts , user:42 ,, prices@eth ,",
+        "PUBLIC_TOPICS", "status",
+        "ALLOWED_ORIGINS", "https://a.example.com, *"));
+    assertEquals(List.of("alerts", "user:42", "prices@eth"), o.getDefaultTopics());
+    assertEquals(List.of("status"), o.getPublicTopics());
+    assertEquals(List.of("https://a.example.com", "*"), o.getAllowedOrigins());
+    o.validate();
+  }
+
+  @Test
+  void explorersFromEnvJsonReplaceDefaults() {
+    HeraldOptions o = new HeraldOptions().applyEnv(Map.of("EXPLORERS",
+        "{\"ethereum\":\"https://eth.blockscout.com/tx/{hash}\",\"linea\":\"https://lineascan.build/tx/{hash}\"}"));
+    assertEquals(orderedMap("ethereum", "https://eth.blockscout.com/tx/{hash}",
+        "linea", "https://lineascan.build/tx/{hash}"), o.getExplorers());
+    assertEquals(List.of("ethereum", "linea"), new ArrayList<>(o.getExplorers().keySet()));
+    o.validate();
+  }
+
+  static Stream<Arguments> badEnvValues() {
+    return Stream.of(
+        Arguments.of("WEBSOCKET_PORT", "http", "websocket_port"),
+        Arguments.of("MAX_CONNECTIONS", "1.5", "max_connections"),
+        Arguments.of("HEARTBEAT_INTERVAL_SECS", "99999999999", "heartbeat_interval_secs"),
+        Arguments.of("COMPRESSION", "maybe", "compression"),
+        Arguments.of("EXPLORERS", "{not json", "explorers"),
+        Arguments.of("EXPLORERS", "[\"https://x/{hash}\"]", "explorers"),
+        Arguments.of("EXPLORERS", "{\"eth\": 5}", "explorers"));
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @MethodSource("badEnvValues")
+  void unparsableEnvValueNamesTheKey(String var, String value, String key) {
+    ConfigException e = assertThrows(ConfigException.class, () -> new HeraldOptions().applyEnv(Map.of(var, value)));
+    assertEquals(key, e.key());
+    assertTrue(e.getMessage().startsWith(key + ": "), e.getMessage());
+    // load() reports it too
+    ConfigException e2 = assertThrows(ConfigException.class, () -> HeraldOptions.load(null, Map.of(var, value)));
+    assertEquals(key, e2.key());
+  }
+
+  @Test
+  void envBooleans() {
+    assertFalse(new HeraldOptions().applyEnv(Map.of("COMPRESSION", "FALSE")).isCompression());
+    assertFalse(new HeraldOptions().applyEnv(Map.of("COMPRESSION", "0")).isCompression());
+    assertTrue(new HeraldOptions().setCompression(false).applyEnv(Map.of("COMPRESSION", "true")).isCompression());
+  }
+
+  // ------------------------------------------------------------------------------------------ validation
+
+  static Stream<Arguments> invalidValues() {
+    return Stream.of(
+        Arguments.of("node_id", "{\"node_id\": \"\"}"),
+        Arguments.of("node_id", "{\"node_id\": \"has space\"}"),
+        Arguments.of("node_id", "{\"node_id\": \"n/1\"}"),
+        Arguments.of("node_id", "{\"node_id\": \"" + "a".repeat(65) + "\"}"),
+        Arguments.of("websocket_host", "{\"websocket_host\": \"\"}"),
+        Arguments.of("websocket_host", "{\"websocket_host\": null}"),
+        Arguments.of("websocket_port", "{\"websocket_port\": -1}"),
+        Arguments.of("websocket_port", "{\"websocket_port\": 65536}"),
+        Arguments.of("instances", "{\"instances\": -1}"),
+        Arguments.of("max_connections", "{\"max_connections\": 0}"),
+        Arguments.of("max_connections_per_user", "{\"max_connections_per_user\": 0}"),
+        Arguments.of("redis_url", "{\"redis_url\": \"http://localhost:6379\"}"),
+        Arguments.of("redis_url", "{\"redis_url\": \"localhost:6379\"}"),
+        Arguments.of("redis_url", "{\"redis_url\": \"\"}"),
+        Arguments.of("nats_url", "{\"nats_url\": \"http://localhost:4222\"}"),
+        Arguments.of("nats_url", "{\"nats_url\": \"nats://a:4222,http://b:4222\"}"),
+        Arguments.of("nats_url", "{\"nats_url\": \"nats://a:4222,\"}"),
+        Arguments.of("nats_subject", "{\"nats_subject\": \"\"}"),
+        Arguments.of("nats_subject", "{\"nats_subject\": \"a b\"}"),
+        Arguments.of("nats_queue_group", "{\"nats_queue_group\": \"\"}"),
+        Arguments.of("nats_queue_group", "{\"nats_queue_group\": \"q g\"}"),
+        Arguments.of("redis_channel_prefix", "{\"redis_channel_prefix\": \"\"}"),
+        Arguments.of("redis_channel_prefix", "{\"redis_channel_prefix\": \"a b\"}"),
+        Arguments.of("redis_channel_prefix", "{\"redis_channel_prefix\": \"notif*\"}"),
+        Arguments.of("heartbeat_interval_secs", "{\"heartbeat_interval_secs\": 0}"),
+        Arguments.of("connection_timeout_secs", "{\"connection_timeout_secs\": 0, \"heartbeat_interval_secs\": 1}"),
+        Arguments.of("connection_timeout_secs", "{\"connection_timeout_secs\": 30}"),
+        Arguments.of("connection_timeout_secs", "{\"connection_timeout_secs\": 20, \"heartbeat_interval_secs\": 21}"),
+        Arguments.of("auth_timeout_secs", "{\"auth_timeout_secs\": 0}"),
+        Arguments.of("expired_close_delay_secs", "{\"expired_close_delay_secs\": -1}"),
+        Arguments.of("max_frame_bytes", "{\"max_frame_bytes\": 255}"),
+        Arguments.of("rate_limit_per_sec", "{\"rate_limit_per_sec\": 0}"),
+        Arguments.of("rate_limit_burst", "{\"rate_limit_burst\": 0}"),
+        Arguments.of("slow_client_grace_secs", "{\"slow_client_grace_secs\": 0}"),
+        Arguments.of("slow_client_max_pending", "{\"slow_client_max_pending\": 0}"),
+        Arguments.of("write_queue_max_bytes", "{\"write_queue_max_bytes\": 1023}"),
+        Arguments.of("jwt_secret", "{\"jwt_secret\": \"" + "s".repeat(31) + "\"}"),
+        Arguments.of("jwt_public_key", "{\"jwt_public_key\": \"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\"}"),
+        Arguments.of("jwt_public_key", "{\"jwt_public_key\": \"-----BEGIN PRIVATE KEY-----\"}"),
+        Arguments.of("api_key", "{\"api_key\": \"" + "k".repeat(15) + "\"}"),
+        Arguments.of("allowed_origins", "{\"allowed_origins\": [\"https://app.example.com/path\"]}"),
+        Arguments.of("allowed_origins", "{\"allowed_origins\": [\"https://app.example.com/\"]}"),
+        Arguments.of("allowed_origins", "{\"allowed_origins\": [\"app.example.com\"]}"),
+        Arguments.of("allowed_origins", "{\"allowed_origins\": [\"https://app.example.com:99999\"]}"),
+        Arguments.of("allowed_origins", "{\"allowed_origins\": [\"*\", \"\"]}"),
+        Arguments.of("compression_level", "{\"compression_level\": 0}"),
+        Arguments.of("compression_level", "{\"compression_level\": 10}"),
+        Arguments.of("default_topics", "{\"default_topics\": [\"bad topic\"]}"),
+        Arguments.of("default_topics", "{\"default_topics\": [\"\"]}"),
+        Arguments.of("default_topics", "{\"default_topics\": [\"" + "t".repeat(129) + "\"]}"),
+        Arguments.of("public_topics", "{\"public_topics\": [\"a/b\"]}"),
+        Arguments.of("explorers", "{\"explorers\": {\"eth\": \"https://etherscan.io/tx/\"}}"),
+        Arguments.of("explorers", "{\"explorers\": {\"eth\": \"ftp://etherscan.io/tx/{hash}\"}}"),
+        Arguments.of("explorers", "{\"explorers\": {\"eth\": \"etherscan.io/tx/{hash}\"}}"),
+        Arguments.of("log_level", "{\"log_level\": \"VERBOSE\"}"),
+        Arguments.of("log_level", "{\"log_level\": null}"));
+  }
+
+  @ParameterizedTest(name = "{0} <- {1}")
+  @MethodSource("invalidValues")
+  void validationFailureNamesTheKey(String key, String json, @TempDir Path dir) throws Exception {
+    // fromJson alone does not validate
+    HeraldOptions parsed = HeraldOptions.fromJson(new JsonObject(json));
+    ConfigException e = assertThrows(ConfigException.class, parsed::validate);
+    assertEquals(key, e.key());
+    assertTrue(e.getMessage().startsWith(key + ": "), e.getMessage());
+    // the same value through a file fails load()
+    Path file = write(dir, json);
+    ConfigException e2 = assertThrows(ConfigException.class, () -> HeraldOptions.load(file, Map.of()));
+    assertEquals(key, e2.key());
+  }
+
+  @Test
+  void validationMessageShape() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> new HeraldOptions().setMaxConnections(0).validate());
+    assertEquals("max_connections: must be >= 1 (got 0)", e.getMessage());
+    assertEquals("max_connections", e.key());
+    // a failed validation does not generate a node id
+    HeraldOptions o = new HeraldOptions().setLogLevel("nope");
+    assertThrows(ConfigException.class, o::validate);
+    assertNull(o.getNodeId());
+  }
+
+  static Stream<Arguments> validBoundaryValues() {
+    return Stream.of(
+        Arguments.of("{\"node_id\": \"" + "a".repeat(64) + "\"}"),
+        Arguments.of("{\"node_id\": \"A-z_0.9\"}"),
+        Arguments.of("{\"websocket_port\": 0}"),
+        Arguments.of("{\"websocket_port\": 65535}"),
+        Arguments.of("{\"instances\": 0}"),
+        Arguments.of("{\"max_connections\": 1, \"max_connections_per_user\": 1}"),
+        Arguments.of("{\"redis_url\": \"rediss://user:pw@redis.example.com:6380/2\"}"),
+        Arguments.of("{\"nats_url\": \"nats://a:4222,tls://b:4443\"}"),
+        Arguments.of("{\"heartbeat_interval_secs\": 1, \"connection_timeout_secs\": 2}"),
+        Arguments.of("{\"auth_timeout_secs\": 1, \"expired_close_delay_secs\": 0}"),
+        Arguments.of("{\"max_frame_bytes\": 256, \"write_queue_max_bytes\": 1024}"),
+        Arguments.of("{\"rate_limit_per_sec\": 1, \"rate_limit_burst\": 1}"),
+        Arguments.of("{\"slow_client_grace_secs\": 1, \"slow_client_max_pending\": 1}"),
+        Arguments.of("{\"jwt_secret\": \"" + "s".repeat(32) + "\"}"),
+        // 16 two-byte characters = 32 bytes: the rule counts bytes, not chars
+        Arguments.of("{\"jwt_secret\": \"" + "\u00e9".repeat(16) + "\"}"),
+        Arguments.of("{\"api_key\": \"" + "k".repeat(16) + "\"}"),
+        Arguments.of("{\"allowed_origins\": [\"*\", \"http://localhost:3000\", \"https://[::1]:8443\"]}"),
+        Arguments.of("{\"compression_level\": 1}"),
+        Arguments.of("{\"compression_level\": 9}"),
+        Arguments.of("{\"default_topics\": [\"A-z_0.9:@x\", \"" + "t".repeat(128) + "\"]}"),
+        Arguments.of("{\"explorers\": {}}"),
+        Arguments.of("{\"explorers\": {\"x\": \"http://x.local/tx/{hash}\"}}"),
+        Arguments.of("{\"log_level\": \"trace\"}"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("validBoundaryValues")
+  void boundaryValuesAreAccepted(String json) {
+    HeraldOptions o = HeraldOptions.fromJson(new JsonObject(json));
+    assertSame(o, o.validate());
+  }
+
+  @Test
+  void multiByteSecretTooShortInBytesIsRejected() {
+    // 15 two-byte characters + 1 = 31 bytes, one short of the 32-byte minimum
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> new HeraldOptions().setJwtSecret("\u00e9".repeat(15) + "a").validate());
+    assertEquals("jwt_secret", e.key());
+  }
+
+  @Test
+  void logLevelStoredUpperCase() {
+    assertEquals("WARN", new HeraldOptions().setLogLevel("warn").getLogLevel());
+    assertEquals("DEBUG", HeraldOptions.load(null, Map.of("LOG_LEVEL", "Debug")).getLogLevel());
+  }
+
+  // ------------------------------------------------------------------------------------------ JSON parsing
+
+  static Stream<Arguments> wrongTypes() {
+    return Stream.of(
+        Arguments.of("websocket_port", "{\"websocket_port\": \"8080\"}"),
+        Arguments.of("websocket_port", "{\"websocket_port\": 80.5}"),
+        Arguments.of("websocket_port", "{\"websocket_port\": 3000000000}"),
+        Arguments.of("max_connections", "{\"max_connections\": null}"),
+        Arguments.of("compression", "{\"compression\": \"yes\"}"),
+        Arguments.of("compression", "{\"compression\": 1}"),
+        Arguments.of("websocket_host", "{\"websocket_host\": 5}"),
+        Arguments.of("jwt_secret", "{\"jwt_secret\": {}}"),
+        Arguments.of("allowed_origins", "{\"allowed_origins\": \"*\"}"),
+        Arguments.of("default_topics", "{\"default_topics\": [1]}"),
+        Arguments.of("public_topics", "{\"public_topics\": [null]}"),
+        Arguments.of("explorers", "{\"explorers\": [\"https://x/{hash}\"]}"),
+        Arguments.of("explorers", "{\"explorers\": {\"eth\": 1}}"));
+  }
+
+  @ParameterizedTest(name = "{0} <- {1}")
+  @MethodSource("wrongTypes")
+  void wrongJsonTypeNamesTheKey(String key, String json) {
+    ConfigException e = assertThrows(ConfigException.class, () -> HeraldOptions.fromJson(new JsonObject(json)));
+    assertEquals(key, e.key());
+    assertTrue(e.getMessage().startsWith(key + ": "), e.getMessage());
+  }
+
+  @Test
+  void unknownKeyRejected(@TempDir Path dir) throws Exception {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> HeraldOptions.fromJson(new JsonObject().put("websocket_prot", 8081)));
+    assertEquals("websocket_prot", e.key());
+    assertEquals("websocket_prot: unknown configuration key", e.getMessage());
+    // camelCase is not accepted either
+    assertThrows(ConfigException.class, () -> HeraldOptions.fromJson(new JsonObject().put("websocketPort", 1)));
+    Path file = write(dir, "{\"max_conections\": 5}");
+    ConfigException e2 = assertThrows(ConfigException.class, () -> HeraldOptions.load(file, Map.of()));
+    assertEquals("max_conections", e2.key());
+  }
+
+  @Test
+  void underscoreAndSlashSlashKeysIgnored() {
+    HeraldOptions o = HeraldOptions.fromJson(new JsonObject()
+        .put("_comment", "documentation")
+        .put("//websocket_port", "the port")
+        .put("_websocket_port", 1)
+        .put("//", 5)
+        .put("websocket_port", 9001));
+    assertEquals(9001, o.getWebsocketPort());
+    o.validate();
+  }
+
+  @Test
+  void fromJsonDoesNotValidate() {
+    HeraldOptions o = HeraldOptions.fromJson(new JsonObject().put("max_connections", 0).put("jwt_secret", "short"));
+    assertEquals(0, o.getMaxConnections());
+    assertEquals("short", o.getJwtSecret());
+    assertNull(o.getNodeId());
+    assertEquals(new HeraldOptions().toJson(), HeraldOptions.fromJson(null).toJson());
+    assertEquals(new HeraldOptions().toJson(), HeraldOptions.fromJson(new JsonObject()).toJson());
+  }
+
+  @Test
+  void unreadableOrMalformedFile(@TempDir Path dir) throws Exception {
+    ConfigException missing = assertThrows(ConfigException.class,
+        () -> HeraldOptions.load(dir.resolve("absent.json"), Map.of()));
+    assertEquals("config_file", missing.key());
+    ConfigException directory = assertThrows(ConfigException.class, () -> HeraldOptions.load(dir, Map.of()));
+    assertEquals("config_file", directory.key());
+    Path bad = write(dir, "{\"websocket_port\": 80,,}");
+    assertEquals("config_file", assertThrows(ConfigException.class, () -> HeraldOptions.load(bad, Map.of())).key());
+    Path array = write(dir, "[1, 2]");
+    assertEquals("config_file", assertThrows(ConfigException.class, () -> HeraldOptions.load(array, Map.of())).key());
+  }
+
+  // ------------------------------------------------------------------------------------------ redaction
+
+  @Test
+  void redactedJsonHidesSecrets() {
+    HeraldOptions o = new HeraldOptions()
+        .setJwtSecret("jwt-secret-value-0123456789abcdefgh")
+        .setApiKey("api-key-value-0123456789")
+        .setRedisUrl("redis://:redispass42@cache.internal:6379/0")
+        .setNatsUrl("nats://natsuser:natspass42@n1:4222,nats://natstoken42@n2:4222,tls://n3:4443");
+    JsonObject redacted = o.toRedactedJson();
+    assertEquals("<redacted>", redacted.getString("jwt_secret"));
+    assertEquals("<redacted>", redacted.getString("api_key"));
+    assertEquals("redis://:<redacted>@cache.internal:6379/0", redacted.getString("redis_url"));
+    assertEquals("nats://natsuser:<redacted>@n1:4222,nats://<redacted>@n2:4222,tls://n3:4443",
+        redacted.getString("nats_url"));
+    // everything else untouched
+    JsonObject real = o.toJson();
+    for (String key : ALL_KEYS) {
+      if (!List.of("jwt_secret", "api_key", "redis_url", "nats_url").contains(key)) {
+        assertEquals(real.getValue(key), redacted.getValue(key), key);
+      }
+    }
+    // the real values are still available through toJson and the getters
+    assertEquals("jwt-secret-value-0123456789abcdefgh", real.getString("jwt_secret"));
+    assertEquals("redis://:redispass42@cache.internal:6379/0", o.getRedisUrl());
+
+    String text = o.toString();
+    for (String secret : List.of("jwt-secret-value", "api-key-value", "redispass42", "natspass42", "natstoken42")) {
+      assertFalse(text.contains(secret), secret + " leaked in " + text);
+    }
+    assertTrue(text.contains("cache.internal"), text);
+    assertEquals(redacted, new JsonObject(text));
+  }
+
+  @Test
+  void redactionKeepsUnsetSecretsNullAndPlainUrlsIntact() {
+    HeraldOptions o = new HeraldOptions().setRedisUrl("redis://localhost:6379").setNatsUrl("nats://localhost:4222");
+    JsonObject redacted = o.toRedactedJson();
+    assertTrue(redacted.containsKey("jwt_secret"));
+    assertNull(redacted.getValue("jwt_secret"));
+    assertNull(redacted.getValue("api_key"));
+    assertEquals("redis://localhost:6379", redacted.getString("redis_url"));
+    assertEquals("nats://localhost:4222", redacted.getString("nats_url"));
+    assertEquals("redis://user:<redacted>@h:1",
+        new HeraldOptions().setRedisUrl("redis://user:pw@h:1").toRedactedJson().getString("redis_url"));
+  }
+
+  @Test
+  void validationMessagesDoNotLeakSecrets() {
+    ConfigException url = assertThrows(ConfigException.class,
+        () -> new HeraldOptions().setRedisUrl("http://:leakypass99@host:6379").validate());
+    assertEquals("redis_url", url.key());
+    assertFalse(url.getMessage().contains("leakypass99"), url.getMessage());
+    ConfigException secret = assertThrows(ConfigException.class,
+        () -> new HeraldOptions().setJwtSecret("tooshortsecret").validate());
+    assertFalse(secret.getMessage().contains("tooshortsecret"), secret.getMessage());
+    ConfigException apiKey = assertThrows(ConfigException.class,
+        () -> new HeraldOptions().setApiKey("shortapikey").validate());
+    assertFalse(apiKey.getMessage().contains("shortapikey"), apiKey.getMessage());
+  }
+
+  // ------------------------------------------------------------------------------------------ copy, immutability
+
+  @Test
+  void copyConstructorCopiesEveryKeyAndIsIndependent() {
+    HeraldOptions original = allChanged();
+    HeraldOptions copy = new HeraldOptions(original);
+    assertEquals(original.toJson(), copy.toJson());
+
+    copy.setWebsocketPort(1234).setJwtSecret(null).setAllowedOrigins(List.of("*"))
+        .setExplorers(Map.of()).setDefaultTopics(List.of()).setLogLevel("trace");
+    assertEquals(9001, original.getWebsocketPort());
+    assertEquals(SECRET_32, original.getJwtSecret());
+    assertEquals(List.of("https://app.example.com"), original.getAllowedOrigins());
+    assertEquals(Map.of("sol", "https://solscan.io/tx/{hash}"), original.getExplorers());
+    assertEquals(List.of("news"), original.getDefaultTopics());
+    assertEquals("WARN", original.getLogLevel());
+
+    original.setMaxConnections(77);
+    assertEquals(500, copy.getMaxConnections());
+  }
+
+  @Test
+  void collectionsAreUnmodifiableAndCopiedOnSet() {
+    List<String> origins = new ArrayList<>(List.of("https://a.example.com"));
+    Map<String, String> explorers = new LinkedHashMap<>(Map.of("eth", "https://e/{hash}"));
+    HeraldOptions o = new HeraldOptions().setAllowedOrigins(origins).setExplorers(explorers)
+        .setDefaultTopics(new ArrayList<>(List.of("a"))).setPublicTopics(new ArrayList<>(List.of("b")));
+    origins.add("https://b.example.com");
+    explorers.put("x", "https://x/{hash}");
+    assertEquals(List.of("https://a.example.com"), o.getAllowedOrigins());
+    assertEquals(Map.of("eth", "https://e/{hash}"), o.getExplorers());
+
+    assertThrows(UnsupportedOperationException.class, () -> o.getAllowedOrigins().add("*"));
+    assertThrows(UnsupportedOperationException.class, () -> o.getDefaultTopics().add("c"));
+    assertThrows(UnsupportedOperationException.class, () -> o.getPublicTopics().add("c"));
+    assertThrows(UnsupportedOperationException.class, () -> o.getExplorers().put("y", "https://y/{hash}"));
+    assertThrows(UnsupportedOperationException.class,
+        () -> new HeraldOptions().getExplorers().put("y", "https://y/{hash}"));
+    assertThrows(UnsupportedOperationException.class,
+        () -> HeraldOptions.fromJson(new JsonObject().put("default_topics", new JsonArray().add("a")))
+            .getDefaultTopics().add("b"));
+  }
+
+  // ------------------------------------------------------------------------------------------ conf/herald.json
+
+  @Test
+  void shippedConfigLoads() {
+    HeraldOptions o = HeraldOptions.load(Path.of("conf/herald.json"), Map.of());
+    assertEquals("redis://localhost:6379", o.getRedisUrl());
+    assertEquals("nats://localhost:4222", o.getNatsUrl());
+    assertTrue(o.redisEnabled());
+    assertTrue(o.natsEnabled());
+    assertTrue(o.getNodeId().matches("herald-[0-9a-f]{8}"), o.getNodeId());
+    // every other key carries its built-in default
+    JsonObject expected = new HeraldOptions().toJson()
+        .put("node_id", o.getNodeId())
+        .put("redis_url", "redis://localhost:6379")
+        .put("nats_url", "nats://localhost:4222");
+    assertEquals(expected, o.toJson());
+    // the environment still overrides the shipped file
+    assertEquals(7000, HeraldOptions.load(Path.of("conf/herald.json"), Map.of("WEBSOCKET_PORT", "7000"))
+        .getWebsocketPort());
+  }
+
+  @Test
+  void shippedConfigDocumentsEveryKey() throws Exception {
+    JsonObject raw = new JsonObject(Files.readString(Path.of("conf/herald.json"), StandardCharsets.UTF_8));
+    for (String key : new HeraldOptions().toJson().fieldNames()) {
+      assertTrue(raw.containsKey(key), "missing key " + key);
+      Object doc = raw.getValue("//" + key);
+      assertTrue(doc instanceof String && !((String) doc).isBlank(), "missing doc entry //" + key);
+      String envName = key.equals("api_key") ? "HERALD_API_KEY" : key.toUpperCase(java.util.Locale.ROOT);
+      assertTrue(((String) doc).contains(envName), "//" + key + " does not name env " + envName);
+    }
+    for (String secretOrGenerated : List.of("jwt_secret", "jwt_public_key", "jwt_issuer", "jwt_audience",
+        "api_key", "node_id")) {
+      assertNull(raw.getValue(secretOrGenerated), secretOrGenerated);
+    }
+    assertTrue(ALL_KEYS.containsAll(new HeraldOptions().toJson().fieldNames()));
+  }
+}

@@ -1,0 +1,22 @@
+package io.herald.testkit;
+
+/**
+ * How a WebSocket ended, as seen by a test client.
+ *
+ * @param code   the status code of the close frame, or {@code null} when the connection ended without a close
+ *               frame (TCP closed / reset: what browsers report as 1006)
+ * @param reason the reason text of the close frame ({@code ""} when the frame had none), {@code null} when
+ *               there was no close frame
+ */
+public record CloseInfo(Short code, String reason) {
+
+  /** True when the connection ended without a close frame (1006-like). */
+  public boolean abnormal() {
+    return code == null;
+  }
+
+  /** The code as an int, or 1006 when there was no close frame. */
+  public int codeOr1006() {
+    return code == null ? 1006 : code & 0xFFFF;
+  }
+}
