@@ -45,7 +45,9 @@ public final class Authenticator {
    * @param redis the client for Knox lookups; null when Redis is not configured (Knox tokens are then refused)
    */
   public Authenticator(Vertx vertx, HeraldOptions options, Redis redis) {
-    this.jwt = JWTAuth.create(vertx, jwtOptions(options));
+    // Without any key vertx-auth-jwt runs "unsecure" and accepts every JWT unverified: refuse JWTs instead.
+    this.jwt = options.getJwtSecret() == null && options.getJwtPublicKey() == null
+        ? null : JWTAuth.create(vertx, jwtOptions(options));
     this.redis = redis;
   }
 
@@ -104,6 +106,9 @@ public final class Authenticator {
   }
 
   private Future<AuthenticatedUser> authenticateJwt(String token) {
+    if (jwt == null) {
+      return Future.failedFuture(AuthException.invalid("token invalid"));
+    }
     return jwt.authenticate(new TokenCredentials(token))
         .recover(e -> Future.failedFuture(AuthException.invalid("token invalid or expired")))
         .compose(user -> {

@@ -112,8 +112,8 @@ public final class PublishCommand implements Callable<Integer> {
               .setAbsoluteURI(base + "/api/v1/notifications")
               .putHeader("Authorization", "Bearer " + options.getApiKey())
               .putHeader("Content-Type", "application/json"))
-          .compose(request -> request.send(Buffer.buffer(notification.encode())))
-          .compose(r -> r.body().map(body -> r.statusCode() + " " + body))
+          .compose(request -> request.send(Buffer.buffer(notification.encode()))
+              .compose(r -> r.body().map(body -> r.statusCode() + " " + body)))
           .await(10, TimeUnit.SECONDS);
       System.out.println(response);
       return response.startsWith("202") ? 0 : 1;

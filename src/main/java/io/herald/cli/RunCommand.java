@@ -6,7 +6,9 @@ import io.herald.auth.JwtIssuer;
 import io.herald.config.ConfigException;
 import io.herald.config.HeraldOptions;
 import io.herald.node.HeraldNode;
+import io.herald.cluster.ClusterSettings;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -35,6 +37,9 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--port", paramLabel = "PORT", description = "WebSocket/HTTP port (overrides websocket_port).")
   Integer port;
 
+  @Option(names = "--cluster", description = "Join the fleet's Hazelcast cluster (same as cluster: true); see conf/cluster.xml and HERALD_CLUSTER_*.")
+  boolean cluster;
+
   /** Whether a node was started and the JVM must stay up after main returns. */
   public static boolean isRunning() {
     return running;
@@ -51,6 +56,9 @@ public final class RunCommand implements Callable<Integer> {
       if (port != null) {
         options.setWebsocketPort(port);
       }
+      if (cluster) {
+        options.setCluster(true);
+      }
       options.validate();
     } catch (ConfigException e) {
       System.err.println("invalid configuration: " + e.getMessage());
@@ -66,7 +74,15 @@ public final class RunCommand implements Callable<Integer> {
       options.setApiKey(randomHex(24));
     }
     log.info("configuration: {}", options);
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx;
+    try {
+      vertx = options.isCluster()
+          ? ClusterSettings.fromEnv(System.getenv()).startVertx(new VertxOptions()).await(90, TimeUnit.SECONDS)
+          : Vertx.vertx();
+    } catch (Exception e) {
+      System.err.println("herald: cannot join the cluster: " + e.getMessage());
+      return 1;
+    }
     HeraldNode node;
     try {
       node = HeraldNode.deploy(vertx, options).await(60, TimeUnit.SECONDS);

@@ -83,6 +83,8 @@ public final class HeraldOptions {
   public static final int DEFAULT_WRITE_QUEUE_MAX_BYTES = 262144;
   /** Default allowed WebSocket origins = empty list (any origin). */
   public static final List<String> DEFAULT_ALLOWED_ORIGINS = List.of();
+  /** Default for clustering = {@value} (a standalone node). */
+  public static final boolean DEFAULT_CLUSTER = false;
   /** Default for permessage-deflate compression = {@value}. */
   public static final boolean DEFAULT_COMPRESSION = true;
   /** Default deflate compression level = {@value}. */
@@ -146,6 +148,7 @@ public final class HeraldOptions {
   private String apiKey;
   private List<String> allowedOrigins;
   private boolean compression;
+  private boolean cluster;
   private int compressionLevel;
   private List<String> defaultTopics;
   private List<String> publicTopics;
@@ -184,6 +187,7 @@ public final class HeraldOptions {
     apiKey = null;
     allowedOrigins = DEFAULT_ALLOWED_ORIGINS;
     compression = DEFAULT_COMPRESSION;
+    cluster = DEFAULT_CLUSTER;
     compressionLevel = DEFAULT_COMPRESSION_LEVEL;
     defaultTopics = DEFAULT_DEFAULT_TOPICS;
     publicTopics = DEFAULT_PUBLIC_TOPICS;
@@ -225,6 +229,7 @@ public final class HeraldOptions {
     apiKey = other.apiKey;
     allowedOrigins = other.allowedOrigins;
     compression = other.compression;
+    cluster = other.cluster;
     compressionLevel = other.compressionLevel;
     defaultTopics = other.defaultTopics;
     publicTopics = other.publicTopics;
@@ -289,6 +294,8 @@ public final class HeraldOptions {
         (BiConsumer<HeraldOptions, String>) HeraldOptions::setApiKey, HeraldOptions::getApiKey);
     opt("allowed_origins", Kind.LIST, List.of("ALLOWED_ORIGINS", "CORS_ORIGIN"),
         (BiConsumer<HeraldOptions, List<String>>) HeraldOptions::setAllowedOrigins, HeraldOptions::getAllowedOrigins);
+    opt("cluster", Kind.BOOL, null,
+        (BiConsumer<HeraldOptions, Boolean>) HeraldOptions::setCluster, HeraldOptions::isCluster);
     opt("compression", Kind.BOOL, null,
         (BiConsumer<HeraldOptions, Boolean>) HeraldOptions::setCompression, HeraldOptions::isCompression);
     num("compression_level", HeraldOptions::setCompressionLevel, HeraldOptions::getCompressionLevel);
@@ -1309,6 +1316,26 @@ public final class HeraldOptions {
    */
   public HeraldOptions setAllowedOrigins(List<String> allowedOrigins) {
     this.allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
+    return this;
+  }
+
+  /**
+   * @return whether the node joins a Hazelcast cluster ({@code cluster})
+   */
+  public boolean isCluster() {
+    return cluster;
+  }
+
+  /**
+   * Runs the node clustered: its event bus joins the fleet's Hazelcast cluster (configured by
+   * {@code conf/cluster.xml} and the {@code HERALD_CLUSTER_*} environment variables). Key {@code cluster}, env
+   * {@code CLUSTER}. Default {@value #DEFAULT_CLUSTER}.
+   *
+   * @param cluster whether to cluster
+   * @return this
+   */
+  public HeraldOptions setCluster(boolean cluster) {
+    this.cluster = cluster;
     return this;
   }
 

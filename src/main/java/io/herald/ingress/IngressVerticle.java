@@ -20,6 +20,7 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.Lock;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
@@ -52,6 +53,12 @@ public final class IngressVerticle extends VerticleBase {
   static final long REDIS_RETRY_MIN_MS = 200;
   static final long REDIS_RETRY_MAX_MS = 10_000;
 
+  /** Cluster-wide lock naming the node subscribed to Redis pub/sub. */
+  public static final String REDIS_LEADER_LOCK = "herald.ingress.redis-subscriber";
+  /** How long one attempt to take the Redis leadership waits, and the pause between attempts. */
+  static final long LEADERSHIP_POLL_MS = 2_000;
+  static final long LEADERSHIP_RETRY_MS = 500;
+
   private final HeraldOptions options;
   private final NodeInfo node;
   private NotificationMapper mapper;
@@ -66,6 +73,9 @@ public final class IngressVerticle extends VerticleBase {
   private String redisError;
   private long redisRetryMs = REDIS_RETRY_MIN_MS;
   private boolean stopping;
+  /** Clustered only: the fleet-wide lock whose holder is the one node subscribed to Redis. */
+  private Lock redisLeadership;
+  private String redisRole = "subscriber";
 
   public IngressVerticle(HeraldOptions options, NodeInfo node) {
     this.options = options;
@@ -84,7 +94,10 @@ public final class IngressVerticle extends VerticleBase {
     }
     if (options.redisEnabled()) {
       redisClient = Redis.createClient(vertx, new RedisOptions().setConnectionString(options.getRedisUrl()));
-      ready.add(subscribeRedis().recover(e -> Future.failedFuture(new IllegalStateException(
+      Future<Void> redisReady = vertx.isClustered()
+          ? redisClient.send(Request.cmd(Command.PING)).<Void>mapEmpty().onSuccess(v -> competeForRedisLeadership())
+          : subscribeRedis();
+      ready.add(redisReady.recover(e -> Future.failedFuture(new IllegalStateException(
           "redis_url: cannot connect to " + redactedRedisUrl() + ": " + e.getMessage(), e))));
     }
     return Future.all(ready);
@@ -95,6 +108,9 @@ public final class IngressVerticle extends VerticleBase {
     stopping = true;
     if (redisSubscription != null) {
       redisSubscription.close();
+    }
+    if (redisLeadership != null) {
+      redisLeadership.release();
     }
     if (redisClient != null) {
       redisClient.close();
@@ -258,6 +274,33 @@ public final class IngressVerticle extends VerticleBase {
     });
   }
 
+  /**
+   * In a cluster every node sees every Redis pub/sub message; only the holder of a fleet-wide lock subscribes
+   * and publishes cluster-wide, so each message enters the fleet once. The others wait on the lock; Hazelcast
+   * frees it when the holder leaves or dies, and one of them takes over.
+   */
+  private void competeForRedisLeadership() {
+    if (stopping) {
+      return;
+    }
+    redisRole = "standby";
+    vertx.sharedData().getLockWithTimeout(REDIS_LEADER_LOCK, LEADERSHIP_POLL_MS)
+        .onSuccess(lock -> {
+          if (stopping) {
+            lock.release();
+            return;
+          }
+          redisLeadership = lock;
+          redisRole = "subscriber";
+          log.info("this node now holds the Redis subscription of the fleet");
+          subscribeRedis().onFailure(e -> {
+            redisError = e.getMessage();
+            scheduleRedisReconnect();
+          });
+        })
+        .onFailure(e -> vertx.setTimer(LEADERSHIP_RETRY_MS, id -> competeForRedisLeadership()));
+  }
+
   private void onRedisLost(RedisConnection conn) {
     if (conn != redisSubscription || stopping) {
       return;
@@ -329,8 +372,10 @@ public final class IngressVerticle extends VerticleBase {
   }
 
   private JsonObject redisStatusJson(boolean pingOk, String pingError) {
-    boolean up = pingOk && "up".equals(redisState);
+    boolean standby = "standby".equals(redisRole);
+    boolean up = pingOk && (standby || "up".equals(redisState));
     JsonObject json = new JsonObject().put("status", up ? "up" : "down").put("required", true)
+        .put("role", redisRole)
         .put("subscribed", "up".equals(redisState));
     String error = pingError != null ? pingError : redisError;
     if (!up && error != null) {

@@ -265,7 +265,7 @@ public final class NotificationMapper {
         .details(payload)
         .timestamp(parseTimestamp(msg.getValue("createdAt"), "createdAt"))
         .actions(List.of())
-        .original(null)
+        .original(msg)
         .build();
   }
 

@@ -91,12 +91,23 @@ public final class HeraldNode {
    * then ingress, then the registry.
    */
   public Future<Void> stop() {
+    drain();
     Future<Void> chain = Future.succeededFuture();
     for (int i = deployments.size() - 1; i >= 0; i--) {
       String id = deployments.get(i);
       chain = chain.eventually(() -> vertx.undeploy(id));
     }
     return chain;
+  }
+
+  /**
+   * Starts draining: {@code /health} answers 503 (the load balancer stops sending new connections), new
+   * upgrades are refused, every client is closed with 1001 and the node's consumers are unregistered.
+   */
+  public void drain() {
+    if (info.startDraining(vertx.eventBus())) {
+      log.info("node {} draining: closing every connection with 1001", info.nodeId());
+    }
   }
 
   public int port() {

@@ -46,6 +46,16 @@ public final class HttpApi {
     router.post("/api/v1/notifications")
         .handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES))
         .handler(ctx -> publish(ctx, vertx, node));
+    router.post("/admin/drain").handler(ctx -> {
+      if (!authorised(ctx, apiKey)) {
+        ctx.response().setStatusCode(401).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+            .end(error("missing or invalid API key"));
+        return;
+      }
+      node.startDraining(vertx.eventBus());
+      ctx.response().setStatusCode(202).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+          .end(new JsonObject().put("draining", true).put("node_id", node.nodeId()).encode());
+    });
     router.get("/health").handler(ctx -> health(ctx, vertx, node));
     router.get("/metrics").handler(ctx -> ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
@@ -80,7 +90,7 @@ public final class HttpApi {
         .map(m -> m.body());
     Future.join(connections, dependencies).onComplete(done -> {
       JsonObject deps = dependencies.succeeded() ? dependencies.result() : new JsonObject();
-      boolean up = dependencies.succeeded() && connections.succeeded();
+      boolean up = dependencies.succeeded() && connections.succeeded() && !node.isDraining();
       for (String name : deps.fieldNames()) {
         JsonObject dep = deps.getJsonObject(name);
         if (dep.getBoolean("required", true) && !"up".equals(dep.getString("status"))) {
@@ -88,7 +98,7 @@ public final class HttpApi {
         }
       }
       JsonObject body = new JsonObject()
-          .put("status", up ? "up" : "down")
+          .put("status", node.isDraining() ? "draining" : up ? "up" : "down")
           .put("node_id", node.nodeId())
           .put("started_at", node.startedAt().toString())
           .put("uptime_secs", Duration.between(node.startedAt(), Instant.now()).toSeconds())

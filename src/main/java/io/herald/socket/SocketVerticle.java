@@ -73,11 +73,12 @@ public final class SocketVerticle extends VerticleBase {
   private Redis redis;
   private Authenticator authenticator;
   private long heartbeatTimer = -1;
-  private boolean draining;
 
   /** The consumer of one address and the connections of this verticle that need it. */
   private static final class AddressSubscription {
     final MessageConsumer<Notification> consumer;
+    /** Completes when the registration is effective (propagated to the cluster when clustered). */
+    Future<Void> registered;
     final Set<Connection> connections = new LinkedHashSet<>();
 
     AddressSubscription(MessageConsumer<Notification> consumer) {
@@ -117,27 +118,35 @@ public final class SocketVerticle extends VerticleBase {
     int port = options.getWebsocketPort() == 0 ? -1 : options.getWebsocketPort();
     server = vertx.createHttpServer(serverOptions).requestHandler(router);
     heartbeatTimer = vertx.setPeriodic(TimeUnit.SECONDS.toMillis(options.getHeartbeatIntervalSecs()), id -> heartbeat());
-    return server.listen(port);
+    return vertx.eventBus().localConsumer(node.drainAddress(), m -> drain()).completion()
+        .compose(v -> server.listen(port));
   }
 
   @Override
   public Future<?> stop() {
-    draining = true;
     vertx.cancelTimer(heartbeatTimer);
-    List<Connection> open = new ArrayList<>(connections.values());
-    for (Connection c : open) {
-      close(c, CloseCode.SHUTDOWN, null);
-    }
-    List<Future<?>> closing = new ArrayList<>();
-    for (AddressSubscription s : subscriptions.values()) {
-      closing.add(s.consumer.unregister());
-    }
-    subscriptions.clear();
+    List<Future<?>> closing = new ArrayList<>(drain());
     closing.add(server.close());
     if (redis != null) {
       redis.close();
     }
     return Future.join(closing);
+  }
+
+  /**
+   * Closes every connection with 1001 (clients reconnect through the load balancer to another node) and
+   * unregisters every consumer. New upgrades are refused from now on ({@link NodeInfo#isDraining()}).
+   */
+  private List<Future<?>> drain() {
+    for (Connection c : connections.values().toArray(new Connection[0])) {
+      close(c, CloseCode.SHUTDOWN, null);
+    }
+    List<Future<?>> unregistered = new ArrayList<>();
+    for (AddressSubscription s : subscriptions.values()) {
+      unregistered.add(s.consumer.unregister());
+    }
+    subscriptions.clear();
+    return unregistered;
   }
 
   // ---------------------------------------------------------------- upgrade and authentication
@@ -150,13 +159,8 @@ public final class SocketVerticle extends VerticleBase {
       ctx.response().setStatusCode(403).end("origin not allowed");
       return;
     }
-    if (draining) {
-      ctx.response().setStatusCode(503).end("node shutting down");
-      return;
-    }
-    if (connections.size() >= options.getMaxConnections()) {
-      // Unauthenticated connections are bounded here; authenticated ones by the node registry.
-      ctx.response().setStatusCode(503).end("connection limit reached");
+    if (node.isDraining()) {
+      ctx.response().setStatusCode(503).end("node draining");
       return;
     }
     String token = tokenFromUpgrade(request);
@@ -191,6 +195,14 @@ public final class SocketVerticle extends VerticleBase {
     Connection c = new Connection(UUID.randomUUID().toString(), ws, ip, userAgent,
         new TokenBucket(options.getRateLimitPerSec(), options.getRateLimitBurst(), now), now);
     connections.put(c.id, c);
+    if (connections.size() > options.getMaxConnections()) {
+      // Unauthenticated connections are bounded here (authenticated ones by the node registry), with the
+      // same Error and close code a client gets for any connection limit.
+      sendError(c, ErrorCode.CONNECTION_LIMIT, "node connection limit reached");
+      close(c, CloseCode.LIMIT_EXCEEDED, "node connection limit reached");
+      ws.closeHandler(v -> release(c));
+      return;
+    }
     ws.setWriteQueueMaxSize(options.getWriteQueueMaxBytes());
     ws.frameHandler(frame -> onFrame(c, frame));
     ws.exceptionHandler(e -> onSocketException(c, e));
@@ -223,7 +235,6 @@ public final class SocketVerticle extends VerticleBase {
             return;
           }
           completeAuthentication(c, result.result(), device);
-          c.socket.resume();
         });
   }
 
@@ -253,14 +264,17 @@ public final class SocketVerticle extends VerticleBase {
     cancel(c.authTimer);
     c.authTimer = Connection.NO_TIMER;
     scheduleExpiry(c);
-    join(c, Addresses.user(user.tenant(), user.userId()));
-    join(c, Addresses.broadcast(user.tenant()));
+    List<Future<Void>> registrations = new ArrayList<>();
+    registrations.add(join(c, Addresses.user(user.tenant(), user.userId())));
+    registrations.add(join(c, Addresses.broadcast(user.tenant())));
     for (String topic : options.getDefaultTopics()) {
       if (c.topics.add(topic)) {
-        join(c, Addresses.topic(user.tenant(), topic));
+        registrations.add(join(c, Addresses.topic(user.tenant(), topic)));
       }
     }
-    write(c, new JsonObject()
+    // Authenticated is the client's signal that delivery has started: send it (and read further frames) only
+    // once the consumers are registered, cluster-wide when clustered.
+    afterRegistrations(c, registrations, () -> write(c, new JsonObject()
         .put("type", "Authenticated")
         .put("connection_id", c.id)
         .put("user_id", user.userId())
@@ -268,7 +282,24 @@ public final class SocketVerticle extends VerticleBase {
         .put("tenant", user.tenant())
         .put("node_id", node.nodeId())
         .put("topics", new JsonArray(new ArrayList<>(c.topics)))
-        .put("expires_at", user.expiresAt() == null ? null : user.expiresAt().toString()).encode());
+        .put("expires_at", user.expiresAt() == null ? null : user.expiresAt().toString()).encode()));
+  }
+
+  /**
+   * Runs the reply once every registration completed, with the socket paused meanwhile so that later frames
+   * are answered after it, in order. The connection's socket must be paused by the caller or not yet read.
+   */
+  private void afterRegistrations(Connection c, List<Future<Void>> registrations, Runnable reply) {
+    c.socket.pause();
+    Future.join(registrations).onComplete(done -> {
+      if (done.failed()) {
+        log.warn("connection {}: consumer registration failed: {}", c.id, done.cause().getMessage());
+      }
+      if (!c.closing) {
+        reply.run();
+        c.socket.resume();
+      }
+    });
   }
 
   private void scheduleExpiry(Connection c) {
@@ -435,6 +466,8 @@ public final class SocketVerticle extends VerticleBase {
   }
 
   private void onSubscribe(Connection c, JsonObject message) {
+    // Validate the whole message before changing anything: a Subscribe refused as invalid leaves the filters as they were.
+    List<String> requested = topicList(message);
     if (message.containsKey("filters")) {
       Object filters = message.getValue("filters");
       if (filters != null && !(filters instanceof JsonObject)) {
@@ -442,8 +475,8 @@ public final class SocketVerticle extends VerticleBase {
       }
       c.filters = Filters.fromJson((JsonObject) filters);
     }
-    List<String> requested = topicList(message);
     List<String> added = new ArrayList<>();
+    List<Future<Void>> registrations = new ArrayList<>();
     for (String topic : requested) {
       if (!Ids.isValidTopic(topic)) {
         sendError(c, ErrorCode.INVALID, "invalid topic name '" + truncate(topic) + "'");
@@ -453,15 +486,15 @@ public final class SocketVerticle extends VerticleBase {
         sendError(c, ErrorCode.INVALID, "more than " + MAX_TOPICS_PER_CONNECTION + " topics");
       } else {
         if (c.topics.add(topic)) {
-          join(c, Addresses.topic(c.user.tenant(), topic));
+          registrations.add(join(c, Addresses.topic(c.user.tenant(), topic)));
         }
         added.add(topic);
       }
     }
-    write(c, new JsonObject().put("type", "Subscribed")
+    afterRegistrations(c, registrations, () -> write(c, new JsonObject().put("type", "Subscribed")
         .put("topics", new JsonArray(added))
         .put("all_topics", new JsonArray(new ArrayList<>(c.topics)))
-        .put("filters", c.filters.toJson()).encode());
+        .put("filters", c.filters.toJson()).encode()));
   }
 
   private void onUnsubscribe(Connection c, JsonObject message) {
@@ -544,16 +577,19 @@ public final class SocketVerticle extends VerticleBase {
 
   // ---------------------------------------------------------------- subscriptions and delivery
 
-  private void join(Connection c, String address) {
+  /** Adds the connection to the address's consumer, registering it first if needed; completes once registered. */
+  private Future<Void> join(Connection c, String address) {
     AddressSubscription subscription = subscriptions.get(address);
     if (subscription == null) {
       MessageConsumer<Notification> consumer = vertx.eventBus().consumer(address);
       AddressSubscription created = new AddressSubscription(consumer);
       consumer.handler(message -> deliver(created, message.body()));
+      created.registered = consumer.completion();
       subscriptions.put(address, created);
       subscription = created;
     }
     subscription.connections.add(c);
+    return subscription.registered;
   }
 
   private void leave(Connection c, String address) {

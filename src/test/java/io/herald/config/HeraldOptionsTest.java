@@ -35,7 +35,7 @@ class HeraldOptionsTest {
       "heartbeat_interval_secs", "connection_timeout_secs", "auth_timeout_secs", "expired_close_delay_secs",
       "max_frame_bytes", "rate_limit_per_sec", "rate_limit_burst", "slow_client_grace_secs",
       "slow_client_max_pending", "write_queue_max_bytes", "jwt_secret", "jwt_public_key", "jwt_issuer",
-      "jwt_audience", "api_key", "allowed_origins", "compression", "compression_level", "default_topics",
+      "jwt_audience", "api_key", "allowed_origins", "cluster", "compression", "compression_level", "default_topics",
       "public_topics", "explorers", "log_level");
 
   private static final Map<String, String> DEFAULT_EXPLORERS = orderedMap(
@@ -95,6 +95,7 @@ class HeraldOptionsTest {
         .setJwtAudience("aud")
         .setApiKey(API_KEY_16)
         .setAllowedOrigins(List.of("https://app.example.com"))
+        .setCluster(true)
         .setCompression(false)
         .setCompressionLevel(2)
         .setDefaultTopics(List.of("news"))

@@ -57,7 +57,11 @@ public final class TestNode implements AutoCloseable {
   }
 
   public static TestNode start(HeraldOptions options) {
-    Vertx vertx = Vertx.vertx();
+    return start(options, Vertx.vertx());
+  }
+
+  /** Deploys a node in the given Vert.x instance (e.g. a clustered one); the node owns and closes it. */
+  public static TestNode start(HeraldOptions options, Vertx vertx) {
     try {
       HeraldNode node = HeraldNode.deploy(vertx, options).await(30, TimeUnit.SECONDS);
       return new TestNode(vertx, node);
@@ -132,9 +136,11 @@ public final class TestNode implements AutoCloseable {
     if (apiKey != null) {
       request.putHeader("Authorization", "Bearer " + apiKey);
     }
+    // body() is attached in the same callback that receives the response, before any of it can be missed.
     return Await.result(http.request(request)
-        .compose(r -> r.send(Buffer.buffer(body)))
-        .compose(r -> r.body().map(b -> new HttpResult(r.statusCode(), b.toString()))), Duration.ofSeconds(10), "POST " + path);
+        .compose(r -> r.send(Buffer.buffer(body))
+            .compose(resp -> resp.body().map(b -> new HttpResult(resp.statusCode(), b.toString())))),
+        Duration.ofSeconds(10), "POST " + path);
   }
 
   /** POSTs a notification (object or array) to the HTTP ingress with the test API key; asserts 202. */
@@ -148,8 +154,9 @@ public final class TestNode implements AutoCloseable {
 
   public HttpResult get(String path) {
     return Await.result(http.request(HttpMethod.GET, port(), "127.0.0.1", path)
-        .compose(r -> r.send())
-        .compose(r -> r.body().map(b -> new HttpResult(r.statusCode(), b.toString()))), Duration.ofSeconds(10), "GET " + path);
+        .compose(r -> r.send()
+            .compose(resp -> resp.body().map(b -> new HttpResult(resp.statusCode(), b.toString())))),
+        Duration.ofSeconds(10), "GET " + path);
   }
 
   @Override

@@ -1,0 +1,88 @@
+package io.herald.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.XmlConfigBuilder;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Where and how a node joins the fleet: the Hazelcast cluster name, the members to join over TCP and the
+ * interface to bind, read from {@code HERALD_CLUSTER_*} environment variables, applied to
+ * {@code conf/cluster.xml} (or the copy inside the jar).
+ *
+ * @param name    cluster name; nodes only join a cluster of the same name. Default {@value #DEFAULT_NAME}.
+ * @param members comma list of {@code host[:port]} to join. Default {@value #DEFAULT_MEMBERS}.
+ * @param host    interface Hazelcast and the event bus bind to. Default {@value #DEFAULT_HOST}.
+ * @param port    first Hazelcast port tried; Hazelcast increments it when taken. Default {@value #DEFAULT_PORT}.
+ * @param configFile the Hazelcast XML to use; null for {@code conf/cluster.xml} when present, else the jar's copy
+ */
+public record ClusterSettings(String name, String members, String host, int port, Path configFile) {
+
+  public static final String DEFAULT_NAME = "herald";
+  public static final String DEFAULT_MEMBERS = "127.0.0.1";
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  public static final int DEFAULT_PORT = 5701;
+
+  /** Settings from {@code HERALD_CLUSTER_NAME}, {@code _MEMBERS}, {@code _HOST}, {@code _PORT}, {@code _CONFIG}. */
+  public static ClusterSettings fromEnv(Map<String, String> env) {
+    String config = env.get("HERALD_CLUSTER_CONFIG");
+    String port = env.getOrDefault("HERALD_CLUSTER_PORT", Integer.toString(DEFAULT_PORT));
+    try {
+      return new ClusterSettings(
+          env.getOrDefault("HERALD_CLUSTER_NAME", DEFAULT_NAME),
+          env.getOrDefault("HERALD_CLUSTER_MEMBERS", DEFAULT_MEMBERS),
+          env.getOrDefault("HERALD_CLUSTER_HOST", DEFAULT_HOST),
+          Integer.parseInt(port.trim()),
+          config == null || config.isBlank() ? null : Path.of(config));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("HERALD_CLUSTER_PORT: not a port number");
+    }
+  }
+
+  /** The Hazelcast configuration with the placeholders filled. */
+  public Config hazelcastConfig() {
+    Properties properties = new Properties();
+    properties.setProperty("herald.cluster.name", name);
+    properties.setProperty("herald.cluster.members", members);
+    properties.setProperty("herald.cluster.host", host);
+    properties.setProperty("herald.cluster.port", Integer.toString(port));
+    try (InputStream xml = openConfig()) {
+      return new XmlConfigBuilder(xml).setProperties(properties).build();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the cluster configuration", e);
+    }
+  }
+
+  private InputStream openConfig() throws IOException {
+    if (configFile != null) {
+      return Files.newInputStream(configFile);
+    }
+    Path local = Path.of("conf", "cluster.xml");
+    if (Files.isRegularFile(local)) {
+      return Files.newInputStream(local);
+    }
+    InputStream bundled = ClusterSettings.class.getResourceAsStream("/cluster.xml");
+    if (bundled == null) {
+      throw new IOException("cluster.xml not found");
+    }
+    return bundled;
+  }
+
+  /** Starts a clustered Vert.x instance whose event bus binds to {@link #host()}. */
+  public Future<Vertx> startVertx(VertxOptions options) {
+    VertxOptions clustered = new VertxOptions(options);
+    clustered.getEventBusOptions().setHost(host).setClusterPublicHost(host);
+    return Vertx.builder().with(clustered)
+        .withClusterManager(new HazelcastClusterManager(hazelcastConfig()))
+        .buildClustered();
+  }
+}

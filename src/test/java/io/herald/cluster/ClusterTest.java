@@ -1,0 +1,671 @@
+package io.herald.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.multimap.MultiMap;
+import io.herald.config.HeraldOptions;
+import io.herald.testkit.Await;
+import io.herald.testkit.CloseInfo;
+import io.herald.testkit.TestNode;
+import io.herald.testkit.WsClient;
+import io.nats.client.Nats;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import io.vertx.spi.cluster.hazelcast.impl.HazelcastRegistrationInfo;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * A fleet of three clustered nodes (A, B, C) in this JVM, on the shared Redis and NATS: every notification
+ * reaches every connection it targets exactly once whichever node takes it in and whichever node holds the
+ * connection; consumers leave the cluster subscription table with their last connection; the Redis
+ * subscription moves to another node when its holder stops; a node stopping gracefully does not disturb the
+ * others' delivery.
+ *
+ * <p>The Redis-leadership test runs on a second fleet of its own (D, E, F); the graceful-shutdown test stops A
+ * and therefore runs last on the first fleet.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(15);
+  private static final Duration ROUTE_WAIT = Duration.ofSeconds(10);
+  private static final Duration QUIET = Duration.ofMillis(500);
+  private static final String PROBE = "route probe";
+  private static final String TOPIC = "news";
+
+  /** Own client (not TestNode.publish): see {@link #publish}. */
+  private static HttpClient http;
+  private static HeraldOptions base;
+  private static TestNode a;
+  private static TestNode b;
+  private static TestNode c;
+  /** Nodes of the first fleet still running, in start order. */
+  private static final List<TestNode> live = new CopyOnWriteArrayList<>();
+
+  private static io.nats.client.Connection nats;
+  private static Vertx clientVertx;
+  private static Redis redis;
+
+  @BeforeAll
+  static void startFleet() throws Exception {
+    nats = Nats.connect(TestNode.NATS_URL);
+    clientVertx = Vertx.vertx();
+    http = clientVertx.createHttpClient();
+    redis = Redis.createClient(clientVertx, TestNode.REDIS_URL);
+    base = fleetOptions();
+    List<TestNode> fleet = startFleet(base, "A", "B", "C");
+    a = fleet.get(0);
+    b = fleet.get(1);
+    c = fleet.get(2);
+    live.addAll(fleet);
+    awaitRedisSubscriber(live);
+  }
+
+  @AfterAll
+  static void stopFleet() throws Exception {
+    try {
+      closeOneByOne(live);
+    } finally {
+      if (nats != null) {
+        nats.close();
+      }
+      if (redis != null) {
+        redis.close();
+      }
+      if (clientVertx != null) {
+        clientVertx.close().await(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- tests
+
+  @Test
+  @Order(1)
+  void eachConnectionReceivesEachNotificationOnceWhateverTheIngress() throws Exception {
+    String user = unique("u1");
+    try (WsClient client = c.connect(user)) {
+      awaitRoutes(live, new JsonObject().put("user_id", user), client);
+      Set<String> expected = new LinkedHashSet<>();
+
+      // NATS: the queue group gives each message to one node, which publishes it cluster-wide.
+      for (int i = 0; i < 200; i++) {
+        String id = "nats-" + i + "-" + user;
+        expected.add(id);
+        nats.publish(base.getNatsSubject(), new JsonObject().put("user_id", user).put("id", id)
+            .put("message", "nats " + i).encode().getBytes(StandardCharsets.UTF_8));
+      }
+      nats.flush(Duration.ofSeconds(5));
+
+      // Redis: only the leader is subscribed; PUBLISH reports how many subscriptions got the message.
+      List<Request> publishes = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        String id = "redis-" + i + "-" + user;
+        expected.add(id);
+        publishes.add(Request.cmd(Command.PUBLISH).arg(base.getRedisChannelPrefix() + ":user:" + user)
+            .arg(new JsonObject().put("id", id).put("userId", user).put("type", "SYSTEM")
+                .put("payload", new JsonObject().put("message", "redis " + i)).encode()));
+      }
+      List<Response> receivers = Await.result(redis.batch(publishes), WAIT, "200 Redis PUBLISH");
+      for (Response r : receivers) {
+        assertEquals(1L, r.toLong(), "every Redis message must be taken by exactly one node of the fleet");
+      }
+
+      // HTTP on B, in batches of 50.
+      for (int batch = 0; batch < 4; batch++) {
+        JsonArray array = new JsonArray();
+        for (int i = batch * 50; i < batch * 50 + 50; i++) {
+          String id = "http-" + i + "-" + user;
+          expected.add(id);
+          array.add(new JsonObject().put("user_id", user).put("id", id).put("message", "http " + i));
+        }
+        assertEquals(50, publish(b, array).getJsonArray("ids").size());
+      }
+
+      assertEquals(600, expected.size());
+      receiveExactly(expected, client);
+    }
+  }
+
+  @Test
+  @Order(2)
+  void everyDeviceOfAUserOnDifferentNodesReceivesEachNotificationOnce() {
+    String user = unique("u2");
+    try (WsClient onA = a.connectWithToken(a.token(user), "Dashboard");
+         WsClient onB = b.connectWithToken(b.token(user), "iOS")) {
+      awaitRoutes(List.of(c), new JsonObject().put("user_id", user), onA, onB);
+      Set<String> expected = new LinkedHashSet<>();
+      for (int i = 0; i < 100; i++) {
+        String id = "multi-" + i + "-" + user;
+        expected.add(id);
+        publish(c, new JsonObject().put("user_id", user).put("id", id).put("message", "n " + i));
+      }
+      receiveExactly(expected, onA, onB);
+    }
+  }
+
+  @Test
+  @Order(3)
+  void topicSubscribersAndTheTenantBroadcastReceiveEachNotificationOnceOnEveryNode() throws Exception {
+    try (WsClient onA = a.connect(unique("t3a"));
+         WsClient onB = b.connect(unique("t3b"));
+         WsClient onC = c.connect(unique("t3c"))) {
+      for (WsClient client : List.of(onA, onB, onC)) {
+        JsonObject ack = TestNode.subscribe(client, new JsonObject().put("topics", new JsonArray().add(TOPIC)));
+        assertEquals(new JsonArray().add(TOPIC), ack.getJsonArray("topics"));
+      }
+      awaitRoutes(live, new JsonObject().put("topic", TOPIC), onA, onB, onC);
+      awaitRoutes(live, new JsonObject().put("broadcast", true), onA, onB, onC);
+
+      Set<String> topicIds = new LinkedHashSet<>();
+      Set<String> broadcastIds = new LinkedHashSet<>();
+      JsonArray topicBatch = new JsonArray();
+      JsonArray broadcastBatch = new JsonArray();
+      List<Request> redisPublishes = new ArrayList<>();
+      String prefix = base.getRedisChannelPrefix();
+      for (int i = 0; i < 10; i++) {
+        String httpTopic = unique("topic-http-" + i);
+        String natsTopic = unique("topic-nats-" + i);
+        String redisTopic = unique("topic-redis-" + i);
+        String httpAll = unique("all-http-" + i);
+        String natsAll = unique("all-nats-" + i);
+        String redisAll = unique("all-redis-" + i);
+        topicIds.addAll(List.of(httpTopic, natsTopic, redisTopic));
+        broadcastIds.addAll(List.of(httpAll, natsAll, redisAll));
+        topicBatch.add(new JsonObject().put("topic", TOPIC).put("id", httpTopic).put("message", "t"));
+        broadcastBatch.add(new JsonObject().put("broadcast", true).put("id", httpAll).put("message", "all"));
+        nats.publish(base.getNatsSubject(), new JsonObject().put("topic", TOPIC).put("id", natsTopic)
+            .put("message", "t").encode().getBytes(StandardCharsets.UTF_8));
+        nats.publish(base.getNatsSubject(), new JsonObject().put("broadcast", true).put("id", natsAll)
+            .put("message", "all").encode().getBytes(StandardCharsets.UTF_8));
+        redisPublishes.add(Request.cmd(Command.PUBLISH).arg(prefix + ":channel:" + TOPIC)
+            .arg(new JsonObject().put("id", redisTopic).put("type", "SYSTEM")
+                .put("payload", new JsonObject().put("message", "t")).encode()));
+        redisPublishes.add(Request.cmd(Command.PUBLISH).arg(prefix + ":global")
+            .arg(new JsonObject().put("id", redisAll).put("type", "SYSTEM")
+                .put("payload", new JsonObject().put("message", "all")).encode()));
+      }
+      nats.flush(Duration.ofSeconds(5));
+      publish(a, topicBatch);
+      publish(b, broadcastBatch);
+      for (Response r : Await.result(redis.batch(redisPublishes), WAIT, "Redis PUBLISH")) {
+        assertEquals(1L, r.toLong(), "every Redis message must be taken by exactly one node of the fleet");
+      }
+
+      Set<String> expected = new LinkedHashSet<>(topicIds);
+      expected.addAll(broadcastIds);
+      for (List<JsonObject> frames : receiveExactly(expected, onA, onB, onC)) {
+        for (JsonObject frame : frames) {
+          if (topicIds.contains(frame.getString("id"))) {
+            assertEquals(TOPIC, frame.getString("topic"), frame::encode);
+          } else {
+            assertFalse(frame.containsKey("topic"), frame::encode);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  @Order(4)
+  void theLastConnectionOfAUserRemovesItsRegistrationsFromTheClusterTable() {
+    String user = unique("u4");
+    String address = "herald.user.default." + user;
+    MultiMap<String, HazelcastRegistrationInfo> subs = hazelcast(c).getMultiMap("__vertx.subs");
+    Set<String> nodesOfAAndB = Set.of(clusterNodeId(a), clusterNodeId(b));
+    WsClient onA = a.connect(user);
+    WsClient onB = b.connect(user);
+    try {
+      Await.until(() -> registrationNodes(subs.get(address)).equals(nodesOfAAndB), ROUTE_WAIT,
+          "registrations of " + address + " from nodes A and B in __vertx.subs");
+      WsClient onB2 = b.connectWithToken(b.token(user), "Android");
+      onB2.close();
+      onA.close();
+      // B still holds one connection of the user: its registration must stay.
+      Await.until(() -> registrationNodes(subs.get(address)).equals(Set.of(clusterNodeId(b))), ROUTE_WAIT,
+          "only B's registration of " + address + " left after A's connection closed");
+      onB.close();
+      Await.until(() -> subs.get(address).isEmpty(), ROUTE_WAIT,
+          "no registration of " + address + " left in __vertx.subs after every connection closed");
+    } finally {
+      onA.close();
+      onB.close();
+    }
+  }
+
+  @Test
+  @Order(5)
+  void theRedisSubscriptionMovesToAnotherNodeWhenItsHolderStops() throws Exception {
+    HeraldOptions options = fleetOptions();
+    List<TestNode> fleet = new CopyOnWriteArrayList<>(startFleet(options, "D", "E", "F"));
+    try {
+      TestNode subscriber = awaitRedisSubscriber(fleet);
+      for (TestNode n : fleet) {
+        if (n != subscriber) {
+          JsonObject redisDep = redisHealth(n);
+          assertEquals("standby", redisDep.getString("role"), redisDep::encode);
+          assertEquals("up", redisDep.getString("status"), redisDep::encode);
+          assertFalse(redisDep.getBoolean("subscribed"), redisDep::encode);
+        }
+      }
+      TestNode survivor = fleet.stream().filter(n -> n != subscriber).findFirst().orElseThrow();
+      String user = unique("u5");
+      String channel = options.getRedisChannelPrefix() + ":user:" + user;
+      try (WsClient client = survivor.connect(user)) {
+        awaitRoutes(fleet, new JsonObject().put("user_id", user), client);
+
+        long t0 = System.nanoTime();
+        subscriber.close();
+        long closeMs = ms(t0);
+        fleet.remove(subscriber);
+        TestNode next = awaitRedisSubscriber(fleet);
+        long takeoverMs = ms(t0);
+        System.out.printf("[ClusterTest] Redis subscriber %s closed in %d ms; %s subscribed %d ms after close() began%n",
+            subscriber.node().nodeId(), closeMs, next.node().nodeId(), takeoverMs);
+        assertTrue(takeoverMs < 10_000, "takeover took " + takeoverMs + " ms");
+
+        // Routes from the new subscriber to the client (a no-op when it is the client's own node).
+        Set<String> probes = new HashSet<>();
+        Await.until(() -> {
+          String id = "probe-" + UUID.randomUUID();
+          probes.add(id);
+          assertEquals(1L, redisPublish(channel, id, PROBE));
+          JsonObject frame = poll(client, Duration.ofMillis(200));
+          return frame != null && probes.contains(frame.getString("id"));
+        }, ROUTE_WAIT, "a Redis PUBLISH reaching the client after the takeover");
+        settle(client);
+
+        Set<String> expected = new LinkedHashSet<>();
+        for (int i = 0; i < 20; i++) {
+          String id = "after-takeover-" + i + "-" + user;
+          expected.add(id);
+          assertEquals(1L, redisPublish(channel, id, "after takeover " + i),
+              "exactly one node subscribed to Redis after the takeover");
+        }
+        receiveExactly(expected, client);
+      }
+    } finally {
+      closeOneByOne(fleet);
+    }
+  }
+
+  @Test
+  @Order(6)
+  void aNodeStoppingGracefullyClosesItsClientsWith1001AndDoesNotDisturbTheOthers() throws Exception {
+    String leaving = unique("u6-leaving");
+    String staying = unique("u6-staying");
+    WsClient onA = a.connect(leaving);
+    try (WsClient onC = c.connect(staying)) {
+      awaitRoutes(List.of(b), new JsonObject().put("user_id", staying), onC);
+      AtomicBoolean stop = new AtomicBoolean();
+      List<String> published = new CopyOnWriteArrayList<>();
+      CompletableFuture<Void> stream = CompletableFuture.runAsync(() -> {
+        for (int i = 0; !stop.get(); i++) {
+          String id = "stream-" + i + "-" + staying;
+          publish(b, new JsonObject().put("user_id", staying).put("id", id).put("message", "tick " + i));
+          published.add(id);
+          // About 200 notifications per second: a steady stream across the whole stop of A.
+          java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+      });
+      try {
+        Await.until(() -> published.size() >= 50, WAIT, "50 notifications streamed before A stops");
+        long t0 = System.nanoTime();
+        int beforeStop = published.size();
+        live.remove(a);
+        a.close();
+        int atStop = published.size();
+        System.out.printf("[ClusterTest] node A stopped gracefully in %d ms; %d notifications published meanwhile%n",
+            ms(t0), atStop - beforeStop);
+        CloseInfo info = onA.awaitClose(Duration.ofSeconds(5));
+        assertEquals(1001, info.codeOr1006(), "A's client must be closed with 1001: " + info);
+        Await.until(() -> published.size() >= atStop + 50, WAIT, "50 more notifications streamed after A stopped");
+      } finally {
+        stop.set(true);
+        stream.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      }
+      assertTrue(published.size() >= 100);
+      receiveExactly(new LinkedHashSet<>(published), onC);
+    } finally {
+      onA.close();
+    }
+  }
+
+  // ---------------------------------------------------------------- fleet helpers
+
+  /** Options shared by every node of one fleet: same NATS subject and queue group, same Redis prefix. */
+  private static HeraldOptions fleetOptions() {
+    return TestNode.options()
+        .setCluster(true)
+        .setRedisUrl(TestNode.REDIS_URL)
+        .setNatsUrl(TestNode.NATS_URL)
+        .setPublicTopics(List.of(TOPIC));
+  }
+
+  /**
+   * Starts one clustered Vert.x per node id in parallel (random cluster name, Hazelcast ports base..base+n-1,
+   * every node listing all of them), then deploys a node with a copy of the options into each.
+   */
+  private static List<TestNode> startFleet(HeraldOptions options, String... ids) throws Exception {
+    String name = "herald-test-" + UUID.randomUUID();
+    int port = freePortRange(ids.length);
+    String members = java.util.stream.IntStream.range(0, ids.length)
+        .mapToObj(i -> "127.0.0.1:" + (port + i)).collect(Collectors.joining(","));
+    long t0 = System.nanoTime();
+    List<Future<Vertx>> starting = new ArrayList<>();
+    for (int i = 0; i < ids.length; i++) {
+      starting.add(new ClusterSettings(name, members, "127.0.0.1", port + i, null).startVertx(new VertxOptions()));
+    }
+    try {
+      Future.all(starting).await(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      for (Future<Vertx> f : starting) {
+        if (f.succeeded()) {
+          f.result().close().await(20, TimeUnit.SECONDS);
+        }
+      }
+      throw new AssertionError("the fleet did not form: " + e, e);
+    }
+    // A node started in parallel may finish joining before the last one has: wait until all see all.
+    Await.until(() -> starting.stream().allMatch(f -> ((VertxInternal) f.result()).clusterManager().getNodes().size()
+        == ids.length), Duration.ofSeconds(30), ids.length + " members seen by every node of the fleet");
+    long clustered = ms(t0);
+    List<TestNode> nodes = new ArrayList<>();
+    try {
+      for (int i = 0; i < ids.length; i++) {
+        nodes.add(TestNode.start(new HeraldOptions(options).setNodeId(ids[i]), starting.get(i).result()));
+      }
+    } catch (RuntimeException | Error e) {
+      closeOneByOne(nodes);
+      for (int i = nodes.size() + 1; i < ids.length; i++) {
+        starting.get(i).result().close().await(20, TimeUnit.SECONDS);
+      }
+      throw e;
+    }
+    System.out.printf("[ClusterTest] fleet %s: Hazelcast cluster formed in %d ms, nodes deployed in %d ms more%n",
+        String.join(",", ids), clustered, ms(t0) - clustered);
+    return nodes;
+  }
+
+  /** Closes the nodes one at a time (closing clustered nodes all at once is slow and noisy). */
+  private static void closeOneByOne(List<TestNode> nodes) {
+    AssertionError first = null;
+    for (TestNode n : List.copyOf(nodes)) {
+      try {
+        n.close();
+      } catch (AssertionError e) {
+        first = first == null ? e : first;
+      }
+      nodes.remove(n);
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  /** A base port with n consecutive free ports on the loopback, in 20000-40000. */
+  private static int freePortRange(int n) {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int port = ThreadLocalRandom.current().nextInt(20_000, 40_000 - n);
+      boolean free = true;
+      for (int i = 0; i < n && free; i++) {
+        try (ServerSocket s = new ServerSocket(port + i, 1, InetAddress.getLoopbackAddress())) {
+          s.setReuseAddress(true);
+        } catch (IOException taken) {
+          free = false;
+        }
+      }
+      if (free) {
+        return port;
+      }
+    }
+    throw new AssertionError("no free port range found");
+  }
+
+  private static HazelcastInstance hazelcast(TestNode node) {
+    return ((HazelcastClusterManager) ((VertxInternal) node.vertx()).clusterManager()).getHazelcastInstance();
+  }
+
+  private static String clusterNodeId(TestNode node) {
+    return ((VertxInternal) node.vertx()).clusterManager().getNodeId();
+  }
+
+  private static Set<String> registrationNodes(Collection<HazelcastRegistrationInfo> registrations) {
+    return registrations.stream().map(r -> r.unwrap().nodeId()).collect(Collectors.toSet());
+  }
+
+  private static JsonObject redisHealth(TestNode node) {
+    TestNode.HttpResult health = Await.result(http.request(HttpMethod.GET, node.port(), "127.0.0.1", "/health")
+        .compose(req -> req.send()
+            .compose(resp -> resp.body().map(b -> new TestNode.HttpResult(resp.statusCode(), b.toString())))),
+        WAIT, "GET /health of node " + node.node().nodeId());
+    return health.json().getJsonObject("dependencies").getJsonObject("redis");
+  }
+
+  /**
+   * Waits until exactly one node of the fleet reports the Redis role "subscriber" with its PSUBSCRIBE done and
+   * every other one "standby"; returns the subscriber.
+   */
+  private static TestNode awaitRedisSubscriber(List<TestNode> fleet) {
+    TestNode[] holder = new TestNode[1];
+    List<String> roles = new CopyOnWriteArrayList<>();
+    Await.until(() -> {
+      roles.clear();
+      List<TestNode> subscribers = new ArrayList<>();
+      int standby = 0;
+      for (TestNode n : fleet) {
+        JsonObject dep = redisHealth(n);
+        roles.add(n.node().nodeId() + "=" + dep.encode());
+        if ("subscriber".equals(dep.getString("role")) && dep.getBoolean("subscribed")) {
+          subscribers.add(n);
+        } else if ("standby".equals(dep.getString("role"))) {
+          standby++;
+        }
+      }
+      assertTrue(subscribers.size() <= 1, "more than one Redis subscriber: " + roles);
+      if (subscribers.size() == 1 && standby == fleet.size() - 1) {
+        holder[0] = subscribers.get(0);
+        return true;
+      }
+      return false;
+    }, ROUTE_WAIT, "exactly one Redis subscriber in the fleet (last roles: " + roles + ")");
+    return holder[0];
+  }
+
+  /**
+   * POSTs a notification (object or array) to the node's HTTP ingress and asserts 202. Not
+   * {@code TestNode.publish}: its {@code request().compose(send).compose(body)} chain, called from a
+   * non-Vert.x thread, races with the response (vert.x #4705/#6038) and once in a while never completes — seen
+   * here as a 10 s "POST timed out" while the server had answered 202 in 2 ms. Calling {@code body()} inside the
+   * {@code send()} callback, on the connection's event loop, does not race.
+   */
+  private static JsonObject publish(TestNode node, Object notificationOrArray) {
+    RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
+        .setPort(node.port()).setURI("/api/v1/notifications")
+        .putHeader("Content-Type", "application/json").putHeader("Authorization", "Bearer " + TestNode.API_KEY);
+    Buffer body = Buffer.buffer(Json.encode(notificationOrArray));
+    TestNode.HttpResult result = Await.result(http.request(request)
+        .compose(req -> req.send(body)
+            .compose(resp -> resp.body().map(b -> new TestNode.HttpResult(resp.statusCode(), b.toString())))),
+        WAIT, "POST /api/v1/notifications to node " + node.node().nodeId());
+    assertEquals(202, result.status(), result::body);
+    return result.json();
+  }
+
+  private static long redisPublish(String channel, String id, String message) {
+    Response r = Await.result(redis.send(Request.cmd(Command.PUBLISH).arg(channel)
+        .arg(new JsonObject().put("id", id).put("type", "SYSTEM")
+            .put("payload", new JsonObject().put("message", message)).encode())), WAIT, "PUBLISH " + channel);
+    return r.toLong();
+  }
+
+  // ---------------------------------------------------------------- delivery helpers
+
+  /**
+   * Publishes probes through the HTTP API of each given node until every client has received one from each:
+   * the consumer registrations of the clients have then reached those nodes (a publish made before would be
+   * dropped). Leftover probes are drained.
+   */
+  private static void awaitRoutes(List<TestNode> publishers, JsonObject target, WsClient... clients) {
+    for (TestNode from : publishers) {
+      Set<WsClient> waiting = Collections.newSetFromMap(new IdentityHashMap<>());
+      waiting.addAll(List.of(clients));
+      long deadline = System.nanoTime() + ROUTE_WAIT.toNanos();
+      while (!waiting.isEmpty()) {
+        if (System.nanoTime() - deadline > 0) {
+          throw new AssertionError("consumer registrations for " + target.encode() + " did not reach node "
+              + from.node().nodeId() + " within " + ROUTE_WAIT.toMillis() + " ms");
+        }
+        publish(from, target.copy().put("id", "probe-" + UUID.randomUUID()).put("message", PROBE));
+        long roundEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(150);
+        while (!waiting.isEmpty() && System.nanoTime() - roundEnd < 0) {
+          for (Iterator<WsClient> it = waiting.iterator(); it.hasNext(); ) {
+            JsonObject frame = poll(it.next(), Duration.ofMillis(10));
+            if (frame != null) {
+              assertTrue(isProbe(frame), "unexpected frame while probing: " + frame.encode());
+              it.remove();
+            }
+          }
+        }
+      }
+    }
+    settle(clients);
+  }
+
+  /** Drains late probes until no client has received a frame for 300 ms; any other frame fails. */
+  private static void settle(WsClient... clients) {
+    long quietSince = System.nanoTime();
+    while (System.nanoTime() - quietSince < TimeUnit.MILLISECONDS.toNanos(300)) {
+      for (WsClient client : clients) {
+        JsonObject frame = poll(client, Duration.ofMillis(10));
+        if (frame != null) {
+          assertTrue(isProbe(frame), "unexpected frame while settling: " + frame.encode());
+          quietSince = System.nanoTime();
+        }
+      }
+    }
+  }
+
+  private static boolean isProbe(JsonObject frame) {
+    return "Notification".equals(frame.getString("type")) && PROBE.equals(frame.getString("message"));
+  }
+
+  /** The next frame, or null when none comes within the timeout. */
+  private static JsonObject poll(WsClient client, Duration timeout) {
+    try {
+      return client.next(timeout);
+    } catch (AssertionError none) {
+      return null;
+    }
+  }
+
+  /**
+   * Receives Notification frames on each client until every expected id has come (at most {@link #WAIT}), then
+   * during one quiet period shared by all clients; asserts that each client got exactly the expected ids, each
+   * once, and nothing else. Returns the frames received by each client.
+   */
+  private static List<List<JsonObject>> receiveExactly(Set<String> expected, WsClient... clients) {
+    List<List<JsonObject>> frames = new ArrayList<>();
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    for (WsClient client : clients) {
+      List<JsonObject> got = new ArrayList<>();
+      Set<String> seen = new HashSet<>();
+      while (!seen.containsAll(expected)) {
+        long left = deadline - System.nanoTime();
+        JsonObject frame = left > 0 ? poll(client, Duration.ofNanos(left)) : null;
+        if (frame == null) {
+          break;
+        }
+        got.add(frame);
+        seen.add(String.valueOf(frame.getString("id")));
+      }
+      frames.add(got);
+    }
+    // Anything arriving now is a duplicate or a stray.
+    long quietEnd = System.nanoTime() + QUIET.toNanos();
+    while (System.nanoTime() - quietEnd < 0) {
+      for (int i = 0; i < clients.length; i++) {
+        JsonObject frame = poll(clients[i], Duration.ofMillis(10));
+        if (frame != null) {
+          frames.get(i).add(frame);
+        }
+      }
+    }
+    for (int i = 0; i < clients.length; i++) {
+      List<JsonObject> got = frames.get(i);
+      Set<String> seen = new HashSet<>();
+      List<String> duplicates = new ArrayList<>();
+      for (JsonObject frame : got) {
+        assertEquals("Notification", frame.getString("type"), frame::encode);
+        if (!seen.add(String.valueOf(frame.getString("id")))) {
+          duplicates.add(frame.getString("id"));
+        }
+      }
+      Set<String> missing = new LinkedHashSet<>(expected);
+      missing.removeAll(seen);
+      Set<String> unexpected = new LinkedHashSet<>(seen);
+      unexpected.removeAll(expected);
+      String summary = "client " + (i + 1) + " of " + clients.length + ": received " + got.size() + " frames for "
+          + expected.size() + " expected; missing " + missing.size() + " " + first(missing) + ", duplicates "
+          + duplicates.size() + " " + first(duplicates) + ", unexpected " + unexpected.size() + " " + first(unexpected);
+      assertTrue(missing.isEmpty() && duplicates.isEmpty() && unexpected.isEmpty(), summary);
+      assertEquals(expected.size(), got.size(), summary);
+    }
+    return frames;
+  }
+
+  private static String first(Collection<String> ids) {
+    return ids.stream().limit(5).collect(Collectors.toList()).toString();
+  }
+
+  private static String unique(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  private static long ms(long startNanos) {
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+  }
+}

@@ -1,0 +1,41 @@
+package io.herald.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.herald.testkit.CloseInfo;
+import io.herald.testkit.TestNode;
+import io.herald.testkit.WsClient;
+import io.vertx.core.http.WebSocketConnectOptions;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The admin drain: health 503, clients closed with 1001, new upgrades refused. */
+class DrainTest {
+
+  @Test
+  void drainClosesClientsWith1001AndTurnsHealthTo503() {
+    try (TestNode node = TestNode.start();
+         WsClient first = node.connect("drain-a");
+         WsClient second = node.connect("drain-b")) {
+      assertEquals(200, node.get("/health").status());
+      assertEquals(401, node.post("/admin/drain", "", "wrong-key-wrong-key").status());
+      assertEquals(200, node.get("/health").status(), "an unauthorised drain request must not drain");
+
+      TestNode.HttpResult drained = node.post("/admin/drain", "", TestNode.API_KEY);
+      assertEquals(202, drained.status());
+
+      for (WsClient client : new WsClient[] {first, second}) {
+        CloseInfo close = client.awaitClose(Duration.ofSeconds(5));
+        assertEquals((short) 1001, close.code());
+        assertTrue(close.reason().contains("reconnect"), close.reason());
+      }
+      TestNode.HttpResult health = node.get("/health");
+      assertEquals(503, health.status());
+      assertEquals("draining", health.json().getString("status"));
+      int status = WsClient.upgradeStatus(node.vertx(),
+          new WebSocketConnectOptions().setHost("127.0.0.1").setPort(node.port()).setURI("/ws"));
+      assertEquals(503, status);
+    }
+  }
+}
