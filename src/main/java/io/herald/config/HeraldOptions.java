@@ -81,6 +81,24 @@ public final class HeraldOptions {
   public static final int DEFAULT_SLOW_CLIENT_MAX_PENDING = 1024;
   /** Default per-connection WebSocket write queue high-water mark, in bytes = {@value}. */
   public static final int DEFAULT_WRITE_QUEUE_MAX_BYTES = 262144;
+  /** Default prefix of every state key in Redis = {@value}. */
+  public static final String DEFAULT_REDIS_KEY_PREFIX = "websocket";
+  /** Default TTL of a node's connection keys in Redis, refreshed at every heartbeat, in seconds = {@value}. */
+  public static final int DEFAULT_SESSION_TTL_SECS = 90;
+  /** Default number of notifications kept per history stream (user, topic, broadcast) = {@value}. */
+  public static final int DEFAULT_HISTORY_SIZE = 100;
+  /** Default TTL of a history stream, refreshed on each append, in seconds = {@value} (one day). */
+  public static final int DEFAULT_HISTORY_TTL_SECS = 86400;
+  /** Default TTL of a user's offline queue, in seconds = {@value} (seven days). */
+  public static final int DEFAULT_OFFLINE_QUEUE_TTL_SECS = 604800;
+  /** Default number of unread notifications kept per user = {@value}. */
+  public static final int DEFAULT_INBOX_SIZE = 100;
+  /** Default for sending InitialState right after Authenticated = {@value}. */
+  public static final boolean DEFAULT_INITIAL_STATE = true;
+  /** Default number of notifications in InitialState = {@value}. */
+  public static final int DEFAULT_INITIAL_STATE_SIZE = 10;
+  /** Default TTL of the hourly metrics keys in Redis, in seconds = {@value} (seven days). */
+  public static final int DEFAULT_METRICS_RETENTION_SECS = 604800;
   /** Default allowed WebSocket origins = empty list (any origin). */
   public static final List<String> DEFAULT_ALLOWED_ORIGINS = List.of();
   /** Default for clustering = {@value} (a standalone node). */
@@ -114,6 +132,7 @@ public final class HeraldOptions {
   }
 
   private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+  private static final Pattern REDIS_KEY_PREFIX = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
   private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9_.:@-]{1,128}");
   private static final Pattern ORIGIN = Pattern.compile(
       "[A-Za-z][A-Za-z0-9+.-]*://(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._~%!$&'()*+,;=-]+)(:([0-9]{1,5}))?");
@@ -141,6 +160,15 @@ public final class HeraldOptions {
   private int slowClientGraceSecs;
   private int slowClientMaxPending;
   private int writeQueueMaxBytes;
+  private String redisKeyPrefix;
+  private int sessionTtlSecs;
+  private int historySize;
+  private int historyTtlSecs;
+  private int offlineQueueTtlSecs;
+  private int inboxSize;
+  private boolean initialState;
+  private int initialStateSize;
+  private int metricsRetentionSecs;
   private String jwtSecret;
   private String jwtPublicKey;
   private String jwtIssuer;
@@ -180,6 +208,15 @@ public final class HeraldOptions {
     slowClientGraceSecs = DEFAULT_SLOW_CLIENT_GRACE_SECS;
     slowClientMaxPending = DEFAULT_SLOW_CLIENT_MAX_PENDING;
     writeQueueMaxBytes = DEFAULT_WRITE_QUEUE_MAX_BYTES;
+    redisKeyPrefix = DEFAULT_REDIS_KEY_PREFIX;
+    sessionTtlSecs = DEFAULT_SESSION_TTL_SECS;
+    historySize = DEFAULT_HISTORY_SIZE;
+    historyTtlSecs = DEFAULT_HISTORY_TTL_SECS;
+    offlineQueueTtlSecs = DEFAULT_OFFLINE_QUEUE_TTL_SECS;
+    inboxSize = DEFAULT_INBOX_SIZE;
+    initialState = DEFAULT_INITIAL_STATE;
+    initialStateSize = DEFAULT_INITIAL_STATE_SIZE;
+    metricsRetentionSecs = DEFAULT_METRICS_RETENTION_SECS;
     jwtSecret = null;
     jwtPublicKey = null;
     jwtIssuer = null;
@@ -222,6 +259,15 @@ public final class HeraldOptions {
     slowClientGraceSecs = other.slowClientGraceSecs;
     slowClientMaxPending = other.slowClientMaxPending;
     writeQueueMaxBytes = other.writeQueueMaxBytes;
+    redisKeyPrefix = other.redisKeyPrefix;
+    sessionTtlSecs = other.sessionTtlSecs;
+    historySize = other.historySize;
+    historyTtlSecs = other.historyTtlSecs;
+    offlineQueueTtlSecs = other.offlineQueueTtlSecs;
+    inboxSize = other.inboxSize;
+    initialState = other.initialState;
+    initialStateSize = other.initialStateSize;
+    metricsRetentionSecs = other.metricsRetentionSecs;
     jwtSecret = other.jwtSecret;
     jwtPublicKey = other.jwtPublicKey;
     jwtIssuer = other.jwtIssuer;
@@ -286,6 +332,16 @@ public final class HeraldOptions {
     num("slow_client_grace_secs", HeraldOptions::setSlowClientGraceSecs, HeraldOptions::getSlowClientGraceSecs);
     num("slow_client_max_pending", HeraldOptions::setSlowClientMaxPending, HeraldOptions::getSlowClientMaxPending);
     num("write_queue_max_bytes", HeraldOptions::setWriteQueueMaxBytes, HeraldOptions::getWriteQueueMaxBytes);
+    str("redis_key_prefix", HeraldOptions::setRedisKeyPrefix, HeraldOptions::getRedisKeyPrefix);
+    num("session_ttl_secs", HeraldOptions::setSessionTtlSecs, HeraldOptions::getSessionTtlSecs);
+    num("history_size", HeraldOptions::setHistorySize, HeraldOptions::getHistorySize);
+    num("history_ttl_secs", HeraldOptions::setHistoryTtlSecs, HeraldOptions::getHistoryTtlSecs);
+    num("offline_queue_ttl_secs", HeraldOptions::setOfflineQueueTtlSecs, HeraldOptions::getOfflineQueueTtlSecs);
+    num("inbox_size", HeraldOptions::setInboxSize, HeraldOptions::getInboxSize);
+    opt("initial_state", Kind.BOOL, null,
+        (BiConsumer<HeraldOptions, Boolean>) HeraldOptions::setInitialState, HeraldOptions::isInitialState);
+    num("initial_state_size", HeraldOptions::setInitialStateSize, HeraldOptions::getInitialStateSize);
+    num("metrics_retention_secs", HeraldOptions::setMetricsRetentionSecs, HeraldOptions::getMetricsRetentionSecs);
     str("jwt_secret", HeraldOptions::setJwtSecret, HeraldOptions::getJwtSecret);
     str("jwt_public_key", HeraldOptions::setJwtPublicKey, HeraldOptions::getJwtPublicKey);
     str("jwt_issuer", HeraldOptions::setJwtIssuer, HeraldOptions::getJwtIssuer);
@@ -600,6 +656,21 @@ public final class HeraldOptions {
     min("slow_client_grace_secs", slowClientGraceSecs, 1);
     min("slow_client_max_pending", slowClientMaxPending, 1);
     min("write_queue_max_bytes", writeQueueMaxBytes, 1024);
+    if (redisKeyPrefix == null || !REDIS_KEY_PREFIX.matcher(redisKeyPrefix).matches()) {
+      throw new ConfigException("redis_key_prefix", "must be 1..64 characters of [A-Za-z0-9_.:-] (got "
+          + (redisKeyPrefix == null ? "null" : "'" + redisKeyPrefix + "'") + ")");
+    }
+    min("session_ttl_secs", sessionTtlSecs, 1);
+    if (sessionTtlSecs <= heartbeatIntervalSecs) {
+      throw new ConfigException("session_ttl_secs", "must be > heartbeat_interval_secs (got "
+          + sessionTtlSecs + " <= " + heartbeatIntervalSecs + ")");
+    }
+    range("history_size", historySize, 1, 100000);
+    min("history_ttl_secs", historyTtlSecs, 1);
+    min("offline_queue_ttl_secs", offlineQueueTtlSecs, 1);
+    range("inbox_size", inboxSize, 1, 10000);
+    range("initial_state_size", initialStateSize, 0, 100);
+    min("metrics_retention_secs", metricsRetentionSecs, 3600);
     if (jwtSecret != null) {
       int bytes = jwtSecret.getBytes(StandardCharsets.UTF_8).length;
       if (bytes < 32) {
@@ -1200,6 +1271,184 @@ public final class HeraldOptions {
    */
   public HeraldOptions setWriteQueueMaxBytes(int writeQueueMaxBytes) {
     this.writeQueueMaxBytes = writeQueueMaxBytes;
+    return this;
+  }
+
+  /**
+   * @return the prefix of every state key in Redis ({@code redis_key_prefix})
+   */
+  public String getRedisKeyPrefix() {
+    return redisKeyPrefix;
+  }
+
+  /**
+   * Sets the prefix of every state key Herald keeps in Redis ({@code <prefix>:sessions:<user>},
+   * {@code <prefix>:connections:<id>}, {@code <prefix>:queue:...}, {@code <prefix>:history:...},
+   * {@code <prefix>:metrics:...}, ...). Key {@code redis_key_prefix}, env {@code REDIS_KEY_PREFIX}; 1..64
+   * characters of {@code [A-Za-z0-9_.:-]}. Default {@value #DEFAULT_REDIS_KEY_PREFIX}.
+   *
+   * @param redisKeyPrefix the prefix
+   * @return this
+   */
+  public HeraldOptions setRedisKeyPrefix(String redisKeyPrefix) {
+    this.redisKeyPrefix = redisKeyPrefix;
+    return this;
+  }
+
+  /**
+   * @return the TTL of a connection's session keys in Redis, in seconds ({@code session_ttl_secs})
+   */
+  public int getSessionTtlSecs() {
+    return sessionTtlSecs;
+  }
+
+  /**
+   * Sets the TTL of {@code <prefix>:connections:<id>} in Redis, refreshed at every heartbeat, in seconds: how
+   * long the sessions of a node that died survive. Key {@code session_ttl_secs}, env {@code SESSION_TTL_SECS};
+   * &gt;= 1 and &gt; {@code heartbeat_interval_secs}. Default {@value #DEFAULT_SESSION_TTL_SECS}.
+   *
+   * @param sessionTtlSecs the TTL in seconds
+   * @return this
+   */
+  public HeraldOptions setSessionTtlSecs(int sessionTtlSecs) {
+    this.sessionTtlSecs = sessionTtlSecs;
+    return this;
+  }
+
+  /**
+   * @return the number of notifications kept per history stream ({@code history_size})
+   */
+  public int getHistorySize() {
+    return historySize;
+  }
+
+  /**
+   * Sets how many notifications are kept per history stream (user, topic, broadcast) for recovery
+   * (notifications). Key {@code history_size}, env {@code HISTORY_SIZE}; 1..100000. Default
+   * {@value #DEFAULT_HISTORY_SIZE}.
+   *
+   * @param historySize the notification count
+   * @return this
+   */
+  public HeraldOptions setHistorySize(int historySize) {
+    this.historySize = historySize;
+    return this;
+  }
+
+  /**
+   * @return the TTL of a history stream in seconds ({@code history_ttl_secs})
+   */
+  public int getHistoryTtlSecs() {
+    return historyTtlSecs;
+  }
+
+  /**
+   * Sets the TTL of a history stream, refreshed on each append, in seconds. Key {@code history_ttl_secs}, env
+   * {@code HISTORY_TTL_SECS}; &gt;= 1. Default {@value #DEFAULT_HISTORY_TTL_SECS}.
+   *
+   * @param historyTtlSecs the TTL in seconds
+   * @return this
+   */
+  public HeraldOptions setHistoryTtlSecs(int historyTtlSecs) {
+    this.historyTtlSecs = historyTtlSecs;
+    return this;
+  }
+
+  /**
+   * @return the TTL of a user's offline queue in seconds ({@code offline_queue_ttl_secs})
+   */
+  public int getOfflineQueueTtlSecs() {
+    return offlineQueueTtlSecs;
+  }
+
+  /**
+   * Sets the TTL of a user's offline queue (at most 100 notifications), in seconds. Key
+   * {@code offline_queue_ttl_secs}, env {@code OFFLINE_QUEUE_TTL_SECS}; &gt;= 1. Default
+   * {@value #DEFAULT_OFFLINE_QUEUE_TTL_SECS}.
+   *
+   * @param offlineQueueTtlSecs the TTL in seconds
+   * @return this
+   */
+  public HeraldOptions setOfflineQueueTtlSecs(int offlineQueueTtlSecs) {
+    this.offlineQueueTtlSecs = offlineQueueTtlSecs;
+    return this;
+  }
+
+  /**
+   * @return the number of unread notifications kept per user ({@code inbox_size})
+   */
+  public int getInboxSize() {
+    return inboxSize;
+  }
+
+  /**
+   * Sets how many unread notifications are kept per user (notifications). Key {@code inbox_size}, env
+   * {@code INBOX_SIZE}; 1..10000. Default {@value #DEFAULT_INBOX_SIZE}.
+   *
+   * @param inboxSize the notification count
+   * @return this
+   */
+  public HeraldOptions setInboxSize(int inboxSize) {
+    this.inboxSize = inboxSize;
+    return this;
+  }
+
+  /**
+   * @return whether InitialState is sent right after Authenticated ({@code initial_state})
+   */
+  public boolean isInitialState() {
+    return initialState;
+  }
+
+  /**
+   * Sends an InitialState message (unread count and latest unread notifications) right after Authenticated.
+   * Key {@code initial_state}, env {@code INITIAL_STATE}. Default {@value #DEFAULT_INITIAL_STATE}.
+   *
+   * @param initialState whether to send InitialState
+   * @return this
+   */
+  public HeraldOptions setInitialState(boolean initialState) {
+    this.initialState = initialState;
+    return this;
+  }
+
+  /**
+   * @return the number of notifications in InitialState ({@code initial_state_size})
+   */
+  public int getInitialStateSize() {
+    return initialStateSize;
+  }
+
+  /**
+   * Sets how many of the latest unread notifications InitialState carries (notifications). Key
+   * {@code initial_state_size}, env {@code INITIAL_STATE_SIZE}; 0..100. Default
+   * {@value #DEFAULT_INITIAL_STATE_SIZE}.
+   *
+   * @param initialStateSize the notification count
+   * @return this
+   */
+  public HeraldOptions setInitialStateSize(int initialStateSize) {
+    this.initialStateSize = initialStateSize;
+    return this;
+  }
+
+  /**
+   * @return the TTL of the hourly metrics keys in seconds ({@code metrics_retention_secs})
+   */
+  public int getMetricsRetentionSecs() {
+    return metricsRetentionSecs;
+  }
+
+  /**
+   * Sets the TTL of the hourly {@code <prefix>:metrics:<date>:<hour>} keys in Redis, in seconds. Key
+   * {@code metrics_retention_secs}, env {@code METRICS_RETENTION_SECS}; &gt;= 3600. Default
+   * {@value #DEFAULT_METRICS_RETENTION_SECS}.
+   *
+   * @param metricsRetentionSecs the TTL in seconds
+   * @return this
+   */
+  public HeraldOptions setMetricsRetentionSecs(int metricsRetentionSecs) {
+    this.metricsRetentionSecs = metricsRetentionSecs;
     return this;
   }
 

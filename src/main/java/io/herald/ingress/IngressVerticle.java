@@ -21,6 +21,14 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Lock;
+import io.herald.state.AppendResult;
+import io.herald.state.Position;
+import io.herald.state.State;
+import io.herald.state.StateFactory;
+import io.herald.state.StoredNotification;
+import io.herald.state.StreamKey;
+import java.util.HashMap;
+import java.util.Map;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
@@ -61,6 +69,10 @@ public final class IngressVerticle extends VerticleBase {
 
   private final HeraldOptions options;
   private final NodeInfo node;
+  private final StateFactory stateFactory;
+  private State state;
+  /** Per stream, the last pending append-and-publish step, so a stream's notifications leave in offset order. */
+  private final Map<StreamKey, Future<?>> streamTails = new HashMap<>();
   private NotificationMapper mapper;
   private EventBus eventBus;
 
@@ -77,14 +89,16 @@ public final class IngressVerticle extends VerticleBase {
   private Lock redisLeadership;
   private String redisRole = "subscriber";
 
-  public IngressVerticle(HeraldOptions options, NodeInfo node) {
+  public IngressVerticle(HeraldOptions options, NodeInfo node, StateFactory stateFactory) {
     this.options = options;
     this.node = node;
+    this.stateFactory = stateFactory;
   }
 
   @Override
   public Future<?> start() {
     mapper = new NotificationMapper(options.getExplorers(), options.getRedisChannelPrefix());
+    state = stateFactory.create(vertx);
     eventBus = vertx.eventBus();
     List<Future<?>> ready = new ArrayList<>();
     ready.add(eventBus.<Buffer>localConsumer(node.httpIngressAddress(), this::onHttp).completion());
@@ -106,6 +120,7 @@ public final class IngressVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
+    state.release().run();
     if (redisSubscription != null) {
       redisSubscription.close();
     }
@@ -125,18 +140,61 @@ public final class IngressVerticle extends VerticleBase {
     });
   }
 
-  /** Publishes a notification to every address of its target. */
+  /**
+   * Writes the notification to its history stream(s) — here, once, on the one node where it entered the
+   * fleet — and publishes it, with its position, at every address of its target. Appends to one stream are
+   * chained so that this node publishes a stream's notifications in offset order. When the state store
+   * fails, the notification is still delivered live (without a position) and the failure is counted.
+   */
   private void publish(Notification notification) {
     Target target = notification.target();
     if (target instanceof Target.Users users) {
       for (String userId : users.userIds()) {
-        eventBus.publish(Addresses.user(target.tenant(), userId), notification);
+        StreamKey stream = StreamKey.user(target.tenant(), userId);
+        String address = Addresses.user(target.tenant(), userId);
+        inStreamOrder(stream, () -> state.history().appendForUser(target.tenant(), userId, notification)
+            .map(AppendResult::position)
+            .transform(appended -> {
+              Notification positioned = positioned(notification, appended);
+              eventBus.publish(address, positioned);
+              if (appended.succeeded()) {
+                state.inbox().addUnread(target.tenant(), userId, new StoredNotification(positioned, appended.result()))
+                    .onFailure(e -> stateFailure("inbox", e));
+              }
+              return Future.succeededFuture();
+            }));
       }
-    } else if (target instanceof Target.Topic topic) {
-      eventBus.publish(Addresses.topic(target.tenant(), topic.topic()), notification);
     } else {
-      eventBus.publish(Addresses.broadcast(target.tenant()), notification);
+      StreamKey stream = target instanceof Target.Topic topic
+          ? StreamKey.topic(target.tenant(), topic.topic()) : StreamKey.broadcast(target.tenant());
+      String address = target instanceof Target.Topic topic
+          ? Addresses.topic(target.tenant(), topic.topic()) : Addresses.broadcast(target.tenant());
+      inStreamOrder(stream, () -> state.history().append(stream, notification).transform(appended -> {
+        eventBus.publish(address, positioned(notification, appended));
+        return Future.succeededFuture();
+      }));
     }
+  }
+
+  private Notification positioned(Notification notification, io.vertx.core.AsyncResult<Position> appended) {
+    if (appended.failed()) {
+      stateFailure("history", appended.cause());
+      return notification;
+    }
+    return notification.withPosition(appended.result().epoch(), appended.result().offset());
+  }
+
+  /** Runs {@code step} after every earlier step of the same stream has finished. */
+  private void inStreamOrder(StreamKey stream, java.util.function.Supplier<Future<?>> step) {
+    Future<?> previous = streamTails.get(stream);
+    Future<?> next = previous == null ? step.get() : previous.transform(ignored -> step.get());
+    streamTails.put(stream, next);
+    next.onComplete(done -> streamTails.remove(stream, next));
+  }
+
+  private void stateFailure(String store, Throwable e) {
+    node.metrics().stateFailure(store);
+    log.warn("state write to {} failed (notification still delivered live): {}", store, e.getMessage());
   }
 
   private void rejected(String source, String reason) {

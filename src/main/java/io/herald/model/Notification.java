@@ -26,6 +26,8 @@ public final class Notification {
   private final List<Action> actions;
   private final JsonObject original;
   private final String chain;
+  private final String epoch;
+  private final long offset;
   private final String frame;
 
   private Notification(Builder b) {
@@ -42,11 +44,45 @@ public final class Notification {
     this.original = b.original == null ? null : b.original.copy();
     Object chainValue = details.getValue("chain");
     this.chain = chainValue == null ? null : chainValue.toString();
+    this.epoch = b.epoch;
+    this.offset = b.offset;
     this.frame = toFrame().encode();
   }
 
   public static Builder builder() {
     return new Builder();
+  }
+
+  /**
+   * The same notification at a position of its history stream: the frame then carries {@code epoch} and
+   * {@code offset} (and {@code stream}: user, topic or broadcast) so the client can resume after it.
+   */
+  public Notification withPosition(String epoch, long offset) {
+    Builder b = new Builder();
+    b.id = id;
+    b.target = target;
+    b.alertId = alertId;
+    b.alertName = alertName;
+    b.kind = kind;
+    b.priority = priority;
+    b.message = message;
+    b.details = details;
+    b.timestamp = timestamp;
+    b.actions = actions;
+    b.original = original;
+    b.epoch = epoch;
+    b.offset = offset;
+    return b.build();
+  }
+
+  /** The epoch of its history stream; null when it has no position. */
+  public String epoch() {
+    return epoch;
+  }
+
+  /** Its offset in its history stream; 0 when it has no position. */
+  public long offset() {
+    return offset;
   }
 
   public String id() {
@@ -124,6 +160,11 @@ public final class Notification {
     if (target instanceof Target.Topic t) {
       json.put("topic", t.topic());
     }
+    if (epoch != null) {
+      json.put("stream", target instanceof Target.Users ? "user" : target instanceof Target.Topic ? "topic" : "broadcast")
+          .put("epoch", epoch)
+          .put("offset", offset);
+    }
     return json;
   }
 
@@ -153,6 +194,9 @@ public final class Notification {
     if (original != null) {
       json.put("original", original.copy());
     }
+    if (epoch != null) {
+      json.put("epoch", epoch).put("offset", offset);
+    }
     return json;
   }
 
@@ -169,8 +213,17 @@ public final class Notification {
     private Instant timestamp;
     private List<Action> actions;
     private JsonObject original;
+    private String epoch;
+    private long offset;
 
     private Builder() {
+    }
+
+    /** The position in its history stream (see {@link Notification#withPosition}). */
+    public Builder position(String epoch, long offset) {
+      this.epoch = epoch;
+      this.offset = offset;
+      return this;
     }
 
     public Builder id(String id) {

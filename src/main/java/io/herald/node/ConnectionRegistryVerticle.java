@@ -9,10 +9,11 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Admission of authenticated connections on this node: enforces {@code max_connections} and
- * {@code max_connections_per_user} across every socket verticle instance. The counts live on this
+ * Admission of authenticated connections on this node: enforces {@code max_connections} across every socket
+ * verticle instance, and counts connections and users for {@code /health}. The counts live on this
  * verticle's event loop only; socket verticles ask over the (node-local) event bus, so the check and the
- * registration are one step and no state is shared between threads.
+ * registration are one step and no state is shared between threads. The per-user limit is fleet-wide and
+ * lives in the session store.
  */
 public final class ConnectionRegistryVerticle extends VerticleBase {
 
@@ -48,12 +49,7 @@ public final class ConnectionRegistryVerticle extends VerticleBase {
       message.fail(REFUSED, "node connection limit reached (" + options.getMaxConnections() + ")");
       return;
     }
-    int current = perUser.getOrDefault(key, 0);
-    if (current >= options.getMaxConnectionsPerUser()) {
-      message.fail(REFUSED, "connection limit per user reached (" + options.getMaxConnectionsPerUser() + ")");
-      return;
-    }
-    perUser.put(key, current + 1);
+    perUser.merge(key, 1, Integer::sum);
     total++;
     message.reply(new JsonObject());
   }

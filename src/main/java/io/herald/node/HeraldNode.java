@@ -4,6 +4,8 @@ import io.herald.config.HeraldOptions;
 import io.herald.ingress.IngressVerticle;
 import io.herald.model.Notification;
 import io.herald.socket.SocketVerticle;
+import io.herald.state.StateFactory;
+import io.herald.state.StateStores;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -53,18 +55,19 @@ public final class HeraldNode {
     } catch (IllegalStateException alreadyRegistered) {
       // A second node in the same Vert.x instance (tests) shares the codec.
     }
+    StateFactory stateFactory = StateStores.forOptions(opts);
     int instances = opts.getInstances() > 0 ? opts.getInstances() : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
     List<SocketVerticle> sockets = new CopyOnWriteArrayList<>();
     List<String> deployments = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(new ConnectionRegistryVerticle(opts, info))
         .compose(id -> {
           deployments.add(id);
-          return vertx.deployVerticle(new IngressVerticle(opts, info));
+          return vertx.deployVerticle(new IngressVerticle(opts, info, stateFactory));
         })
         .compose(id -> {
           deployments.add(id);
           return vertx.deployVerticle(() -> {
-            SocketVerticle socket = new SocketVerticle(opts, info);
+            SocketVerticle socket = new SocketVerticle(opts, info, stateFactory);
             sockets.add(socket);
             return socket;
           }, new DeploymentOptions().setInstances(instances));

@@ -98,7 +98,8 @@ public final class HttpApi {
         }
       }
       JsonObject body = new JsonObject()
-          .put("status", node.isDraining() ? "draining" : up ? "up" : "down")
+          // "degraded": a dependency is down but the node itself serves (live delivery goes on).
+          .put("status", node.isDraining() ? "draining" : up ? "up" : connections.succeeded() ? "degraded" : "down")
           .put("node_id", node.nodeId())
           .put("started_at", node.startedAt().toString())
           .put("uptime_secs", Duration.between(node.startedAt(), Instant.now()).toSeconds())

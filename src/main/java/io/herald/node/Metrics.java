@@ -48,6 +48,11 @@ public final class Metrics {
     registry.counter("herald_ingress_invalid_total", "source", source).increment();
   }
 
+  /** Counts one failed write to a state store ({@code history}, {@code inbox}, {@code sessions}, {@code metrics}). */
+  public void stateFailure(String store) {
+    registry.counter("herald_state_failures_total", "store", store).increment();
+  }
+
   public void closed(CloseCode code) {
     closes.get(code).increment();
   }

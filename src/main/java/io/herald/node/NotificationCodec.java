@@ -33,7 +33,7 @@ public final class NotificationCodec implements MessageCodec<Notification, Notif
   }
 
   /** Rebuilds a notification from {@link Notification#toJson()}; the input was validated at its ingress. */
-  static Notification decode(JsonObject json) {
+  public static Notification decode(JsonObject json) {
     String tenant = json.getString("tenant_id");
     Target target;
     if (json.containsKey("user_ids")) {
@@ -63,6 +63,7 @@ public final class NotificationCodec implements MessageCodec<Notification, Notif
         .timestamp(Instant.parse(json.getString("timestamp")))
         .actions(actions)
         .original(json.getJsonObject("original"))
+        .position(json.getString("epoch"), json.getLong("offset", 0L))
         .build();
   }
 

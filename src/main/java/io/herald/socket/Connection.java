@@ -31,6 +31,14 @@ final class Connection {
   boolean authenticating;
   /** Admitted by the node's connection registry: must be released there. */
   boolean admitted;
+  /** Registered in the fleet-wide session store: must be unregistered there. */
+  boolean sessionRegistered;
+  /** While non-null, live notifications wait here until Authenticated or a replay has been written. */
+  java.util.List<io.herald.model.Notification> heldDuringReplay;
+  /** The user stream's epoch and the offsets (from, upTo] a replay wrote: live copies of those are dropped. */
+  String userStreamEpoch;
+  long userStreamReplayedFrom;
+  long userStreamReplayedUpTo;
   boolean closing;
   Filters filters = Filters.NONE;
   final Set<String> topics = new LinkedHashSet<>();

@@ -14,6 +14,15 @@ import io.herald.node.HttpApi;
 import io.herald.node.NodeInfo;
 import io.herald.protocol.CloseCode;
 import io.herald.protocol.ErrorCode;
+import io.herald.model.Target;
+import io.herald.state.HistoryStore;
+import io.herald.state.Position;
+import io.herald.state.Replay;
+import io.herald.state.SessionInfo;
+import io.herald.state.State;
+import io.herald.state.StateFactory;
+import io.herald.state.StoredNotification;
+import io.herald.state.StreamKey;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.vertx.core.Future;
@@ -62,33 +71,46 @@ public final class SocketVerticle extends VerticleBase {
   /** Most topics one connection may hold. */
   public static final int MAX_TOPICS_PER_CONNECTION = 256;
 
-  /** Inbound messages that may be refused in a row before the connection is closed with 4029. */
   private static final String WS_PATH = "/ws";
+
+  /** How often this verticle adds its counters to the hourly metrics in the state store. */
+  static final long METRICS_FLUSH_MS = 10_000;
+
+  /** Most notifications GetUnread returns. */
+  public static final int MAX_UNREAD_LIMIT = 100;
 
   private final HeraldOptions options;
   private final NodeInfo node;
+  private final StateFactory stateFactory;
+  private State state;
   private final Map<String, Connection> connections = new HashMap<>();
   private final Map<String, AddressSubscription> subscriptions = new HashMap<>();
   private HttpServer server;
   private Redis redis;
   private Authenticator authenticator;
   private long heartbeatTimer = -1;
+  private long metricsTimer = -1;
+  /** This verticle's counters since the last flush to the hourly metrics store. */
+  private long connectionsOpened;
+  private long framesSent;
+  private long latencySumMs;
 
   /** The consumer of one address and the connections of this verticle that need it. */
   private static final class AddressSubscription {
-    final MessageConsumer<Notification> consumer;
+    final MessageConsumer<Object> consumer;
     /** Completes when the registration is effective (propagated to the cluster when clustered). */
     Future<Void> registered;
     final Set<Connection> connections = new LinkedHashSet<>();
 
-    AddressSubscription(MessageConsumer<Notification> consumer) {
+    AddressSubscription(MessageConsumer<Object> consumer) {
       this.consumer = consumer;
     }
   }
 
-  public SocketVerticle(HeraldOptions options, NodeInfo node) {
+  public SocketVerticle(HeraldOptions options, NodeInfo node, StateFactory stateFactory) {
     this.options = options;
     this.node = node;
+    this.stateFactory = stateFactory;
   }
 
   /** The port the server listens on (meaningful after start; differs from the option when that was 0). */
@@ -102,6 +124,7 @@ public final class SocketVerticle extends VerticleBase {
       redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(options.getRedisUrl()).setMaxPoolSize(4).setMaxPoolWaiting(256));
     }
     authenticator = new Authenticator(vertx, options, redis);
+    state = stateFactory.create(vertx);
     Router router = Router.router(vertx);
     router.get(WS_PATH).handler(this::upgrade);
     HttpApi.mount(router, vertx, options, node);
@@ -118,6 +141,7 @@ public final class SocketVerticle extends VerticleBase {
     int port = options.getWebsocketPort() == 0 ? -1 : options.getWebsocketPort();
     server = vertx.createHttpServer(serverOptions).requestHandler(router);
     heartbeatTimer = vertx.setPeriodic(TimeUnit.SECONDS.toMillis(options.getHeartbeatIntervalSecs()), id -> heartbeat());
+    metricsTimer = vertx.setPeriodic(METRICS_FLUSH_MS, id -> flushMetrics());
     return vertx.eventBus().localConsumer(node.drainAddress(), m -> drain()).completion()
         .compose(v -> server.listen(port));
   }
@@ -125,12 +149,23 @@ public final class SocketVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(heartbeatTimer);
+    vertx.cancelTimer(metricsTimer);
     List<Future<?>> closing = new ArrayList<>(drain());
+    // The last metrics and the sessions of the connections being closed are written before the state store is
+    // released: otherwise a stopped node's sessions would count (and keep its users "online") until their TTL.
+    closing.add(flushMetrics());
+    for (Connection c : connections.values()) {
+      if (c.sessionRegistered) {
+        c.sessionRegistered = false;
+        closing.add(state.sessions().unregister(c.user.tenant(), c.user.userId(), c.id)
+            .onFailure(e -> node.metrics().stateFailure("sessions")));
+      }
+    }
     closing.add(server.close());
     if (redis != null) {
       redis.close();
     }
-    return Future.join(closing);
+    return Future.join(closing).onComplete(done -> state.release().run());
   }
 
   /**
@@ -214,33 +249,50 @@ public final class SocketVerticle extends VerticleBase {
       }
     });
     if (upgradeToken != null) {
-      authenticate(c, upgradeToken, "Unknown");
+      authenticate(c, upgradeToken, "Unknown", null);
     }
   }
 
-  private void authenticate(Connection c, String token, String device) {
+  private void authenticate(Connection c, String token, String device, ResumePosition resume) {
     c.authenticating = true;
+    // The session metadata written at admission carries the declared device.
+    c.device = device;
     // Hold further frames until the outcome is known, so that a Subscribe sent right after the upgrade
     // is handled as an authenticated message.
     c.socket.pause();
+    // The user stream's position before the session exists: whatever is appended from here until the
+    // consumers are registered (too late for the offline queue, too early for live delivery) is replayed.
+    Position[] baseline = new Position[1];
     authenticator.authenticate(token)
+        .compose(user -> state.history().current(StreamKey.user(user.tenant(), user.userId()))
+            .onSuccess(position -> baseline[0] = position)
+            .otherwise(e -> null)
+            .map(user))
         .compose(user -> admit(c, user).map(user))
         .onComplete(result -> {
           c.authenticating = false;
           if (c.closing) {
+            if (result.succeeded()) {
+              // Closed while being admitted: release() gives back the admission and the session, and needs the
+              // user for that; when it already ran (without one), run it again now.
+              c.user = result.result();
+              if (connections.putIfAbsent(c.id, c) == null) {
+                release(c);
+              }
+            }
             return;
           }
           if (result.failed()) {
             refuseAuthentication(c, token, result.cause());
             return;
           }
-          completeAuthentication(c, result.result(), device);
+          completeAuthentication(c, result.result(), device, resume, baseline[0]);
         });
   }
 
   private Future<Void> admit(Connection c, AuthenticatedUser user) {
     JsonObject body = new JsonObject().put("tenant", user.tenant()).put("user_id", user.userId());
-    return vertx.eventBus().request(node.admitAddress(), body).<Void>mapEmpty()
+    Future<Void> nodeAdmission = vertx.eventBus().request(node.admitAddress(), body).<Void>mapEmpty()
         .onSuccess(v -> c.admitted = true)
         .recover(e -> {
           if (e instanceof ReplyException re && re.failureCode() == ConnectionRegistryVerticle.REFUSED) {
@@ -248,6 +300,30 @@ public final class SocketVerticle extends VerticleBase {
           }
           return Future.failedFuture(new AuthException(ErrorCode.UNAVAILABLE, CloseCode.INTERNAL_ERROR, "admission failed"));
         });
+    // The per-user limit is fleet-wide: the session store checks and registers in one atomic step.
+    return nodeAdmission.compose(v -> state.sessions().register(sessionInfo(c, user), options.getMaxConnectionsPerUser())
+        .recover(e -> {
+          // Redis down: admit (live delivery goes on) and count it; the session is written at the next heartbeat.
+          node.metrics().stateFailure("sessions");
+          log.warn("session registration failed for connection {}: {}", c.id, e.getMessage());
+          return Future.succeededFuture(true);
+        })
+        .compose(admitted -> {
+          if (admitted) {
+            c.sessionRegistered = true;
+            return Future.<Void>succeededFuture();
+          }
+          // Give the node admission back here: release() cannot, a refused connection never gets its user.
+          c.admitted = false;
+          vertx.eventBus().send(node.releaseAddress(), body);
+          return Future.failedFuture(new AuthException(ErrorCode.CONNECTION_LIMIT, CloseCode.LIMIT_EXCEEDED,
+              "connection limit per user reached (" + options.getMaxConnectionsPerUser() + ")"));
+        }));
+  }
+
+  private SessionInfo sessionInfo(Connection c, AuthenticatedUser user) {
+    return new SessionInfo(user.tenant(), user.userId(), c.id, c.device == null ? "Unknown" : c.device,
+        c.connectedAt, Instant.now(), c.ipAddress, c.userAgent, c.filters, node.nodeId());
   }
 
   private void refuseAuthentication(Connection c, String token, Throwable cause) {
@@ -258,12 +334,17 @@ public final class SocketVerticle extends VerticleBase {
     close(c, auth.closeCode(), auth.getMessage());
   }
 
-  private void completeAuthentication(Connection c, AuthenticatedUser user, String device) {
+  private void completeAuthentication(Connection c, AuthenticatedUser user, String device, ResumePosition resume,
+                                      Position baseline) {
     c.user = user;
     c.device = device;
     cancel(c.authTimer);
     c.authTimer = Connection.NO_TIMER;
     scheduleExpiry(c);
+    connectionsOpened++;
+    // From the first registration until Authenticated (and any replay) is written, live notifications wait:
+    // Authenticated is always the first frame, and a replay is never overtaken by what follows it.
+    c.heldDuringReplay = new ArrayList<>();
     List<Future<Void>> registrations = new ArrayList<>();
     registrations.add(join(c, Addresses.user(user.tenant(), user.userId())));
     registrations.add(join(c, Addresses.broadcast(user.tenant())));
@@ -273,16 +354,194 @@ public final class SocketVerticle extends VerticleBase {
       }
     }
     // Authenticated is the client's signal that delivery has started: send it (and read further frames) only
-    // once the consumers are registered, cluster-wide when clustered.
-    afterRegistrations(c, registrations, () -> write(c, new JsonObject()
-        .put("type", "Authenticated")
-        .put("connection_id", c.id)
-        .put("user_id", user.userId())
-        .put("device", device)
-        .put("tenant", user.tenant())
-        .put("node_id", node.nodeId())
-        .put("topics", new JsonArray(new ArrayList<>(c.topics)))
-        .put("expires_at", user.expiresAt() == null ? null : user.expiresAt().toString()).encode()));
+    // once the consumers are registered, cluster-wide when clustered, and the replay (if asked) is read.
+    c.socket.pause();
+    Future.join(registrations)
+        .onFailure(e -> log.warn("connection {}: consumer registration failed: {}", c.id, e.getMessage()))
+        .transform(ignored -> readReplay(c, resume != null ? resume
+            : baseline != null ? new ResumePosition(baseline.epoch(), baseline.offset()) : null))
+        .transform(replay -> readInitialState(c).transform(initial -> {
+          if (c.closing) {
+            return Future.succeededFuture();
+          }
+          JsonObject authenticated = new JsonObject()
+              .put("type", "Authenticated")
+              .put("connection_id", c.id)
+              .put("user_id", user.userId())
+              .put("device", device)
+              .put("tenant", user.tenant())
+              .put("node_id", node.nodeId())
+              .put("topics", new JsonArray(new ArrayList<>(c.topics)))
+              .put("expires_at", user.expiresAt() == null ? null : user.expiresAt().toString());
+          if (replay.succeeded()) {
+            // The position the client resumes from next time: the stream's end once this replay is written.
+            authenticated.put("epoch", replay.result().current().epoch()).put("offset", replay.result().current().offset());
+            if (resume != null) {
+              authenticated.put("recovered", replay.result().recovered());
+            }
+          } else if (resume != null) {
+            authenticated.put("recovered", false);
+          }
+          write(c, authenticated.encode());
+          finishReplay(c, replay.succeeded() ? replay.result() : null, resume != null);
+          if (initial.succeeded() && initial.result() != null) {
+            write(c, initial.result().encode());
+          }
+          c.socket.resume();
+          deliverOfflineQueue(c);
+          return Future.succeededFuture();
+        }));
+  }
+
+  /**
+   * The part of the user's history the client missed: everything after its position when it gave one (or
+   * only the stream's current position otherwise). An offset of 0 means "seen nothing": any epoch matches.
+   */
+  private Future<Replay> readReplay(Connection c, ResumePosition resume) {
+    StreamKey stream = StreamKey.user(c.user.tenant(), c.user.userId());
+    HistoryStore history = state.history();
+    if (resume == null) {
+      return history.current(stream).map(current -> new Replay(true, current, List.of()));
+    }
+    if (resume.lastOffset() <= 0) {
+      return history.current(stream).compose(current -> history.since(stream, current.epoch(), 0));
+    }
+    return history.since(stream, resume.epoch(), resume.lastOffset());
+  }
+
+  /**
+   * Writes the replayed notifications, then the live ones held meanwhile, dropping the live copies of what
+   * the replay already wrote: no gap and no duplicate across the switch to live delivery.
+   */
+  private void finishReplay(Connection c, Replay replay, boolean positionGiven) {
+    if (replay != null) {
+      for (StoredNotification missed : replay.missed()) {
+        if (c.filters.accepts(missed.notification())) {
+          write(c, positioned(missed).frame());
+          c.messagesSent++;
+        }
+      }
+      // Live copies of what was just replayed are dropped. A client that gave a position has seen everything up
+      // to the current offset; one that did not was replayed only what followed its baseline, and must still get
+      // its offline queue (offsets up to the baseline) and everything live after the current offset.
+      c.userStreamEpoch = replay.current().epoch();
+      if (positionGiven) {
+        c.userStreamReplayedFrom = 0;
+        c.userStreamReplayedUpTo = Math.max(c.userStreamReplayedUpTo, replay.current().offset());
+      } else {
+        c.userStreamReplayedUpTo = replay.current().offset();
+        c.userStreamReplayedFrom = replay.missed().isEmpty() ? replay.current().offset()
+            : replay.missed().get(0).position().offset() - 1;
+      }
+    } else {
+      node.metrics().stateFailure("history");
+    }
+    List<Notification> held = c.heldDuringReplay;
+    c.heldDuringReplay = null;
+    if (held != null) {
+      for (Notification n : held) {
+        deliverTo(c, n);
+      }
+    }
+  }
+
+  private void onResume(Connection c, JsonObject message) {
+    ResumePosition resume = ResumePosition.fromMessage(message);
+    if (resume == null) {
+      throw new IllegalArgumentException("Resume needs a string 'epoch' and a non-negative integer 'last_offset'");
+    }
+    if (c.heldDuringReplay == null) {
+      c.heldDuringReplay = new ArrayList<>();
+    }
+    c.socket.pause();
+    readReplay(c, resume).onComplete(replay -> {
+      if (c.closing) {
+        return;
+      }
+      JsonObject resumed = new JsonObject().put("type", "Resumed");
+      if (replay.succeeded()) {
+        resumed.put("recovered", replay.result().recovered())
+            .put("epoch", replay.result().current().epoch())
+            .put("offset", replay.result().current().offset())
+            .put("missed", replay.result().missed().size());
+      } else {
+        resumed.put("recovered", false).put("error", "history unavailable");
+      }
+      write(c, resumed.encode());
+      finishReplay(c, replay.succeeded() ? replay.result() : null, true);
+      c.socket.resume();
+    });
+  }
+
+  /** The InitialState frame (unread count and latest unread), or null when {@code initial_state} is off. */
+  private Future<JsonObject> readInitialState(Connection c) {
+    if (!options.isInitialState()) {
+      return Future.succeededFuture(null);
+    }
+    return state.inbox().unread(c.user.tenant(), c.user.userId(), Math.max(1, options.getInitialStateSize()))
+        .map(inbox -> {
+          JsonArray latest = new JsonArray();
+          if (options.getInitialStateSize() > 0) {
+            inbox.latest().forEach(n -> latest.add(n.notification().toFrame()));
+          }
+          return new JsonObject().put("type", "InitialState").put("unread_count", inbox.unreadCount())
+              .put("notifications", latest);
+        })
+        .onFailure(e -> node.metrics().stateFailure("inbox"));
+  }
+
+  /**
+   * Takes the user's offline queue (one atomic step: of two devices connecting at once, one gets it) and
+   * publishes each notification to the user's address, so every connection of the user open now receives it
+   * once; connections that already replayed it drop the copy by its offset.
+   */
+  private void deliverOfflineQueue(Connection c) {
+    String address = Addresses.user(c.user.tenant(), c.user.userId());
+    state.history().takeOfflineQueue(c.user.tenant(), c.user.userId())
+        .onSuccess(queued -> queued.forEach(q -> vertx.eventBus().publish(address, positioned(q))))
+        .onFailure(e -> node.metrics().stateFailure("queue"));
+  }
+
+  /** The stored notification with its position, so that its frame carries stream, epoch and offset. */
+  private static Notification positioned(StoredNotification stored) {
+    return stored.notification().withPosition(stored.position().epoch(), stored.position().offset());
+  }
+
+  private void onGetUnread(Connection c, JsonObject message) {
+    Object limitValue = message.getValue("limit", 10);
+    if (!(limitValue instanceof Integer limit) || limit < 1 || limit > MAX_UNREAD_LIMIT) {
+      throw new IllegalArgumentException("limit must be an integer from 1 to " + MAX_UNREAD_LIMIT);
+    }
+    state.inbox().unread(c.user.tenant(), c.user.userId(), limit).onComplete(result -> {
+      if (result.failed()) {
+        node.metrics().stateFailure("inbox");
+        sendError(c, ErrorCode.UNAVAILABLE, "unread notifications unavailable");
+        return;
+      }
+      JsonArray notifications = new JsonArray();
+      result.result().latest().forEach(n -> notifications.add(n.notification().toFrame()));
+      write(c, new JsonObject().put("type", "Unread").put("count", result.result().unreadCount())
+          .put("notifications", notifications).encode());
+    });
+  }
+
+  private void onMarkRead(Connection c, JsonObject message) {
+    Object id = message.getValue("notification_id");
+    if (!(id instanceof String notificationId) || notificationId.isEmpty() || notificationId.length() > Ids.MAX_ID_LENGTH) {
+      throw new IllegalArgumentException("MarkRead needs a string 'notification_id'");
+    }
+    JsonObject updated = new JsonObject().put("type", "NotificationUpdated").put("notification_id", notificationId).put("read", true);
+    state.inbox().markRead(c.user.tenant(), c.user.userId(), notificationId).onComplete(result -> {
+      if (result.failed()) {
+        node.metrics().stateFailure("inbox");
+        sendError(c, ErrorCode.UNAVAILABLE, "could not mark the notification read");
+      } else if (result.result()) {
+        // Every device of the user, on every node, sees the change.
+        vertx.eventBus().publish(Addresses.user(c.user.tenant(), c.user.userId()), updated);
+      } else {
+        write(c, updated.encode());
+      }
+    });
   }
 
   /**
@@ -438,6 +697,9 @@ public final class SocketVerticle extends VerticleBase {
         case PING -> write(c, new JsonObject().put("type", "Pong").put("timestamp", Instant.now().toString()).encode());
         case REFRESH -> onRefresh(c, message);
         case GET_STATUS -> write(c, status(c).encode());
+        case RESUME -> onResume(c, message);
+        case GET_UNREAD -> onGetUnread(c, message);
+        case MARK_READ -> onMarkRead(c, message);
         default -> sendError(c, ErrorCode.UNKNOWN_TYPE, "unknown message type '" + truncate(typeName) + "'");
       }
     } catch (IllegalArgumentException e) {
@@ -462,7 +724,16 @@ public final class SocketVerticle extends VerticleBase {
       close(c, CloseCode.AUTH_MISSING, null);
       return;
     }
-    authenticate(c, tokenText, device);
+    ResumePosition resume = null;
+    if (message.containsKey("epoch") || message.containsKey("last_offset")) {
+      resume = ResumePosition.fromMessage(message);
+      if (resume == null) {
+        sendError(c, ErrorCode.INVALID, "epoch must be a string and last_offset a non-negative integer");
+        close(c, CloseCode.AUTH_MISSING, null);
+        return;
+      }
+    }
+    authenticate(c, tokenText, device, resume);
   }
 
   private void onSubscribe(Connection c, JsonObject message) {
@@ -581,7 +852,7 @@ public final class SocketVerticle extends VerticleBase {
   private Future<Void> join(Connection c, String address) {
     AddressSubscription subscription = subscriptions.get(address);
     if (subscription == null) {
-      MessageConsumer<Notification> consumer = vertx.eventBus().consumer(address);
+      MessageConsumer<Object> consumer = vertx.eventBus().consumer(address);
       AddressSubscription created = new AddressSubscription(consumer);
       consumer.handler(message -> deliver(created, message.body()));
       created.registered = consumer.completion();
@@ -600,24 +871,70 @@ public final class SocketVerticle extends VerticleBase {
     }
   }
 
-  private void deliver(AddressSubscription subscription, Notification notification) {
+  private void deliver(AddressSubscription subscription, Object body) {
     // A write may close a slow connection; iterate over a snapshot so that its release cannot disturb us.
     Connection[] targets = subscription.connections.toArray(new Connection[0]);
+    if (body instanceof JsonObject event) {
+      // A user event (NotificationUpdated): every connection of the user gets it, unfiltered.
+      String frame = event.encode();
+      for (Connection c : targets) {
+        write(c, frame);
+      }
+      return;
+    }
+    Notification notification = (Notification) body;
+    long latencyMs = Math.max(0, System.currentTimeMillis() - notification.timestamp().toEpochMilli());
     int written = 0;
     for (Connection c : targets) {
-      if (c.closing) {
-        continue;
-      }
-      if (!c.filters.accepts(notification)) {
-        node.metrics().filteredOut();
-        continue;
-      }
-      if (write(c, notification.frame())) {
-        c.messagesSent++;
+      if (deliverTo(c, notification)) {
         written++;
       }
     }
+    framesSent += written;
+    latencySumMs += written * latencyMs;
     node.metrics().delivered(written);
+  }
+
+  /** Filters, deduplicates against a replay, holds during one, and writes; true when a frame was written. */
+  private boolean deliverTo(Connection c, Notification notification) {
+    if (c.closing) {
+      return false;
+    }
+    if (c.heldDuringReplay != null) {
+      if (c.heldDuringReplay.size() >= options.getSlowClientMaxPending()) {
+        close(c, CloseCode.SLOW_CLIENT, null);
+      } else {
+        c.heldDuringReplay.add(notification);
+      }
+      return false;
+    }
+    if (notification.target() instanceof Target.Users && notification.epoch() != null
+        && notification.epoch().equals(c.userStreamEpoch) && notification.offset() <= c.userStreamReplayedUpTo
+        && notification.offset() > c.userStreamReplayedFrom) {
+      return false;
+    }
+    if (!c.filters.accepts(notification)) {
+      node.metrics().filteredOut();
+      return false;
+    }
+    if (write(c, notification.frame())) {
+      c.messagesSent++;
+      return true;
+    }
+    return false;
+  }
+
+  private Future<Void> flushMetrics() {
+    if (connectionsOpened == 0 && framesSent == 0) {
+      return Future.succeededFuture();
+    }
+    long opened = connectionsOpened;
+    long sent = framesSent;
+    long latency = latencySumMs;
+    connectionsOpened = 0;
+    framesSent = 0;
+    latencySumMs = 0;
+    return state.metrics().add(Instant.now(), opened, sent, latency).onFailure(e -> node.metrics().stateFailure("metrics"));
   }
 
   /**
@@ -680,8 +997,14 @@ public final class SocketVerticle extends VerticleBase {
       }
       if (now - c.lastActivityNanos > timeoutNanos) {
         close(c, CloseCode.CONNECTION_TIMEOUT, null);
-      } else if (c.pending == null) {
-        c.socket.writePing(Buffer.buffer());
+      } else {
+        if (c.pending == null) {
+          c.socket.writePing(Buffer.buffer());
+        }
+        if (c.authenticated()) {
+          // Refreshes the session's TTL (and recreates it after a Redis outage).
+          state.sessions().touch(sessionInfo(c, c.user)).onFailure(e -> node.metrics().stateFailure("sessions"));
+        }
       }
     }
   }
@@ -724,7 +1047,14 @@ public final class SocketVerticle extends VerticleBase {
         leave(c, Addresses.topic(c.user.tenant(), topic));
       }
     }
-    if (c.admitted) {
+    if (c.sessionRegistered) {
+      c.sessionRegistered = false;
+      state.sessions().unregister(c.user.tenant(), c.user.userId(), c.id)
+          .onFailure(e -> node.metrics().stateFailure("sessions"));
+    }
+    c.heldDuringReplay = null;
+    // Closed while being admitted (no user yet): authenticate() calls this again once the admission is known.
+    if (c.admitted && c.user != null) {
       c.admitted = false;
       vertx.eventBus().send(node.releaseAddress(),
           new JsonObject().put("tenant", c.user.tenant()).put("user_id", c.user.userId()));
@@ -743,7 +1073,7 @@ public final class SocketVerticle extends VerticleBase {
 
   /** Client message types, matched case-insensitively and with or without underscores. */
   enum ClientMessageType {
-    AUTHENTICATE, SUBSCRIBE, UNSUBSCRIBE, PING, REFRESH, GET_STATUS;
+    AUTHENTICATE, SUBSCRIBE, UNSUBSCRIBE, PING, REFRESH, GET_STATUS, RESUME, GET_UNREAD, MARK_READ;
 
     private static final Map<String, ClientMessageType> BY_NAME = new HashMap<>();
 

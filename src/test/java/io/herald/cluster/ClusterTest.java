@@ -64,8 +64,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * subscription moves to another node when its holder stops; a node stopping gracefully does not disturb the
  * others' delivery.
  *
- * <p>The Redis-leadership test runs on a second fleet of its own (D, E, F); the graceful-shutdown test stops A
- * and therefore runs last on the first fleet.
+ * <p>A fourth node D joins the first fleet late, knowing only A's address, and leaves again before the tests
+ * that follow. The Redis-leadership test runs on a second fleet of its own (D, E, F); the graceful-shutdown test
+ * stops A and therefore runs last on the first fleet.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterTest {
@@ -278,6 +279,87 @@ class ClusterTest {
 
   @Test
   @Order(5)
+  void aNodeThatJoinsLaterReceivesNotificationsForItsConnectionsWithNoChangeOnTheOthers() throws Exception {
+    HazelcastInstance hzA = hazelcast(a);
+    String clusterName = hzA.getConfig().getClusterName();
+    int portOfA = hzA.getCluster().getLocalMember().getAddress().getPort();
+    Set<String> configuredBefore = new HashSet<>();
+    for (TestNode n : live) {
+      configuredBefore.addAll(tcpIpMembers(n));
+    }
+    int portOfD = freePortRange(1);
+    while (configuredBefore.contains("127.0.0.1:" + portOfD)) {
+      portOfD = freePortRange(1);
+    }
+    String subscriberBefore = awaitRedisSubscriber(live).node().nodeId();
+    Set<String> fleetBefore = new HashSet<>(((VertxInternal) a.vertx()).clusterManager().getNodes());
+
+    // D knows A (and itself) only; A, B and C keep the configuration they started with.
+    String membersOfD = "127.0.0.1:" + portOfA + ",127.0.0.1:" + portOfD;
+    long t0 = System.nanoTime();
+    Vertx vertxOfD = new ClusterSettings(clusterName, membersOfD, "127.0.0.1", portOfD, null)
+        .startVertx(new VertxOptions()).await(60, TimeUnit.SECONDS);
+    TestNode d = TestNode.start(new HeraldOptions(base).setNodeId("D"), vertxOfD);
+    boolean dRunning = true;
+    String user = unique("u5");
+    WsClient onB = null;
+    WsClient onD = null;
+    try {
+      String idOfD = clusterNodeId(d);
+      List<TestNode> withD = List.of(a, b, c, d);
+      Await.until(() -> withD.stream().allMatch(n -> ((VertxInternal) n.vertx()).clusterManager().getNodes().size() == 4
+              && ((VertxInternal) n.vertx()).clusterManager().getNodes().contains(idOfD)), Duration.ofSeconds(30),
+          "4 members, D among them, seen by every node");
+      System.out.printf("[ClusterTest] late node D joined through A only in %d ms%n", ms(t0));
+      for (TestNode n : live) {
+        assertFalse(tcpIpMembers(n).contains("127.0.0.1:" + portOfD),
+            "node " + n.node().nodeId() + " was not configured with D: " + tcpIpMembers(n));
+      }
+      assertEquals(Set.of("127.0.0.1:" + portOfA, "127.0.0.1:" + portOfD), tcpIpMembers(d));
+      // The Redis subscription stays where it was: D waits on the lock.
+      TestNode subscriber = awaitRedisSubscriber(withD);
+      assertEquals(subscriberBefore, subscriber.node().nodeId(), "D's arrival moved the Redis subscription");
+      JsonObject redisOfD = redisHealth(d);
+      assertEquals("standby", redisOfD.getString("role"), redisOfD::encode);
+
+      onD = d.connect(user);
+      onB = b.connectWithToken(b.token(user), "iOS");
+      awaitRoutes(List.of(a, b, c), new JsonObject().put("user_id", user), onD, onB);
+      awaitRoutes(List.of(d), new JsonObject().put("user_id", user), onD, onB);
+
+      Set<String> expected = publishThroughEachIngress(user, "joined", 20);
+      receiveExactly(expected, onD, onB);
+
+      // D leaves gracefully: its client is closed with 1001, the others go on as before.
+      long t1 = System.nanoTime();
+      dRunning = false;
+      d.close();
+      long stopMs = ms(t1);
+      CloseInfo info = onD.awaitClose(Duration.ofSeconds(5));
+      assertEquals(1001, info.codeOr1006(), "D's client must be closed with 1001: " + info);
+      Await.until(() -> live.stream().allMatch(n -> new HashSet<>(((VertxInternal) n.vertx()).clusterManager()
+          .getNodes()).equals(fleetBefore)), ROUTE_WAIT, "A, B and C back to the three of them after D left");
+      System.out.printf("[ClusterTest] late node D stopped gracefully in %d ms%n", stopMs);
+      assertEquals(subscriberBefore, awaitRedisSubscriber(live).node().nodeId(),
+          "D's departure moved the Redis subscription");
+
+      Set<String> afterLeave = publishThroughEachIngress(user, "left", 20);
+      receiveExactly(afterLeave, onB);
+    } finally {
+      if (onD != null) {
+        onD.close();
+      }
+      if (onB != null) {
+        onB.close();
+      }
+      if (dRunning) {
+        d.close();
+      }
+    }
+  }
+
+  @Test
+  @Order(6)
   void theRedisSubscriptionMovesToAnotherNodeWhenItsHolderStops() throws Exception {
     HeraldOptions options = fleetOptions();
     List<TestNode> fleet = new CopyOnWriteArrayList<>(startFleet(options, "D", "E", "F"));
@@ -333,7 +415,7 @@ class ClusterTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void aNodeStoppingGracefullyClosesItsClientsWith1001AndDoesNotDisturbTheOthers() throws Exception {
     String leaving = unique("u6-leaving");
     String staying = unique("u6-staying");
@@ -533,6 +615,48 @@ class ClusterTest {
         WAIT, "POST /api/v1/notifications to node " + node.node().nodeId());
     assertEquals(202, result.status(), result::body);
     return result.json();
+  }
+
+  /** The TCP-IP members the node was configured with, as host:port (a port-less entry as given). */
+  private static Set<String> tcpIpMembers(TestNode node) {
+    Set<String> members = new HashSet<>();
+    for (String entry : hazelcast(node).getConfig().getNetworkConfig().getJoin().getTcpIpConfig().getMembers()) {
+      for (String m : entry.split("[,;\\s]+")) {
+        if (!m.isBlank()) {
+          members.add(m.trim());
+        }
+      }
+    }
+    return members;
+  }
+
+  /**
+   * Publishes {@code n} notifications to the user through A's HTTP API (one batch), NATS and Redis (each PUBLISH
+   * taken by exactly one node); returns their ids.
+   */
+  private static Set<String> publishThroughEachIngress(String user, String phase, int n) throws Exception {
+    Set<String> expected = new LinkedHashSet<>();
+    JsonArray batch = new JsonArray();
+    for (int i = 0; i < n; i++) {
+      String id = phase + "-http-" + i + "-" + user;
+      expected.add(id);
+      batch.add(new JsonObject().put("user_id", user).put("id", id).put("message", "http " + i));
+    }
+    assertEquals(n, publish(a, batch).getJsonArray("ids").size());
+    for (int i = 0; i < n; i++) {
+      String id = phase + "-nats-" + i + "-" + user;
+      expected.add(id);
+      nats.publish(base.getNatsSubject(), new JsonObject().put("user_id", user).put("id", id)
+          .put("message", "nats " + i).encode().getBytes(StandardCharsets.UTF_8));
+    }
+    nats.flush(Duration.ofSeconds(5));
+    for (int i = 0; i < n; i++) {
+      String id = phase + "-redis-" + i + "-" + user;
+      expected.add(id);
+      assertEquals(1L, redisPublish(base.getRedisChannelPrefix() + ":user:" + user, id, "redis " + i),
+          "every Redis message must be taken by exactly one node of the fleet");
+    }
+    return expected;
   }
 
   private static long redisPublish(String channel, String id, String message) {

@@ -37,8 +37,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,8 +55,10 @@ import org.junit.jupiter.api.Timeout;
  * End to end through {@code scripts/fleet} with real processes: three clustered nodes (the real jar, each in
  * its own JVM) behind a real HAProxy, real Redis and NATS. A client connected through HAProxy gets every
  * notification of each ingress exactly once; after {@code scripts/fleet kill} of its node it reconnects through
- * HAProxy to a survivor and keeps receiving. The fleet is always stopped in {@link #stopFleet()}, and no process
- * of it may remain.
+ * HAProxy to a survivor and keeps receiving. Then the node holding the fleet's Redis subscription is killed
+ * with -9 (when the client's node held it, the first kill already was such a death and its takeover is measured
+ * there too): a survivor takes the subscription over, and a client on a survivor gets each Redis message once.
+ * The fleet is always stopped in {@link #stopFleet()}, and no process of it may remain.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FleetProcessTest {
@@ -66,6 +71,8 @@ class FleetProcessTest {
   private static final String REDIS_URL = "redis://127.0.0.1:6379";
   private static final String NATS_URL = "nats://127.0.0.1:4222";
   private static final Duration WAIT = Duration.ofSeconds(5);
+  /** Longest wait, after a kill -9 of the Redis subscriber, for a survivor to take the subscription over. */
+  private static final Duration TAKEOVER_BOUND = Duration.ofSeconds(20);
 
   private static final Path ROOT = Path.of("").toAbsolutePath();
   private static final Path SCRIPT = ROOT.resolve("scripts/fleet");
@@ -86,6 +93,8 @@ class FleetProcessTest {
   private static JwtIssuer issuer;
   private static Thread stopOnExit;
   private static volatile boolean stopped;
+  /** Whether the node killed in the fail-over test was also the fleet's Redis subscriber. */
+  private static boolean subscriberKilled;
 
   // ---------------------------------------------------------------- lifecycle
 
@@ -102,7 +111,8 @@ class FleetProcessTest {
     lbPort = freePortRange();
     // The fleet takes 15-30 s to start; a concurrent build in the same tree may rewrite target/test-classes
     // meanwhile. Load now the classes the tests need later.
-    for (Class<?> used : List.of(Await.class, WsClient.class, CloseInfo.class, Connected.class, Http.class)) {
+    for (Class<?> used : List.of(Await.class, WsClient.class, CloseInfo.class, Connected.class, Http.class,
+        Takeover.class)) {
       Class.forName(used.getName(), true, FleetProcessTest.class.getClassLoader());
     }
     // Should the JVM be stopped before @AfterAll (e.g. Ctrl-C), the fleet still goes.
@@ -240,11 +250,19 @@ class FleetProcessTest {
       assertEquals(first.nodeId(), after.getString("node_id"), "the connection stayed on its node");
       assertTrue(after.getLong("messages_sent") >= 3L * PER_INGRESS, after.encode());
 
-      // 2. kill -9 the node holding the connection.
+      // 2. kill -9 the node holding the connection. When it also holds the fleet's Redis subscription, this kill
+      //    is the subscriber's hard death too: measure the takeover from here, alongside the reconnection.
+      int subscriber = redisSubscriber(alive);
+      log("herald-%d holds the connection, herald-%d the Redis subscription", holder, subscriber);
+      List<Integer> survivors = new ArrayList<>(alive);
+      survivors.remove(Integer.valueOf(holder));
       long killedAt = System.nanoTime();
       Run kill = fleet(Duration.ofSeconds(30), "kill", Integer.toString(holder));
       assertEquals(0, kill.exit(), kill.toString());
-      assertTrue(gone(nodePids.get(holder)), "herald-" + holder + " is dead");
+      awaitGone(holder);
+      CompletableFuture<Takeover> takeover = holder == subscriber
+          ? CompletableFuture.supplyAsync(() -> awaitTakeover(survivors, killedAt, TAKEOVER_BOUND))
+          : null;
       CloseInfo close = client.awaitClose(Duration.ofSeconds(10));
       long droppedMs = ms(killedAt);
       // A killed node sends no close frame: the drop (TCP close by HAProxy) shows as 1006.
@@ -271,6 +289,14 @@ class FleetProcessTest {
       long routedMs = ms(killedAt);
       awaitRedisSubscriber(Duration.ofSeconds(30)); // the killed node may have held the fleet's Redis subscription
       long redisReadyMs = ms(killedAt);
+      if (takeover != null) {
+        Takeover t = join(takeover);
+        subscriberKilled = true;
+        log("the killed herald-%d held the Redis subscription: herald-%d reported role subscriber %d ms after "
+            + "kill -9, PSUBSCRIBE done after %d ms", holder, t.node(), t.roleMs(), t.subscribedMs());
+      } else {
+        log("the Redis subscriber herald-%d survived the kill of herald-%d", subscriber, holder);
+      }
       Map<String, Integer> afterKill = publishThroughEachIngress(client, user, "after", PER_INGRESS_AFTER_KILL);
       assertExactlyOnce(afterKill, "after", PER_INGRESS_AFTER_KILL);
       log("kill -> first notification on the new connection: %d ms; every survivor routes to it after %d ms; "
@@ -283,6 +309,81 @@ class FleetProcessTest {
       assertEquals(3, degraded.exit(), "status reports the dead node:\n" + degraded);
       assertTrue(degraded.lines().stream().anyMatch(l -> l.matches("node\\s+herald-" + holder + "\\s+\\d+\\s+\\d+\\s+no\\s.*")),
           degraded.toString());
+    } finally {
+      client.close();
+    }
+  }
+
+  @Test
+  @Order(3)
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void theRedisSubscriberDiesHardAndASurvivorTakesOverTheSubscription() {
+    List<Integer> alive = new ArrayList<>();
+    for (int k = 1; k <= NODES; k++) {
+      if (!gone(nodePids.get(k))) {
+        alive.add(k);
+      }
+    }
+    assertTrue(alive.size() >= 2, "two live nodes needed, alive: " + alive);
+    // Whichever node holds the subscription now (the original one, or the one that took over in the previous
+    // test when the client's node was the subscriber) dies hard.
+    int subscriber = redisSubscriber(alive);
+    List<Integer> survivors = new ArrayList<>(alive);
+    survivors.remove(Integer.valueOf(subscriber));
+    String user = "fleet-redis-user-" + UNIQUE;
+    String channel = PREFIX + ":user:" + user;
+
+    Connected connected = connectToSurvivor(user, survivors);
+    WsClient client = connected.client();
+    try {
+      int clientNode = nodeNumber(connected.nodeId());
+      log("herald-%d holds the Redis subscription (killed before: %s); client on herald-%d", subscriber,
+          subscriberKilled, clientNode);
+      warmUp(client, user, alive);
+      // Before the kill the subscriber's messages reach the client: after it, they can only come through another.
+      assertEquals(1L, redisPublish(channel, redisBody("before-kill", user)), "one subscriber before the kill");
+      assertTrue(receive(client, "before-kill", Duration.ofSeconds(5)), "a Redis message before the kill");
+
+      long killedAt = System.nanoTime();
+      Run kill = fleet(Duration.ofSeconds(30), "kill", Integer.toString(subscriber));
+      assertEquals(0, kill.exit(), kill.toString());
+      awaitGone(subscriber);
+      Takeover t = awaitTakeover(survivors, killedAt, TAKEOVER_BOUND);
+      assertTrue(survivors.contains(t.node()), "takeover by herald-" + t.node());
+      // Exactly one subscriber left among the survivors.
+      assertEquals(t.node(), redisSubscriber(survivors));
+
+      // The first message published after the takeover may still find the route from the new subscriber to the
+      // client's node in the making: probe until one arrives (each PUBLISH must have exactly one receiver).
+      long firstDeadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      boolean first = false;
+      for (int attempt = 0; !first && System.nanoTime() < firstDeadline; attempt++) {
+        String id = "after-kill-probe-" + attempt;
+        assertEquals(1L, redisPublish(channel, redisBody(id, user)), "one Redis subscriber after the takeover");
+        first = receive(client, id, Duration.ofMillis(500));
+      }
+      assertTrue(first, "no Redis message reached the client within 10 s of the takeover");
+      long firstMs = ms(killedAt);
+      client.drain();
+
+      List<String> expected = new ArrayList<>();
+      for (int i = 0; i < PER_INGRESS_AFTER_KILL; i++) {
+        String id = "after-subscriber-kill-redis-" + i;
+        expected.add(id);
+        assertEquals(1L, redisPublish(channel, redisBody(id, user)),
+            "exactly one node of the fleet is subscribed to Redis (" + id + ")");
+      }
+      Map<String, Integer> counts = new LinkedHashMap<>();
+      awaitIds(client, counts, expected, Duration.ofSeconds(10));
+      client.assertNoFrame(Duration.ofMillis(700));
+      assertEquals(expected.size(), counts.size(), "distinct notifications received: " + counts.keySet());
+      for (String id : expected) {
+        assertEquals(1, counts.getOrDefault(id, 0), id + " received exactly once");
+      }
+      assertFalse(client.isClosed(), "the client's node survived: its connection stays open");
+      log("Redis subscriber herald-%d killed -9: herald-%d reported role subscriber after %d ms, PSUBSCRIBE done "
+          + "after %d ms; first Redis message delivered to the client on herald-%d after %d ms", subscriber,
+          t.node(), t.roleMs(), t.subscribedMs(), clientNode, firstMs);
     } finally {
       client.close();
     }
@@ -464,6 +565,112 @@ class FleetProcessTest {
     Await.until(() -> redisPublish(channel, body) == 1L, timeout, "one node subscribed to Redis pub/sub");
   }
 
+  // ---------------------------------------------------------------- Redis subscription
+
+  /** Which node took over the Redis subscription, and when (ms after the kill) it said so. */
+  private record Takeover(int node, long roleMs, long subscribedMs) {
+  }
+
+  /** The node's own view of its Redis ingress: GET /health on its own port, dependencies.redis. */
+  private static JsonObject redisDependency(int k) {
+    Http health = request(HttpMethod.GET, lbPort + k, "/health", null, null);
+    JsonObject redisDep = health.json().getJsonObject("dependencies").getJsonObject("redis");
+    assertNotNull(redisDep, "herald-" + k + " /health has no dependencies.redis: " + health.body());
+    return redisDep;
+  }
+
+  /** Waits until exactly one of the nodes reports the role "subscriber" (subscribed) and the rest "standby". */
+  private static int redisSubscriber(List<Integer> nodes) {
+    int[] holder = {0};
+    Map<Integer, String> roles = new LinkedHashMap<>();
+    Await.until(() -> {
+      roles.clear();
+      List<Integer> subscribers = new ArrayList<>();
+      int standby = 0;
+      for (int k : nodes) {
+        JsonObject dep = redisDependency(k);
+        roles.put(k, dep.encode());
+        if ("subscriber".equals(dep.getString("role")) && dep.getBoolean("subscribed", false)) {
+          subscribers.add(k);
+        } else if ("standby".equals(dep.getString("role"))) {
+          standby++;
+        }
+      }
+      assertTrue(subscribers.size() <= 1, "more than one Redis subscriber: " + roles);
+      holder[0] = subscribers.size() == 1 && standby == nodes.size() - 1 ? subscribers.get(0) : 0;
+      return holder[0] != 0;
+    }, Duration.ofSeconds(10), "exactly one Redis subscriber among herald-" + nodes + " (last roles: " + roles + ")");
+    return holder[0];
+  }
+
+  /**
+   * Polls the survivors' /health until one reports the role "subscriber" (then until it reports the PSUBSCRIBE
+   * done), at most {@code bound} after {@code since}.
+   */
+  private static Takeover awaitTakeover(List<Integer> survivors, long since, Duration bound) {
+    long deadline = since + bound.toNanos();
+    Map<Integer, String> last = new LinkedHashMap<>();
+    int node = 0;
+    long roleMs = -1;
+    while (System.nanoTime() - deadline < 0) {
+      for (int k : survivors) {
+        JsonObject dep = redisDependency(k);
+        last.put(k, dep.encode());
+        if ("subscriber".equals(dep.getString("role"))) {
+          if (node == 0) {
+            node = k;
+            roleMs = ms(since);
+          }
+          assertEquals(node, k, "two survivors report the role subscriber: " + last);
+          if (dep.getBoolean("subscribed", false)) {
+            return new Takeover(node, roleMs, ms(since));
+          }
+        }
+      }
+      pause(20);
+    }
+    throw new AssertionError("no survivor among herald-" + survivors + " holds the Redis subscription "
+        + bound.toMillis() + " ms after the kill; last /health views: " + last);
+  }
+
+  /** Connects through HAProxy until the connection lands on one of {@code nodes} (leastconn moves the next one). */
+  private static Connected connectToSurvivor(String user, List<Integer> nodes) {
+    List<WsClient> elsewhere = new ArrayList<>();
+    try {
+      for (int attempt = 0; attempt < 2 * NODES; attempt++) {
+        Connected c = connectThroughHaproxy(user, Duration.ofSeconds(10));
+        if (nodes.contains(nodeNumber(c.nodeId()))) {
+          return c;
+        }
+        elsewhere.add(c.client()); // kept open meanwhile, so that leastconn picks another node next
+      }
+      throw new AssertionError("no connection through HAProxy landed on herald-" + nodes);
+    } finally {
+      elsewhere.forEach(WsClient::close);
+    }
+  }
+
+  private static String redisBody(String id, String user) {
+    return new JsonObject().put("id", id).put("userId", user).put("type", "SYSTEM")
+        .put("payload", new JsonObject().put("message", "redis " + id)).encode();
+  }
+
+  private static <T> T join(CompletableFuture<T> future) {
+    try {
+      return future.get(TAKEOVER_BOUND.toSeconds() + 10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof AssertionError a) {
+        throw a;
+      }
+      throw new AssertionError(e.getCause());
+    } catch (TimeoutException e) {
+      throw new AssertionError("takeover measurement did not end", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
   // ---------------------------------------------------------------- HTTP
 
   private record Http(int status, String body, String setCookie) {
@@ -579,6 +786,15 @@ class FleetProcessTest {
       }
     }
     return true;
+  }
+
+  /**
+   * Waits (5 s at most) until killed node K has ended. {@code scripts/fleet kill} returns once the process no
+   * longer shows its command line, which the kernel empties while it tears the process down, a little before the
+   * process turns zombie.
+   */
+  private static void awaitGone(int k) {
+    Await.until(() -> gone(nodePids.get(k)), Duration.ofSeconds(5), "herald-" + k + " is dead");
   }
 
   private static int nodeNumber(String nodeId) {

@@ -34,9 +34,11 @@ class HeraldOptionsTest {
       "redis_url", "nats_url", "nats_subject", "nats_queue_group", "redis_channel_prefix",
       "heartbeat_interval_secs", "connection_timeout_secs", "auth_timeout_secs", "expired_close_delay_secs",
       "max_frame_bytes", "rate_limit_per_sec", "rate_limit_burst", "slow_client_grace_secs",
-      "slow_client_max_pending", "write_queue_max_bytes", "jwt_secret", "jwt_public_key", "jwt_issuer",
-      "jwt_audience", "api_key", "allowed_origins", "cluster", "compression", "compression_level", "default_topics",
-      "public_topics", "explorers", "log_level");
+      "slow_client_max_pending", "write_queue_max_bytes", "redis_key_prefix", "session_ttl_secs", "history_size",
+      "history_ttl_secs", "offline_queue_ttl_secs", "inbox_size", "initial_state", "initial_state_size",
+      "metrics_retention_secs", "jwt_secret", "jwt_public_key", "jwt_issuer", "jwt_audience", "api_key",
+      "allowed_origins", "cluster", "compression", "compression_level", "default_topics", "public_topics",
+      "explorers", "log_level");
 
   private static final Map<String, String> DEFAULT_EXPLORERS = orderedMap(
       "ethereum", "https://etherscan.io/tx/{hash}",
@@ -89,6 +91,15 @@ class HeraldOptionsTest {
         .setSlowClientGraceSecs(4)
         .setSlowClientMaxPending(64)
         .setWriteQueueMaxBytes(2048)
+        .setRedisKeyPrefix("herald:ws")
+        .setSessionTtlSecs(45)
+        .setHistorySize(500)
+        .setHistoryTtlSecs(3600)
+        .setOfflineQueueTtlSecs(86400)
+        .setInboxSize(250)
+        .setInitialState(false)
+        .setInitialStateSize(0)
+        .setMetricsRetentionSecs(7200)
         .setJwtSecret(SECRET_32)
         .setJwtPublicKey(PEM)
         .setJwtIssuer("issuer")
@@ -132,6 +143,15 @@ class HeraldOptionsTest {
     assertEquals(10, o.getSlowClientGraceSecs());
     assertEquals(1024, o.getSlowClientMaxPending());
     assertEquals(262144, o.getWriteQueueMaxBytes());
+    assertEquals("websocket", o.getRedisKeyPrefix());
+    assertEquals(90, o.getSessionTtlSecs());
+    assertEquals(100, o.getHistorySize());
+    assertEquals(86400, o.getHistoryTtlSecs());
+    assertEquals(604800, o.getOfflineQueueTtlSecs());
+    assertEquals(100, o.getInboxSize());
+    assertTrue(o.isInitialState());
+    assertEquals(10, o.getInitialStateSize());
+    assertEquals(604800, o.getMetricsRetentionSecs());
     assertNull(o.getJwtSecret());
     assertNull(o.getJwtPublicKey());
     assertNull(o.getJwtIssuer());
@@ -167,6 +187,15 @@ class HeraldOptionsTest {
     assertEquals(10, HeraldOptions.DEFAULT_SLOW_CLIENT_GRACE_SECS);
     assertEquals(1024, HeraldOptions.DEFAULT_SLOW_CLIENT_MAX_PENDING);
     assertEquals(262144, HeraldOptions.DEFAULT_WRITE_QUEUE_MAX_BYTES);
+    assertEquals("websocket", HeraldOptions.DEFAULT_REDIS_KEY_PREFIX);
+    assertEquals(90, HeraldOptions.DEFAULT_SESSION_TTL_SECS);
+    assertEquals(100, HeraldOptions.DEFAULT_HISTORY_SIZE);
+    assertEquals(86400, HeraldOptions.DEFAULT_HISTORY_TTL_SECS);
+    assertEquals(604800, HeraldOptions.DEFAULT_OFFLINE_QUEUE_TTL_SECS);
+    assertEquals(100, HeraldOptions.DEFAULT_INBOX_SIZE);
+    assertTrue(HeraldOptions.DEFAULT_INITIAL_STATE);
+    assertEquals(10, HeraldOptions.DEFAULT_INITIAL_STATE_SIZE);
+    assertEquals(604800, HeraldOptions.DEFAULT_METRICS_RETENTION_SECS);
     assertEquals(List.of(), HeraldOptions.DEFAULT_ALLOWED_ORIGINS);
     assertTrue(HeraldOptions.DEFAULT_COMPRESSION);
     assertEquals(6, HeraldOptions.DEFAULT_COMPRESSION_LEVEL);
@@ -289,6 +318,15 @@ class HeraldOptionsTest {
     env.put("SLOW_CLIENT_GRACE_SECS", "18");
     env.put("SLOW_CLIENT_MAX_PENDING", "19");
     env.put("WRITE_QUEUE_MAX_BYTES", "2000");
+    env.put("REDIS_KEY_PREFIX", "ws-env");
+    env.put("SESSION_TTL_SECS", "20");
+    env.put("HISTORY_SIZE", "21");
+    env.put("HISTORY_TTL_SECS", "22");
+    env.put("OFFLINE_QUEUE_TTL_SECS", "23");
+    env.put("INBOX_SIZE", "24");
+    env.put("INITIAL_STATE", "no");
+    env.put("INITIAL_STATE_SIZE", "25");
+    env.put("METRICS_RETENTION_SECS", "3601");
     env.put("JWT_SECRET", SECRET_32);
     env.put("JWT_PUBLIC_KEY", PEM);
     env.put("JWT_ISSUER", "iss-env");
@@ -323,6 +361,15 @@ class HeraldOptionsTest {
     assertEquals(18, o.getSlowClientGraceSecs());
     assertEquals(19, o.getSlowClientMaxPending());
     assertEquals(2000, o.getWriteQueueMaxBytes());
+    assertEquals("ws-env", o.getRedisKeyPrefix());
+    assertEquals(20, o.getSessionTtlSecs());
+    assertEquals(21, o.getHistorySize());
+    assertEquals(22, o.getHistoryTtlSecs());
+    assertEquals(23, o.getOfflineQueueTtlSecs());
+    assertEquals(24, o.getInboxSize());
+    assertFalse(o.isInitialState());
+    assertEquals(25, o.getInitialStateSize());
+    assertEquals(3601, o.getMetricsRetentionSecs());
     assertEquals(SECRET_32, o.getJwtSecret());
     assertEquals(PEM.trim(), o.getJwtPublicKey());
     assertEquals("iss-env", o.getJwtIssuer());
@@ -389,6 +436,7 @@ class HeraldOptionsTest {
         Arguments.of("MAX_CONNECTIONS", "1.5", "max_connections"),
         Arguments.of("HEARTBEAT_INTERVAL_SECS", "99999999999", "heartbeat_interval_secs"),
         Arguments.of("COMPRESSION", "maybe", "compression"),
+        Arguments.of("INITIAL_STATE", "sometimes", "initial_state"),
         Arguments.of("EXPLORERS", "{not json", "explorers"),
         Arguments.of("EXPLORERS", "[\"https://x/{hash}\"]", "explorers"),
         Arguments.of("EXPLORERS", "{\"eth\": 5}", "explorers"));
@@ -452,6 +500,14 @@ class HeraldOptionsTest {
         Arguments.of("slow_client_grace_secs", "{\"slow_client_grace_secs\": 0}"),
         Arguments.of("slow_client_max_pending", "{\"slow_client_max_pending\": 0}"),
         Arguments.of("write_queue_max_bytes", "{\"write_queue_max_bytes\": 1023}"),
+        Arguments.of("redis_key_prefix", "{\"redis_key_prefix\": \"web socket\"}"),
+        Arguments.of("session_ttl_secs", "{\"session_ttl_secs\": 30}"),
+        Arguments.of("history_size", "{\"history_size\": 100001}"),
+        Arguments.of("history_ttl_secs", "{\"history_ttl_secs\": 0}"),
+        Arguments.of("offline_queue_ttl_secs", "{\"offline_queue_ttl_secs\": 0}"),
+        Arguments.of("inbox_size", "{\"inbox_size\": 0}"),
+        Arguments.of("initial_state_size", "{\"initial_state_size\": 101}"),
+        Arguments.of("metrics_retention_secs", "{\"metrics_retention_secs\": 3599}"),
         Arguments.of("jwt_secret", "{\"jwt_secret\": \"" + "s".repeat(31) + "\"}"),
         Arguments.of("jwt_public_key", "{\"jwt_public_key\": \"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\"}"),
         Arguments.of("jwt_public_key", "{\"jwt_public_key\": \"-----BEGIN PRIVATE KEY-----\"}"),
@@ -515,6 +571,13 @@ class HeraldOptionsTest {
         Arguments.of("{\"max_frame_bytes\": 256, \"write_queue_max_bytes\": 1024}"),
         Arguments.of("{\"rate_limit_per_sec\": 1, \"rate_limit_burst\": 1}"),
         Arguments.of("{\"slow_client_grace_secs\": 1, \"slow_client_max_pending\": 1}"),
+        Arguments.of("{\"redis_key_prefix\": \"" + "a".repeat(64) + "\"}"),
+        Arguments.of("{\"redis_key_prefix\": \"A-z_0.9:x\"}"),
+        Arguments.of("{\"heartbeat_interval_secs\": 1, \"session_ttl_secs\": 2, \"connection_timeout_secs\": 2}"),
+        Arguments.of("{\"history_size\": 1, \"history_ttl_secs\": 1, \"offline_queue_ttl_secs\": 1}"),
+        Arguments.of("{\"history_size\": 100000, \"inbox_size\": 10000, \"initial_state_size\": 100}"),
+        Arguments.of("{\"inbox_size\": 1, \"initial_state\": false, \"initial_state_size\": 0}"),
+        Arguments.of("{\"metrics_retention_secs\": 3600}"),
         Arguments.of("{\"jwt_secret\": \"" + "s".repeat(32) + "\"}"),
         // 16 two-byte characters = 32 bytes: the rule counts bytes, not chars
         Arguments.of("{\"jwt_secret\": \"" + "\u00e9".repeat(16) + "\"}"),
@@ -559,6 +622,7 @@ class HeraldOptionsTest {
         Arguments.of("max_connections", "{\"max_connections\": null}"),
         Arguments.of("compression", "{\"compression\": \"yes\"}"),
         Arguments.of("compression", "{\"compression\": 1}"),
+        Arguments.of("initial_state", "{\"initial_state\": \"yes\"}"),
         Arguments.of("websocket_host", "{\"websocket_host\": 5}"),
         Arguments.of("jwt_secret", "{\"jwt_secret\": {}}"),
         Arguments.of("allowed_origins", "{\"allowed_origins\": \"*\"}"),

@@ -429,11 +429,14 @@ class SubscriptionTest {
       Await.until(() -> node.get("/health").json().getInteger("connections", -1) == 0, WAIT,
           "every connection released by the node");
 
-      // No consumer left for the user: the publish is still accepted.
+      // No consumer left for the user: the publish is still accepted, and kept in the offline queue.
       node.publish(user(userId, "to nobody"));
 
-      try (WsClient again = node.connect(userId);
-           WsClient again2 = node.connect(userId)) {
+      try (WsClient again = node.connect(userId)) {
+        // The first connection back takes the offline queue.
+        expectNotification(again, "to nobody");
+        WsClient again2 = node.connect(userId);
+        clients.add(again2);
         node.publish(user(userId, "welcome back"));
         expectNotification(again, "welcome back");
         expectNotification(again2, "welcome back");

@@ -49,7 +49,11 @@ public final class TestNode implements AutoCloseable {
         .setApiKey(API_KEY)
         .setNatsSubject("test.notifications." + unique)
         .setNatsQueueGroup("herald-test-" + unique)
-        .setRedisChannelPrefix("test-" + unique);
+        .setRedisChannelPrefix("test-" + unique)
+        .setRedisKeyPrefix("test-" + unique + ":websocket")
+        // Tests of other features expect Authenticated to be followed by their own frames; the state tests
+        // turn InitialState back on.
+        .setInitialState(false);
   }
 
   public static TestNode start() {

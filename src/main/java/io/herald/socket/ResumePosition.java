@@ -1,0 +1,29 @@
+package io.herald.socket;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A client's position in its user stream, sent with {@code Authenticate} or {@code Resume}: the epoch and the
+ * last offset it received. An offset of 0 means it has received nothing yet.
+ */
+record ResumePosition(String epoch, long lastOffset) {
+
+  /** Longest accepted epoch, in characters. */
+  static final int MAX_EPOCH_LENGTH = 64;
+
+  /** The position in a message's {@code epoch} and {@code last_offset}; null when either is malformed. */
+  static ResumePosition fromMessage(JsonObject message) {
+    Object epoch = message.getValue("epoch");
+    Object offset = message.getValue("last_offset");
+    if (!(offset instanceof Number number) || number.longValue() < 0 || number.doubleValue() != number.longValue()) {
+      return null;
+    }
+    if (epoch == null && number.longValue() == 0) {
+      return new ResumePosition("", 0);
+    }
+    if (!(epoch instanceof String text) || text.isEmpty() || text.length() > MAX_EPOCH_LENGTH) {
+      return null;
+    }
+    return new ResumePosition(text, number.longValue());
+  }
+}

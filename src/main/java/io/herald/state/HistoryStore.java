@@ -1,0 +1,43 @@
+package io.herald.state;
+
+import io.herald.model.Notification;
+import io.vertx.core.Future;
+import java.util.List;
+
+/**
+ * Per-stream notification history (for gap-free recovery) and the per-user offline queue. Each call is one
+ * atomic step of the backing store (one Lua script in Redis), so concurrent nodes never interleave inside it.
+ */
+public interface HistoryStore {
+
+  /** Most notifications an offline queue holds; older ones are dropped. */
+  int OFFLINE_QUEUE_MAX = 100;
+
+  /**
+   * Appends a notification to the user's stream (trimmed to {@code historySize} entries, TTL
+   * {@code historyTtlSecs} refreshed) and, when the user has no live session anywhere
+   * ({@link SessionStore}), also to the user's offline queue (capped at {@code offlineQueueMax}, oldest
+   * dropped, TTL {@code offlineQueueTtlSecs}). A stream that does not exist (never created, expired, flushed)
+   * gets a new random epoch and starts again at offset 1.
+   */
+  Future<AppendResult> appendForUser(String tenant, String userId, Notification notification);
+
+  /** Appends to a topic or broadcast stream; same trimming, TTL and epoch rules; never queued. */
+  Future<Position> append(StreamKey stream, Notification notification);
+
+  /** The stream's current position: its epoch and last offset; a fresh epoch and offset 0 when it does not exist. */
+  Future<Position> current(StreamKey stream);
+
+  /**
+   * Everything after {@code (epoch, lastOffset)}, oldest first, with {@code recovered} true only when nothing
+   * in between was lost (same epoch, and the entry at {@code lastOffset + 1} is still retained or nothing was
+   * appended since).
+   */
+  Future<Replay> since(StreamKey stream, String epoch, long lastOffset);
+
+  /**
+   * Takes the whole offline queue of the user in one atomic step (it is empty afterwards), oldest first. Two
+   * callers racing get disjoint results.
+   */
+  Future<List<StoredNotification>> takeOfflineQueue(String tenant, String userId);
+}

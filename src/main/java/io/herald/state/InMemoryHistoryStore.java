@@ -1,0 +1,215 @@
+package io.herald.state;
+
+import io.herald.model.Notification;
+import io.vertx.core.Future;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiPredicate;
+
+/**
+ * {@link HistoryStore} in memory, for the embedded single-node mode: the same semantics as
+ * {@link RedisHistoryStore} (positions, epochs, trimming, TTLs, offline queue) within one JVM. TTLs are checked
+ * against the injected clock when a stream or queue is used, and expired ones are swept at most once a minute so
+ * abandoned ones do not accumulate. Thread-safe by synchronisation; every future it returns is already completed.
+ */
+public final class InMemoryHistoryStore implements HistoryStore {
+
+  private static final Duration SWEEP_INTERVAL = Duration.ofMinutes(1);
+
+  private final Clock clock;
+  private final BiPredicate<String, String> hasLiveSession;
+  private final int historySize;
+  private final Duration historyTtl;
+  private final int offlineQueueMax;
+  private final Duration offlineQueueTtl;
+  private final Map<StreamKey, History> histories = new HashMap<>();
+  /** Offline queues keyed by the user's stream key. */
+  private final Map<StreamKey, OfflineQueue> queues = new HashMap<>();
+  private Instant nextSweep;
+
+  /**
+   * A store with the default sizes and TTLs of {@link RedisHistoryStore} and the system clock.
+   *
+   * @param hasLiveSession whether a user (tenant, user id) has a connection open: false means notifications for
+   *                       them are also queued
+   */
+  public InMemoryHistoryStore(BiPredicate<String, String> hasLiveSession) {
+    this(Clock.systemUTC(), hasLiveSession, RedisHistoryStore.DEFAULT_HISTORY_SIZE,
+        RedisHistoryStore.DEFAULT_HISTORY_TTL_SECS, RedisHistoryStore.DEFAULT_OFFLINE_QUEUE_MAX,
+        RedisHistoryStore.DEFAULT_OFFLINE_QUEUE_TTL_SECS);
+  }
+
+  /**
+   * @param clock               the time TTLs are measured against (a test clock can advance it)
+   * @param hasLiveSession      whether a user (tenant, user id) has a connection open: false means notifications
+   *                            for them are also queued; called while this store's lock is held, so it must not call
+   *                            back into this store
+   * @param historySize         entries kept per history stream, at least 1; default 100
+   * @param historyTtlSecs      seconds a history stream lives after its last append, at least 1; default 86400
+   * @param offlineQueueMax     notifications kept in a user's offline queue (oldest dropped), at least 1;
+   *                            default 100
+   * @param offlineQueueTtlSecs seconds an offline queue lives after its last push, at least 1; default 604800
+   */
+  public InMemoryHistoryStore(Clock clock, BiPredicate<String, String> hasLiveSession, int historySize,
+      long historyTtlSecs, int offlineQueueMax, long offlineQueueTtlSecs) {
+    if (historySize < 1 || historyTtlSecs < 1 || offlineQueueMax < 1 || offlineQueueTtlSecs < 1) {
+      throw new IllegalArgumentException("history and offline queue sizes and TTLs must be at least 1");
+    }
+    this.clock = clock;
+    this.hasLiveSession = hasLiveSession;
+    this.historySize = historySize;
+    this.historyTtl = Duration.ofSeconds(historyTtlSecs);
+    this.offlineQueueMax = offlineQueueMax;
+    this.offlineQueueTtl = Duration.ofSeconds(offlineQueueTtlSecs);
+    this.nextSweep = clock.instant().plus(SWEEP_INTERVAL);
+  }
+
+  @Override
+  public synchronized Future<AppendResult> appendForUser(String tenant, String userId, Notification notification) {
+    Instant now = now();
+    StreamKey stream = StreamKey.user(tenant, userId);
+    StoredNotification stored = appendAt(stream, notification, now);
+    if (hasLiveSession.test(tenant, userId)) {
+      return Future.succeededFuture(new AppendResult(stored.position(), false));
+    }
+    OfflineQueue queue = liveQueue(stream, now);
+    if (queue == null) {
+      queue = new OfflineQueue();
+      queues.put(stream, queue);
+    }
+    queue.items.addLast(stored);
+    if (queue.items.size() > offlineQueueMax) {
+      queue.items.removeFirst();
+    }
+    queue.expiresAt = now.plus(offlineQueueTtl);
+    return Future.succeededFuture(new AppendResult(stored.position(), true));
+  }
+
+  @Override
+  public synchronized Future<Position> append(StreamKey stream, Notification notification) {
+    return Future.succeededFuture(appendAt(stream, notification, now()).position());
+  }
+
+  @Override
+  public synchronized Future<Position> current(StreamKey stream) {
+    History history = liveHistory(stream, now());
+    return Future.succeededFuture(history == null ? new Position(newEpoch(), 0) : history.current());
+  }
+
+  @Override
+  public synchronized Future<Replay> since(StreamKey stream, String epoch, long lastOffset) {
+    History history = liveHistory(stream, now());
+    if (history == null) {
+      return Future.succeededFuture(new Replay(false, new Position(newEpoch(), 0), List.of()));
+    }
+    Position current = history.current();
+    if (history.epoch.equals(epoch)) {
+      if (lastOffset >= history.lastOffset) {
+        return Future.succeededFuture(new Replay(true, current, List.of()));
+      }
+      if (history.entries.getFirst().position().offset() <= lastOffset + 1) {
+        List<StoredNotification> missed = new ArrayList<>();
+        for (StoredNotification entry : history.entries) {
+          if (entry.position().offset() > lastOffset) {
+            missed.add(entry);
+          }
+        }
+        return Future.succeededFuture(new Replay(true, current, missed));
+      }
+    }
+    return Future.succeededFuture(new Replay(false, current, List.copyOf(history.entries)));
+  }
+
+  @Override
+  public synchronized Future<List<StoredNotification>> takeOfflineQueue(String tenant, String userId) {
+    StreamKey stream = StreamKey.user(tenant, userId);
+    OfflineQueue queue = liveQueue(stream, now());
+    if (queue == null) {
+      return Future.succeededFuture(List.of());
+    }
+    queues.remove(stream);
+    return Future.succeededFuture(List.copyOf(queue.items));
+  }
+
+  /** Appends to the stream, creating it with a new epoch when it does not exist (or expired). */
+  private StoredNotification appendAt(StreamKey stream, Notification notification, Instant now) {
+    History history = liveHistory(stream, now);
+    if (history == null) {
+      history = new History(newEpoch());
+      histories.put(stream, history);
+    }
+    history.lastOffset++;
+    StoredNotification stored = new StoredNotification(notification, history.current());
+    history.entries.addLast(stored);
+    if (history.entries.size() > historySize) {
+      history.entries.removeFirst();
+    }
+    history.expiresAt = now.plus(historyTtl);
+    return stored;
+  }
+
+  /** The stream's history, or null when it does not exist or has expired (it is then removed). */
+  private History liveHistory(StreamKey stream, Instant now) {
+    History history = histories.get(stream);
+    if (history != null && !now.isBefore(history.expiresAt)) {
+      histories.remove(stream);
+      return null;
+    }
+    return history;
+  }
+
+  /** The user's offline queue, or null when it does not exist or has expired (it is then removed). */
+  private OfflineQueue liveQueue(StreamKey stream, Instant now) {
+    OfflineQueue queue = queues.get(stream);
+    if (queue != null && !now.isBefore(queue.expiresAt)) {
+      queues.remove(stream);
+      return null;
+    }
+    return queue;
+  }
+
+  /** The clock's time, after dropping every expired history and queue when a sweep is due. */
+  private Instant now() {
+    Instant now = clock.instant();
+    if (!now.isBefore(nextSweep)) {
+      histories.values().removeIf(h -> !now.isBefore(h.expiresAt));
+      queues.values().removeIf(q -> !now.isBefore(q.expiresAt));
+      nextSweep = now.plus(SWEEP_INTERVAL);
+    }
+    return now;
+  }
+
+  /** A random epoch, 12 hex digits like {@link RedisHistoryStore}'s. */
+  private static String newEpoch() {
+    return String.format("%012x", ThreadLocalRandom.current().nextLong() & 0xFFFF_FFFF_FFFFL);
+  }
+
+  /** One stream: its epoch, last offset and retained entries, oldest first. */
+  private static final class History {
+    final String epoch;
+    final ArrayDeque<StoredNotification> entries = new ArrayDeque<>();
+    long lastOffset;
+    Instant expiresAt;
+
+    History(String epoch) {
+      this.epoch = epoch;
+    }
+
+    Position current() {
+      return new Position(epoch, lastOffset);
+    }
+  }
+
+  /** A user's offline queue, oldest first. */
+  private static final class OfflineQueue {
+    final ArrayDeque<StoredNotification> items = new ArrayDeque<>();
+    Instant expiresAt;
+  }
+}

@@ -1,0 +1,295 @@
+package io.herald.state;
+
+import io.herald.model.Notification;
+import io.herald.node.NotificationCodec;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * {@link HistoryStore} in Redis, shared by every node of the fleet. Each call is one Lua script (one atomic step).
+ *
+ * <p>Keys ({@code <p>} is the key prefix, {@code <u>} the user key of {@link StreamKey#userKey}):
+ * <ul>
+ *   <li>history streams ({@link StreamKey#redisKey}): Redis STREAMs whose entry ids are {@code <offset>-1}, so an
+ *   entry's offset is the first part of its id; each entry has the fields {@code epoch} (the stream's epoch, the
+ *   same in every entry) and {@code n} (the notification's canonical JSON, {@link Notification#toJson()}). Trimmed
+ *   to exactly {@code historySize} entries (exact MAXLEN, so a trimmed position is detectable); TTL refreshed on
+ *   every append. A missing stream gets a new random epoch on its next append, so positions of a lost history
+ *   (expired, flushed, replaced Redis) are recognisably stale.</li>
+ *   <li>{@code <p>:queue:<u>}: LIST of {@code {"epoch":..,"offset":..,"n":<canonical JSON>}}, oldest first, at most
+ *   {@code offlineQueueMax}, TTL refreshed on every push.</li>
+ *   <li>read only: {@code <p>:sessions:<u>} (SET of connection ids) and {@code <p>:connections:<id>} (metadata with
+ *   a TTL): a user has a live session when an id of the set still has its metadata; ids whose metadata expired
+ *   are removed from the set by {@link #appendForUser}.</li>
+ * </ul>
+ *
+ * <p>The scripts read {@code <p>:connections:<id>} keys they cannot declare in advance: fine on a standalone or
+ * replicated Redis (the deployment this targets), not on Redis Cluster.
+ */
+public final class RedisHistoryStore implements HistoryStore {
+
+  /** Default key prefix. */
+  public static final String DEFAULT_PREFIX = "websocket";
+  /** Default number of entries kept per stream. */
+  public static final int DEFAULT_HISTORY_SIZE = 100;
+  /** Default TTL of a history stream after its last append: 24 hours. */
+  public static final long DEFAULT_HISTORY_TTL_SECS = 86_400;
+  /** Default number of notifications kept in a user's offline queue. */
+  public static final int DEFAULT_OFFLINE_QUEUE_MAX = 100;
+  /** Default TTL of an offline queue after its last push: 7 days. */
+  public static final long DEFAULT_OFFLINE_QUEUE_TTL_SECS = 604_800;
+
+  /** Helpers shared by the scripts. An entry is {@code {id, {field, value, ...}}} as XRANGE returns it. */
+  private static final String PRELUDE = """
+      local function fieldOf(entry, name)
+        local fields = entry[2]
+        for i = 1, #fields, 2 do
+          if fields[i] == name then return fields[i + 1] end
+        end
+      end
+      local function offsetOf(entry)
+        return tonumber(string.match(entry[1], '^(%d+)'))
+      end
+      local function lastEntry(stream)
+        return redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)[1]
+      end
+      local function appendEntry(stream, candidateEpoch, json, maxLen, ttl)
+        local last = lastEntry(stream)
+        local epoch, offset = candidateEpoch, 1
+        if last then
+          epoch, offset = fieldOf(last, 'epoch'), offsetOf(last) + 1
+        else
+          -- an existing but emptied stream still remembers its last id, which would refuse 1-1
+          redis.call('DEL', stream)
+        end
+        redis.call('XADD', stream, 'MAXLEN', maxLen, string.format('%d-1', offset), 'epoch', epoch, 'n', json)
+        redis.call('EXPIRE', stream, ttl)
+        return epoch, offset
+      end
+      """;
+
+  /** KEYS: stream. ARGV: candidate epoch, notification JSON, history size, history TTL. → {epoch, offset}. */
+  private static final LuaScript APPEND = new LuaScript(PRELUDE + """
+      local epoch, offset = appendEntry(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
+      return {epoch, offset}
+      """);
+
+  /**
+   * KEYS: stream, sessions set, queue. ARGV: candidate epoch, notification JSON, history size, history TTL,
+   * connection metadata key prefix, queue max, queue TTL. → {epoch, offset, 1 when queued else 0}.
+   */
+  private static final LuaScript APPEND_FOR_USER = new LuaScript(PRELUDE + """
+      local epoch, offset = appendEntry(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
+      local live = 0
+      for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+        if redis.call('EXISTS', ARGV[5] .. id) == 1 then
+          live = live + 1
+        else
+          redis.call('SREM', KEYS[2], id)
+        end
+      end
+      if live > 0 then return {epoch, offset, 0} end
+      -- the notification JSON is spliced in as is: decoding and re-encoding it in Lua would alter it
+      redis.call('RPUSH', KEYS[3],
+        '{"epoch":' .. cjson.encode(epoch) .. ',"offset":' .. string.format('%d', offset) .. ',"n":' .. ARGV[2] .. '}')
+      redis.call('LTRIM', KEYS[3], -tonumber(ARGV[6]), -1)
+      redis.call('EXPIRE', KEYS[3], ARGV[7])
+      return {epoch, offset, 1}
+      """);
+
+  /** KEYS: stream. → {epoch, last offset}, or {} when the stream does not exist. */
+  private static final LuaScript CURRENT = new LuaScript(PRELUDE + """
+      local last = lastEntry(KEYS[1])
+      if not last then return {} end
+      return {fieldOf(last, 'epoch'), offsetOf(last)}
+      """);
+
+  /**
+   * KEYS: stream. ARGV: client's epoch, client's last offset. → {1 when recovered else 0, epoch ('' when the stream
+   * does not exist), last offset, entries}.
+   */
+  private static final LuaScript SINCE = new LuaScript(PRELUDE + """
+      local last = lastEntry(KEYS[1])
+      if not last then return {0, '', 0, {}} end
+      local epoch, lastOffset = fieldOf(last, 'epoch'), offsetOf(last)
+      local requested = tonumber(ARGV[2])
+      if ARGV[1] == epoch then
+        if requested >= lastOffset then return {1, epoch, lastOffset, {}} end
+        local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
+        if offsetOf(first) <= requested + 1 then
+          return {1, epoch, lastOffset, redis.call('XRANGE', KEYS[1], string.format('%d-1', requested + 1), '+')}
+        end
+      end
+      return {0, epoch, lastOffset, redis.call('XRANGE', KEYS[1], '-', '+')}
+      """);
+
+  /** KEYS: queue. → its elements, oldest first; the queue is deleted. */
+  private static final LuaScript TAKE_QUEUE = new LuaScript("""
+      local items = redis.call('LRANGE', KEYS[1], 0, -1)
+      redis.call('DEL', KEYS[1])
+      return items
+      """);
+
+  private final Redis redis;
+  private final String prefix;
+  private final int historySize;
+  private final long historyTtlSecs;
+  private final int offlineQueueMax;
+  private final long offlineQueueTtlSecs;
+
+  /** A store with the default prefix ({@code websocket}), sizes and TTLs. */
+  public RedisHistoryStore(Redis redis) {
+    this(redis, DEFAULT_PREFIX, DEFAULT_HISTORY_SIZE, DEFAULT_HISTORY_TTL_SECS, DEFAULT_OFFLINE_QUEUE_MAX,
+        DEFAULT_OFFLINE_QUEUE_TTL_SECS);
+  }
+
+  /**
+   * @param redis               the Redis client (pooled or single connection)
+   * @param prefix              key prefix, {@code websocket} by default
+   * @param historySize         entries kept per history stream, at least 1; default 100
+   * @param historyTtlSecs      seconds a history stream lives after its last append, at least 1; default 86400
+   * @param offlineQueueMax     notifications kept in a user's offline queue (oldest dropped), at least 1;
+   *                            default 100
+   * @param offlineQueueTtlSecs seconds an offline queue lives after its last push, at least 1; default 604800
+   */
+  public RedisHistoryStore(Redis redis, String prefix, int historySize, long historyTtlSecs, int offlineQueueMax,
+      long offlineQueueTtlSecs) {
+    if (historySize < 1 || historyTtlSecs < 1 || offlineQueueMax < 1 || offlineQueueTtlSecs < 1) {
+      throw new IllegalArgumentException("history and offline queue sizes and TTLs must be at least 1");
+    }
+    this.redis = redis;
+    this.prefix = prefix;
+    this.historySize = historySize;
+    this.historyTtlSecs = historyTtlSecs;
+    this.offlineQueueMax = offlineQueueMax;
+    this.offlineQueueTtlSecs = offlineQueueTtlSecs;
+  }
+
+  @Override
+  public Future<AppendResult> appendForUser(String tenant, String userId, Notification notification) {
+    String userKey = StreamKey.userKey(tenant, userId);
+    List<String> keys = List.of(StreamKey.user(tenant, userId).redisKey(prefix), prefix + ":sessions:" + userKey,
+        prefix + ":queue:" + userKey);
+    List<String> args = List.of(newEpoch(), notification.toJson().encode(), Integer.toString(historySize),
+        Long.toString(historyTtlSecs), prefix + ":connections:", Integer.toString(offlineQueueMax),
+        Long.toString(offlineQueueTtlSecs));
+    return APPEND_FOR_USER.run(redis, keys, args)
+        .map(r -> new AppendResult(new Position(r.get(0).toString(), r.get(1).toLong()), r.get(2).toInteger() == 1));
+  }
+
+  @Override
+  public Future<Position> append(StreamKey stream, Notification notification) {
+    List<String> args = List.of(newEpoch(), notification.toJson().encode(), Integer.toString(historySize),
+        Long.toString(historyTtlSecs));
+    return APPEND.run(redis, List.of(stream.redisKey(prefix)), args)
+        .map(r -> new Position(r.get(0).toString(), r.get(1).toLong()));
+  }
+
+  @Override
+  public Future<Position> current(StreamKey stream) {
+    return CURRENT.run(redis, List.of(stream.redisKey(prefix)), List.of())
+        .map(r -> r.size() == 0 ? new Position(newEpoch(), 0) : new Position(r.get(0).toString(), r.get(1).toLong()));
+  }
+
+  @Override
+  public Future<Replay> since(StreamKey stream, String epoch, long lastOffset) {
+    return SINCE.run(redis, List.of(stream.redisKey(prefix)), List.of(epoch, Long.toString(lastOffset)))
+        .map(r -> {
+          String currentEpoch = r.get(1).toString();
+          Position current = currentEpoch.isEmpty() ? new Position(newEpoch(), 0)
+              : new Position(currentEpoch, r.get(2).toLong());
+          List<StoredNotification> missed = new ArrayList<>();
+          for (Response entry : r.get(3)) {
+            missed.add(fromStreamEntry(entry));
+          }
+          return new Replay(r.get(0).toInteger() == 1, current, missed);
+        });
+  }
+
+  @Override
+  public Future<List<StoredNotification>> takeOfflineQueue(String tenant, String userId) {
+    String queueKey = prefix + ":queue:" + StreamKey.userKey(tenant, userId);
+    return TAKE_QUEUE.run(redis, List.of(queueKey), List.of()).map(r -> {
+      List<StoredNotification> taken = new ArrayList<>(r.size());
+      for (Response item : r) {
+        JsonObject queued = new JsonObject(item.toString());
+        taken.add(new StoredNotification(NotificationCodec.decode(queued.getJsonObject("n")),
+            new Position(queued.getString("epoch"), queued.getLong("offset"))));
+      }
+      return taken;
+    });
+  }
+
+  /** Rebuilds a notification and its position from a stream entry {@code [id, [field, value, ...]]}. */
+  private static StoredNotification fromStreamEntry(Response entry) {
+    String id = entry.get(0).toString();
+    long offset = Long.parseLong(id.substring(0, id.indexOf('-')));
+    Response fields = entry.get(1);
+    String epoch = null;
+    String json = null;
+    for (int i = 0; i + 1 < fields.size(); i += 2) {
+      String name = fields.get(i).toString();
+      if ("epoch".equals(name)) {
+        epoch = fields.get(i + 1).toString();
+      } else if ("n".equals(name)) {
+        json = fields.get(i + 1).toString();
+      }
+    }
+    return new StoredNotification(NotificationCodec.decode(new JsonObject(json)), new Position(epoch, offset));
+  }
+
+  /**
+   * A random epoch candidate, 12 hex digits (48 bits). Generated here rather than in the script so the script
+   * stays deterministic; it is used only when the stream does not exist.
+   */
+  private static String newEpoch() {
+    return String.format("%012x", ThreadLocalRandom.current().nextLong() & 0xFFFF_FFFF_FFFFL);
+  }
+
+  /**
+   * A Lua script run by EVALSHA, falling back to EVAL (which also caches it) when Redis does not know it yet
+   * (first use, Redis restarted or its script cache flushed).
+   */
+  private static final class LuaScript {
+    private final String source;
+    private final String sha1;
+
+    LuaScript(String source) {
+      this.source = source;
+      try {
+        this.sha1 = HexFormat.of().formatHex(
+            MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8)));
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("SHA-1 is required of every JVM", e);
+      }
+    }
+
+    Future<Response> run(Redis redis, List<String> keys, List<String> args) {
+      return redis.send(request(Command.EVALSHA, sha1, keys, args)).recover(failure -> {
+        String message = failure.getMessage();
+        if (message != null && message.startsWith("NOSCRIPT")) {
+          return redis.send(request(Command.EVAL, source, keys, args));
+        }
+        return Future.failedFuture(failure);
+      });
+    }
+
+    private static Request request(Command command, String script, List<String> keys, List<String> args) {
+      Request request = Request.cmd(command).arg(script).arg(keys.size());
+      keys.forEach(request::arg);
+      args.forEach(request::arg);
+      return request;
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package io.herald.state;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
+
+/** {@link InMemoryHistoryStore} against the contract, plus its TTLs measured on a clock the test advances. */
+class InMemoryHistoryStoreTest extends HistoryStoreContract {
+
+  private final Set<String> liveUsers = ConcurrentHashMap.newKeySet();
+  private final ManualClock clock = new ManualClock(Instant.parse("2024-05-01T00:00:00Z"));
+
+  @Override
+  protected HistoryStore newStore() {
+    return new InMemoryHistoryStore(clock, (tenant, user) -> liveUsers.contains(StreamKey.userKey(tenant, user)),
+        100, 86_400, 100, 604_800);
+  }
+
+  @Override
+  protected void setLiveSession(String tenant, String userId, boolean live) {
+    if (live) {
+      liveUsers.add(StreamKey.userKey(tenant, userId));
+    } else {
+      liveUsers.remove(StreamKey.userKey(tenant, userId));
+    }
+  }
+
+  @Test
+  void anExpiredHistoryStartsAgainWithANewEpoch() {
+    StreamKey stream = StreamKey.topic(TENANT, unique("topic"));
+    appendMany(stream, 2);
+    Position old = await(store.current(stream));
+    clock.advance(Duration.ofSeconds(86_399));
+    assertEquals(3, await(store.append(stream, notification(TENANT, "u", 3))).offset(),
+        "an append refreshes the TTL before it runs out");
+    clock.advance(Duration.ofSeconds(86_400));
+
+    Position restarted = await(store.append(stream, notification(TENANT, "u", 4)));
+    assertEquals(1, restarted.offset());
+    assertNotEquals(old.epoch(), restarted.epoch());
+    Replay replay = await(store.since(stream, old.epoch(), 3));
+    assertFalse(replay.recovered());
+    assertEquals(List.of(1L), offsets(replay.missed()));
+  }
+
+  @Test
+  void anExpiredOfflineQueueIsEmpty() {
+    String user = unique("user");
+    await(store.appendForUser(TENANT, user, notification(TENANT, user, 1)));
+    clock.advance(Duration.ofSeconds(604_800));
+    assertEquals(List.of(), await(store.takeOfflineQueue(TENANT, user)));
+  }
+
+  /** A clock that moves only when told to. */
+  private static final class ManualClock extends Clock {
+    private volatile Instant now;
+
+    ManualClock(Instant start) {
+      this.now = start;
+    }
+
+    void advance(Duration duration) {
+      now = now.plus(duration);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      throw new UnsupportedOperationException("the tests use UTC only");
+    }
+  }
+}
