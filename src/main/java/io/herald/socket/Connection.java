@@ -23,6 +23,8 @@ final class Connection {
   final String ipAddress;
   final String userAgent;
   final Instant connectedAt = Instant.now();
+  /** {@link System#nanoTime()} when the socket was accepted. */
+  final long openedNanos;
   final TokenBucket rateLimit;
 
   /** Null until authenticated. */
@@ -39,6 +41,8 @@ final class Connection {
   String userStreamEpoch;
   long userStreamReplayedFrom;
   long userStreamReplayedUpTo;
+  /** Positions of the notifications written from another connection's queue take: their live copies are dropped. */
+  Set<io.herald.state.Position> writtenFromQueueTake;
   boolean closing;
   Filters filters = Filters.NONE;
   final Set<String> topics = new LinkedHashSet<>();
@@ -64,6 +68,7 @@ final class Connection {
     this.userAgent = userAgent;
     this.rateLimit = rateLimit;
     this.lastActivityNanos = nowNanos;
+    this.openedNanos = nowNanos;
   }
 
   boolean authenticated() {

@@ -360,37 +360,64 @@ public final class SocketVerticle extends VerticleBase {
         .onFailure(e -> log.warn("connection {}: consumer registration failed: {}", c.id, e.getMessage()))
         .transform(ignored -> readReplay(c, resume != null ? resume
             : baseline != null ? new ResumePosition(baseline.epoch(), baseline.offset()) : null))
-        .transform(replay -> readInitialState(c).transform(initial -> {
-          if (c.closing) {
-            return Future.succeededFuture();
-          }
-          JsonObject authenticated = new JsonObject()
-              .put("type", "Authenticated")
-              .put("connection_id", c.id)
-              .put("user_id", user.userId())
-              .put("device", device)
-              .put("tenant", user.tenant())
-              .put("node_id", node.nodeId())
-              .put("topics", new JsonArray(new ArrayList<>(c.topics)))
-              .put("expires_at", user.expiresAt() == null ? null : user.expiresAt().toString());
-          if (replay.succeeded()) {
-            // The position the client resumes from next time: the stream's end once this replay is written.
-            authenticated.put("epoch", replay.result().current().epoch()).put("offset", replay.result().current().offset());
-            if (resume != null) {
-              authenticated.put("recovered", replay.result().recovered());
+        .transform(replay -> {
+          Future<List<StoredNotification>> taken = queueTakenWhileOpen(c, resume);
+          Future<JsonObject> initial = readInitialState(c);
+          return Future.join(taken, initial).transform(ignored -> {
+            if (c.closing) {
+              return Future.succeededFuture();
             }
-          } else if (resume != null) {
-            authenticated.put("recovered", false);
+            JsonObject authenticated = new JsonObject()
+                .put("type", "Authenticated")
+                .put("connection_id", c.id)
+                .put("user_id", user.userId())
+                .put("device", device)
+                .put("tenant", user.tenant())
+                .put("node_id", node.nodeId())
+                .put("topics", new JsonArray(new ArrayList<>(c.topics)))
+                .put("expires_at", user.expiresAt() == null ? null : user.expiresAt().toString());
+            if (replay.succeeded()) {
+              // The position the client resumes from next time: the stream's end once this replay is written.
+              authenticated.put("epoch", replay.result().current().epoch()).put("offset", replay.result().current().offset());
+              if (resume != null) {
+                authenticated.put("recovered", replay.result().recovered());
+              }
+            } else if (resume != null) {
+              authenticated.put("recovered", false);
+            }
+            write(c, authenticated.encode());
+            finishReplay(c, replay.succeeded() ? replay.result() : null, resume != null,
+                taken.succeeded() ? taken.result() : List.of());
+            if (initial.succeeded() && initial.result() != null) {
+              write(c, initial.result().encode());
+            }
+            c.socket.resume();
+            deliverOfflineQueue(c);
+            return Future.succeededFuture();
+          });
+        });
+  }
+
+  /**
+   * The notifications of the user's last offline-queue take (read once this connection's consumers are registered)
+   * when this connection was already open at that moment: it must get them, but the taker's publish may have come
+   * before its consumer registration completed. Empty for a connection that gave a position (its replay covers
+   * them), or that was opened after the take (the queue was delivered before it existed).
+   */
+  private Future<List<StoredNotification>> queueTakenWhileOpen(Connection c, ResumePosition resume) {
+    if (resume != null) {
+      return Future.succeededFuture(List.of());
+    }
+    return state.history().lastQueueTake(c.user.tenant(), c.user.userId())
+        .map(take -> {
+          if (take.isEmpty()) {
+            return List.<StoredNotification>of();
           }
-          write(c, authenticated.encode());
-          finishReplay(c, replay.succeeded() ? replay.result() : null, resume != null);
-          if (initial.succeeded() && initial.result() != null) {
-            write(c, initial.result().encode());
-          }
-          c.socket.resume();
-          deliverOfflineQueue(c);
-          return Future.succeededFuture();
-        }));
+          // Both durations end now (the take's age as the store measured it a moment ago): no clocks are compared.
+          long openForMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - c.openedNanos) + 1;
+          return openForMs >= take.get().ageMillis() ? take.get().notifications() : List.<StoredNotification>of();
+        })
+        .onFailure(e -> node.metrics().stateFailure("queue"));
   }
 
   /**
@@ -410,10 +437,32 @@ public final class SocketVerticle extends VerticleBase {
   }
 
   /**
-   * Writes the replayed notifications, then the live ones held meanwhile, dropping the live copies of what
-   * the replay already wrote: no gap and no duplicate across the switch to live delivery.
+   * Writes the notifications of an offline-queue take this connection was open for ({@link #queueTakenWhileOpen}),
+   * the replayed notifications, then the live ones held meanwhile, dropping the live copies of what was already
+   * written: no gap and no duplicate across the switch to live delivery.
    */
-  private void finishReplay(Connection c, Replay replay, boolean positionGiven) {
+  private void finishReplay(Connection c, Replay replay, boolean positionGiven, List<StoredNotification> takenWhileOpen) {
+    if (!takenWhileOpen.isEmpty()) {
+      // Older than the replay: written first, except what the replay itself writes; their live copies (the taker's
+      // publish) are dropped by position.
+      Set<Position> replayed = new java.util.HashSet<>();
+      if (replay != null) {
+        replay.missed().forEach(missed -> replayed.add(missed.position()));
+      }
+      for (StoredNotification queued : takenWhileOpen) {
+        Position position = queued.position();
+        if (replayed.contains(position)) {
+          continue;
+        }
+        if (c.writtenFromQueueTake == null) {
+          c.writtenFromQueueTake = new java.util.HashSet<>();
+        }
+        if (c.writtenFromQueueTake.add(position) && c.filters.accepts(queued.notification())) {
+          write(c, positioned(queued).frame());
+          c.messagesSent++;
+        }
+      }
+    }
     if (replay != null) {
       for (StoredNotification missed : replay.missed()) {
         if (c.filters.accepts(missed.notification())) {
@@ -468,7 +517,7 @@ public final class SocketVerticle extends VerticleBase {
         resumed.put("recovered", false).put("error", "history unavailable");
       }
       write(c, resumed.encode());
-      finishReplay(c, replay.succeeded() ? replay.result() : null, true);
+      finishReplay(c, replay.succeeded() ? replay.result() : null, true, List.of());
       c.socket.resume();
     });
   }
@@ -493,7 +542,9 @@ public final class SocketVerticle extends VerticleBase {
   /**
    * Takes the user's offline queue (one atomic step: of two devices connecting at once, one gets it) and
    * publishes each notification to the user's address, so every connection of the user open now receives it
-   * once; connections that already replayed it drop the copy by its offset.
+   * once; connections that already replayed it drop the copy by its offset. The take is recorded (for
+   * {@link HistoryStore#QUEUE_TAKE_RECORD_SECS}): a connection still opening, whose consumer registration may
+   * complete after this publish, writes the taken notifications itself ({@link #queueTakenWhileOpen}).
    */
   private void deliverOfflineQueue(Connection c) {
     String address = Addresses.user(c.user.tenant(), c.user.userId());
@@ -911,6 +962,10 @@ public final class SocketVerticle extends VerticleBase {
     if (notification.target() instanceof Target.Users && notification.epoch() != null
         && notification.epoch().equals(c.userStreamEpoch) && notification.offset() <= c.userStreamReplayedUpTo
         && notification.offset() > c.userStreamReplayedFrom) {
+      return false;
+    }
+    if (c.writtenFromQueueTake != null && notification.target() instanceof Target.Users && notification.epoch() != null
+        && c.writtenFromQueueTake.contains(new Position(notification.epoch(), notification.offset()))) {
       return false;
     }
     if (!c.filters.accepts(notification)) {

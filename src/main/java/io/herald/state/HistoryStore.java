@@ -3,6 +3,7 @@ package io.herald.state;
 import io.herald.model.Notification;
 import io.vertx.core.Future;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Per-stream notification history (for gap-free recovery) and the per-user offline queue. Each call is one
@@ -37,7 +38,30 @@ public interface HistoryStore {
 
   /**
    * Takes the whole offline queue of the user in one atomic step (it is empty afterwards), oldest first. Two
-   * callers racing get disjoint results.
+   * callers racing get disjoint results. A non-empty take is recorded in the same step for
+   * {@link #QUEUE_TAKE_RECORD_SECS} seconds (replacing the record of an earlier take), see {@link #lastQueueTake};
+   * an empty take records nothing and leaves an earlier record as it is.
    */
   Future<List<StoredNotification>> takeOfflineQueue(String tenant, String userId);
+
+  /** Seconds the record of a non-empty {@link #takeOfflineQueue} is kept. */
+  long QUEUE_TAKE_RECORD_SECS = 60;
+
+  /**
+   * The user's last non-empty {@link #takeOfflineQueue}, when it was made less than {@link #QUEUE_TAKE_RECORD_SECS}
+   * seconds ago: what it returned (oldest first, with their positions) and how long ago it was made, as the store
+   * measures time; empty otherwise. It lets a connection of the user that was already open when another one took
+   * the queue deliver those notifications itself: the taker publishes them on the user's address, which a connection
+   * whose consumer registration completes later never receives.
+   */
+  Future<Optional<QueueTake>> lastQueueTake(String tenant, String userId);
+
+  /**
+   * A recorded offline-queue take.
+   *
+   * @param notifications what the take returned, oldest first, with their positions
+   * @param ageMillis     milliseconds since the take, at the moment the record was read
+   */
+  record QueueTake(List<StoredNotification> notifications, long ageMillis) {
+  }
 }

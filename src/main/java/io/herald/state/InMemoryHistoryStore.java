@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiPredicate;
 
@@ -32,6 +33,8 @@ public final class InMemoryHistoryStore implements HistoryStore {
   private final Map<StreamKey, History> histories = new HashMap<>();
   /** Offline queues keyed by the user's stream key. */
   private final Map<StreamKey, OfflineQueue> queues = new HashMap<>();
+  /** The last non-empty take of each user's queue, keyed by the user's stream key; its expiresAt is the record's. */
+  private final Map<StreamKey, OfflineQueue> takes = new HashMap<>();
   private Instant nextSweep;
 
   /**
@@ -130,12 +133,36 @@ public final class InMemoryHistoryStore implements HistoryStore {
   @Override
   public synchronized Future<List<StoredNotification>> takeOfflineQueue(String tenant, String userId) {
     StreamKey stream = StreamKey.user(tenant, userId);
-    OfflineQueue queue = liveQueue(stream, now());
+    Instant now = now();
+    OfflineQueue queue = liveQueue(stream, now);
     if (queue == null) {
       return Future.succeededFuture(List.of());
     }
     queues.remove(stream);
+    if (queue.items.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    // The taken queue becomes the take record (see lastQueueTake).
+    queue.expiresAt = now.plusSeconds(QUEUE_TAKE_RECORD_SECS);
+    takes.put(stream, queue);
     return Future.succeededFuture(List.copyOf(queue.items));
+  }
+
+  @Override
+  public synchronized Future<Optional<QueueTake>> lastQueueTake(String tenant, String userId) {
+    StreamKey stream = StreamKey.user(tenant, userId);
+    Instant now = now();
+    OfflineQueue taken = takes.get(stream);
+    if (taken == null) {
+      return Future.succeededFuture(Optional.empty());
+    }
+    if (!now.isBefore(taken.expiresAt)) {
+      takes.remove(stream);
+      return Future.succeededFuture(Optional.empty());
+    }
+    Instant takenAt = taken.expiresAt.minusSeconds(QUEUE_TAKE_RECORD_SECS);
+    return Future.succeededFuture(Optional.of(new QueueTake(List.copyOf(taken.items),
+        Math.max(0, Duration.between(takenAt, now).toMillis()))));
   }
 
   /** Appends to the stream, creating it with a new epoch when it does not exist (or expired). */
@@ -181,6 +208,7 @@ public final class InMemoryHistoryStore implements HistoryStore {
     if (!now.isBefore(nextSweep)) {
       histories.values().removeIf(h -> !now.isBefore(h.expiresAt));
       queues.values().removeIf(q -> !now.isBefore(q.expiresAt));
+      takes.values().removeIf(t -> !now.isBefore(t.expiresAt));
       nextSweep = now.plus(SWEEP_INTERVAL);
     }
     return now;

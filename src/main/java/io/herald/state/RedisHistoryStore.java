@@ -14,6 +14,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -29,6 +30,9 @@ import java.util.concurrent.ThreadLocalRandom;
  *   (expired, flushed, replaced Redis) are recognisably stale.</li>
  *   <li>{@code <p>:queue:<u>}: LIST of {@code {"epoch":..,"offset":..,"n":<canonical JSON>}}, oldest first, at most
  *   {@code offlineQueueMax}, TTL refreshed on every push.</li>
+ *   <li>{@code <p>:queue-taken:<u>}: the last non-empty take of {@code <p>:queue:<u>} (the taken list itself,
+ *   renamed in the same script), TTL {@link HistoryStore#QUEUE_TAKE_RECORD_SECS} (set in ms: the record's age is
+ *   read back from its PTTL).</li>
  *   <li>read only: {@code <p>:sessions:<u>} (SET of connection ids) and {@code <p>:connections:<id>} (metadata with
  *   a TTL): a user has a live session when an id of the set still has its metadata; ids whose metadata expired
  *   are removed from the set by {@link #appendForUser}.</li>
@@ -134,11 +138,24 @@ public final class RedisHistoryStore implements HistoryStore {
       return {0, epoch, lastOffset, redis.call('XRANGE', KEYS[1], '-', '+')}
       """);
 
-  /** KEYS: queue. → its elements, oldest first; the queue is deleted. */
+  /**
+   * KEYS: queue, take record. ARGV: record TTL in ms. → the queue's elements, oldest first; a non-empty queue
+   * becomes the take record (replacing an earlier one) with the record TTL, so the queue is gone either way.
+   */
   private static final LuaScript TAKE_QUEUE = new LuaScript("""
       local items = redis.call('LRANGE', KEYS[1], 0, -1)
-      redis.call('DEL', KEYS[1])
+      if #items > 0 then
+        redis.call('RENAME', KEYS[1], KEYS[2])
+        redis.call('PEXPIRE', KEYS[2], ARGV[1])
+      end
       return items
+      """);
+
+  /** KEYS: take record. → {remaining TTL in ms, its elements}, or {} when there is none. */
+  private static final LuaScript LAST_TAKE = new LuaScript("""
+      local ttl = redis.call('PTTL', KEYS[1])
+      if ttl < 0 then return {} end
+      return {ttl, redis.call('LRANGE', KEYS[1], 0, -1)}
       """);
 
   private final Redis redis;
@@ -219,16 +236,28 @@ public final class RedisHistoryStore implements HistoryStore {
 
   @Override
   public Future<List<StoredNotification>> takeOfflineQueue(String tenant, String userId) {
-    String queueKey = prefix + ":queue:" + StreamKey.userKey(tenant, userId);
-    return TAKE_QUEUE.run(redis, List.of(queueKey), List.of()).map(r -> {
-      List<StoredNotification> taken = new ArrayList<>(r.size());
-      for (Response item : r) {
-        JsonObject queued = new JsonObject(item.toString());
-        taken.add(new StoredNotification(NotificationCodec.decode(queued.getJsonObject("n")),
-            new Position(queued.getString("epoch"), queued.getLong("offset"))));
-      }
-      return taken;
-    });
+    String userKey = StreamKey.userKey(tenant, userId);
+    return TAKE_QUEUE.run(redis, List.of(prefix + ":queue:" + userKey, prefix + ":queue-taken:" + userKey),
+        List.of(Long.toString(QUEUE_TAKE_RECORD_SECS * 1000))).map(RedisHistoryStore::fromQueueItems);
+  }
+
+  @Override
+  public Future<Optional<QueueTake>> lastQueueTake(String tenant, String userId) {
+    String recordKey = prefix + ":queue-taken:" + StreamKey.userKey(tenant, userId);
+    return LAST_TAKE.run(redis, List.of(recordKey), List.of()).map(r -> r.size() == 0 ? Optional.empty()
+        : Optional.of(new QueueTake(fromQueueItems(r.get(1)),
+            Math.max(0, QUEUE_TAKE_RECORD_SECS * 1000 - r.get(0).toLong()))));
+  }
+
+  /** Rebuilds notifications and positions from queue elements {@code {"epoch":..,"offset":..,"n":..}}. */
+  private static List<StoredNotification> fromQueueItems(Response items) {
+    List<StoredNotification> taken = new ArrayList<>(items.size());
+    for (Response item : items) {
+      JsonObject queued = new JsonObject(item.toString());
+      taken.add(new StoredNotification(NotificationCodec.decode(queued.getJsonObject("n")),
+          new Position(queued.getString("epoch"), queued.getLong("offset"))));
+    }
+    return taken;
   }
 
   /** Rebuilds a notification and its position from a stream entry {@code [id, [field, value, ...]]}. */

@@ -45,6 +45,13 @@ public abstract class HistoryStoreContract {
   /** Makes the user have (or not have) a live session, as the store sees it. */
   protected abstract void setLiveSession(String tenant, String userId, boolean live);
 
+  /**
+   * Lets the user's queue-take record (which must exist) reach the end of its
+   * {@link HistoryStore#QUEUE_TAKE_RECORD_SECS} lifetime, checking on the way what only the implementation can see
+   * (its TTL, or the record just before it).
+   */
+  protected abstract void expireQueueTakeRecord(String tenant, String userId);
+
   @BeforeEach
   void createStore() {
     store = newStore();
@@ -344,5 +351,92 @@ public abstract class HistoryStoreContract {
     assertNotEquals(defaultPosition.epoch(), tenantPosition.epoch());
     assertEquals(List.of(inDefault.id()), ids(await(store.takeOfflineQueue(Ids.DEFAULT_TENANT, user))));
     assertEquals(List.of(inTenant.id()), ids(await(store.takeOfflineQueue(TENANT, user))));
+  }
+
+  // ---------------------------------------------------------------- queue-take record
+
+  /** Queues {@code count} notifications for the (offline) user; returns their positions in order. */
+  private List<Position> queueFor(String tenant, String user, int first, int count) {
+    List<Position> positions = new ArrayList<>();
+    for (int i = first; i < first + count; i++) {
+      AppendResult appended = await(store.appendForUser(tenant, user, notification(tenant, user, i)));
+      assertTrue(appended.queued(), "queued for an offline user");
+      positions.add(appended.position());
+    }
+    return positions;
+  }
+
+  private static List<Position> positions(List<StoredNotification> stored) {
+    List<Position> positions = new ArrayList<>();
+    stored.forEach(s -> positions.add(s.position()));
+    return positions;
+  }
+
+  @Test
+  void aNonEmptyTakeIsRecordedWithWhatItTookUntilTheNextNonEmptyTake() {
+    String user = unique("user");
+    setLiveSession(TENANT, user, false);
+    List<Position> queued = queueFor(TENANT, user, 1, 3);
+    List<StoredNotification> taken = await(store.takeOfflineQueue(TENANT, user));
+    assertEquals(queued, positions(taken));
+
+    HistoryStore.QueueTake record = await(store.lastQueueTake(TENANT, user)).orElseThrow(
+        () -> new AssertionError("a non-empty take is recorded"));
+    assertEquals(ids(taken), ids(record.notifications()), "the record holds what the take returned, oldest first");
+    assertEquals(queued, positions(record.notifications()), "with their positions (epoch and offset)");
+    assertEquals(range(1, 3), offsets(record.notifications()));
+    record.notifications().forEach(n -> assertEquals(queued.get(0).epoch(), n.position().epoch()));
+    for (int i = 0; i < taken.size(); i++) {
+      assertEquals(taken.get(i).notification().toJson().encode(),
+          record.notifications().get(i).notification().toJson().encode(), "exact round trip");
+    }
+    assertTrue(record.ageMillis() >= 0 && record.ageMillis() < 10_000, "age of a fresh record: " + record.ageMillis());
+
+    // An empty take records nothing and leaves the record as it is; the queue stays taken.
+    assertEquals(List.of(), await(store.takeOfflineQueue(TENANT, user)));
+    assertEquals(ids(taken), ids(await(store.lastQueueTake(TENANT, user)).orElseThrow().notifications()));
+
+    // The next non-empty take replaces it.
+    List<Position> later = queueFor(TENANT, user, 4, 2);
+    assertEquals(later, positions(await(store.takeOfflineQueue(TENANT, user))));
+    HistoryStore.QueueTake replaced = await(store.lastQueueTake(TENANT, user)).orElseThrow();
+    assertEquals(range(4, 5), offsets(replaced.notifications()));
+    assertEquals(later, positions(replaced.notifications()));
+  }
+
+  @Test
+  void thereIsNoRecordWithoutANonEmptyTake() {
+    String user = unique("user");
+    assertTrue(await(store.lastQueueTake(TENANT, user)).isEmpty(), "nothing ever taken");
+    assertEquals(List.of(), await(store.takeOfflineQueue(TENANT, user)));
+    assertTrue(await(store.lastQueueTake(TENANT, user)).isEmpty(), "an empty take records nothing");
+
+    // Notifications for a connected user are not queued: taking then is empty too.
+    setLiveSession(TENANT, user, true);
+    await(store.appendForUser(TENANT, user, notification(TENANT, user, 1)));
+    assertEquals(List.of(), await(store.takeOfflineQueue(TENANT, user)));
+    assertTrue(await(store.lastQueueTake(TENANT, user)).isEmpty());
+
+    // Records are per user and per tenant.
+    String other = unique("user");
+    setLiveSession(TENANT, other, false);
+    queueFor(TENANT, other, 1, 1);
+    await(store.takeOfflineQueue(TENANT, other));
+    assertTrue(await(store.lastQueueTake(TENANT, other)).isPresent());
+    assertTrue(await(store.lastQueueTake(TENANT, user)).isEmpty(), "another user's take is not this user's");
+    assertTrue(await(store.lastQueueTake(Ids.DEFAULT_TENANT, other)).isEmpty(), "nor the same id's in another tenant");
+  }
+
+  @Test
+  void theTakeRecordExpires() {
+    String user = unique("user");
+    setLiveSession(TENANT, user, false);
+    queueFor(TENANT, user, 1, 2);
+    assertEquals(2, await(store.takeOfflineQueue(TENANT, user)).size());
+    assertTrue(await(store.lastQueueTake(TENANT, user)).isPresent());
+
+    expireQueueTakeRecord(TENANT, user);
+    assertTrue(await(store.lastQueueTake(TENANT, user)).isEmpty(), "the record is gone once its TTL has passed");
+    assertEquals(List.of(), await(store.takeOfflineQueue(TENANT, user)), "and the queue stays taken");
   }
 }

@@ -35,6 +35,16 @@ class InMemoryHistoryStoreTest extends HistoryStoreContract {
     }
   }
 
+  /** On the test clock: still there (with its age) 1 s before the end of its lifetime, gone at the end. */
+  @Override
+  protected void expireQueueTakeRecord(String tenant, String userId) {
+    clock.advance(Duration.ofSeconds(HistoryStore.QUEUE_TAKE_RECORD_SECS - 1));
+    HistoryStore.QueueTake record = await(store.lastQueueTake(tenant, userId)).orElseThrow(
+        () -> new AssertionError("the record lives " + HistoryStore.QUEUE_TAKE_RECORD_SECS + " s"));
+    assertEquals((HistoryStore.QUEUE_TAKE_RECORD_SECS - 1) * 1000, record.ageMillis(), "age on the store's clock");
+    clock.advance(Duration.ofSeconds(1));
+  }
+
   @Test
   void anExpiredHistoryStartsAgainWithANewEpoch() {
     StreamKey stream = StreamKey.topic(TENANT, unique("topic"));

@@ -101,6 +101,23 @@ class RedisHistoryStoreTest extends HistoryStoreContract {
     }
   }
 
+  /**
+   * Checks the record's key and TTL ({@code <prefix>:queue-taken:<u>}, at most QUEUE_TAKE_RECORD_SECS), then
+   * shortens that TTL to 1 ms (rather than waiting a minute) and waits until Redis has expired the key.
+   */
+  @Override
+  protected void expireQueueTakeRecord(String tenant, String userId) {
+    String key = PREFIX + ":queue-taken:" + StreamKey.userKey(tenant, userId);
+    long pttl = command(redis, Command.PTTL, key).toLong();
+    long max = HistoryStore.QUEUE_TAKE_RECORD_SECS * 1000;
+    assertTrue(pttl > max - 10_000 && pttl <= max, "TTL of " + key + ": " + pttl + " ms");
+    assertEquals(0, command(redis, Command.EXISTS, PREFIX + ":queue:" + StreamKey.userKey(tenant, userId)).toInteger(),
+        "the taken queue itself is gone");
+    command(redis, Command.PEXPIRE, key, 1);
+    Await.until(() -> command(redis, Command.EXISTS, key).toInteger() == 0, Duration.ofSeconds(5),
+        key + " to expire");
+  }
+
   @Test
   void appendsRefreshTheTtlsOfStreamAndQueue() {
     String user = unique("user");

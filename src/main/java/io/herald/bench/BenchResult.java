@@ -1,0 +1,91 @@
+package io.herald.bench;
+
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Locale;
+
+/** One run's figures ({@link #json()}, one line with {@code --json}) and its per-second series (for the chart). */
+public final class BenchResult {
+
+  /** One second of the run: notifications sent, deliveries, latency p50/p99/max in ms (-1: none), server RSS. */
+  public record Point(double t, long sent, long delivered, double p50, double p99, double max, long rssKib) {
+  }
+
+  private final JsonObject json;
+  private final List<Point> series;
+
+  BenchResult(JsonObject json, List<Point> series) {
+    this.json = json;
+    this.series = List.copyOf(series);
+  }
+
+  public JsonObject json() {
+    return json;
+  }
+
+  public List<Point> series() {
+    return series;
+  }
+
+  public long lost() {
+    return json.getLong("lost", 0L);
+  }
+
+  public long duplicated() {
+    return json.getLong("duplicated", 0L);
+  }
+
+  /** The human table. */
+  public String table() {
+    StringBuilder out = new StringBuilder();
+    String title = json.getString("scenario") + (json.getString("ingress") == null ? "" : " via " + json.getString("ingress"));
+    out.append("== herald bench: ").append(title).append(" ==\n");
+    row(out, "connections", json.getValue("connections") + " (" + json.getValue("devices") + " devices/user, "
+        + json.getValue("topics_per_connection") + " topics/connection of " + json.getValue("topics") + ")");
+    JsonObject c = json.getJsonObject("connect");
+    row(out, "connected", c.getValue("connected") + " (failed " + c.getValue("failed") + ") in " + fmt(c.getDouble("seconds"))
+        + " s = " + fmt(c.getDouble("per_sec")) + "/s; handshake p50 " + c.getValue("handshake_p50_ms") + " ms, p99 "
+        + c.getValue("handshake_p99_ms") + " ms" + (c.containsKey("server_cpu_us_per_connection")
+        ? "; server CPU " + c.getValue("server_cpu_us_per_connection") + " µs/connection" : ""));
+    if (json.containsKey("sent")) {
+      row(out, "offered rate", json.getValue("rate") + (json.getValue("rate") instanceof String ? "" : "/s"));
+      row(out, "sent", json.getValue("sent") + " in " + fmt(json.getDouble("publish_seconds")) + " s ("
+          + fmt(json.getDouble("sent_per_sec")) + "/s), publish errors " + json.getValue("publish_errors"));
+      row(out, "delivered", json.getValue("delivered") + " of " + json.getValue("expected") + " ("
+          + fmt(json.getDouble("delivered_per_sec")) + "/s)");
+      row(out, "lost/dup/reord", json.getValue("lost") + " / " + json.getValue("duplicated") + " / "
+          + json.getValue("reordered") + " (lost: not received " + json.getValue("drain_s") + " s after the last publish)"
+          + (json.getLong("misdelivered", 0L) > 0 ? "; MISDELIVERED " + json.getValue("misdelivered") : ""));
+      JsonObject l = json.getJsonObject("latency_ms");
+      row(out, "latency ms", "p50 " + l.getValue("p50") + "  p90 " + l.getValue("p90") + "  p99 " + l.getValue("p99")
+          + "  p99.9 " + l.getValue("p99_9") + "  max " + l.getValue("max"));
+    }
+    JsonObject s = json.getJsonObject("server");
+    if (s != null) {
+      row(out, "server CPU", s.getValue("cpu_s") + " s" + (s.containsKey("cpu_us_per_delivery")
+          ? " = " + s.getValue("cpu_us_per_delivery") + " µs/delivery" : "") + " (kernel " + s.getValue("cpu_sys_s")
+          + " s; pid " + s.getValue("pid") + ")");
+      row(out, "server RSS MiB", "idle " + mib(s.getLong("rss_idle_kib")) + ", connected " + mib(s.getLong("rss_connected_kib"))
+          + ", peak " + mib(s.getLong("rss_peak_kib")) + " (" + s.getValue("rss_per_connection_kib") + " KiB/connection)");
+    }
+    JsonObject g = json.getJsonObject("generator");
+    row(out, "generator CPU", g.getValue("cpu_s") + " s" + (g.containsKey("cpu_us_per_delivery")
+        ? " = " + g.getValue("cpu_us_per_delivery") + " µs/delivery" : ""));
+    row(out, "closes / errors", json.getValue("unexpected_closes") + " unexpected closes"
+        + (json.containsKey("close_codes") ? " " + json.getJsonObject("close_codes").encode() : "")
+        + ", " + json.getValue("server_errors") + " server Error frames");
+    return out.toString();
+  }
+
+  private static void row(StringBuilder out, String name, String value) {
+    out.append(String.format(Locale.ROOT, "  %-19s %s%n", name, value));
+  }
+
+  private static String fmt(Double v) {
+    return v == null ? "-" : String.format(Locale.ROOT, "%.1f", v);
+  }
+
+  private static String mib(Long kib) {
+    return kib == null || kib < 0 ? "-" : String.format(Locale.ROOT, "%.1f", kib / 1024.0);
+  }
+}

@@ -1,0 +1,500 @@
+package io.herald.bench;
+
+import io.herald.auth.JwtIssuer;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Runs one benchmark: connects the clients (several event loops, several local source addresses), publishes
+ * through the chosen ingress at a paced rate (token bucket) or flat out within a window, waits for the deliveries,
+ * settles every client's account and reads the server's CPU and memory from /proc.
+ */
+public final class BenchRunner {
+
+  /** Most ingress requests in flight (HTTP/Redis) before the publisher holds back. */
+  private static final int MAX_PENDING = 4096;
+  /** Most notifications one publisher tick sends, so the loop stays responsive. */
+  private static final int MAX_PER_TICK = 5000;
+
+  private final BenchConfig config;
+  private final Consumer<String> log;
+  private final BenchStats stats = new BenchStats();
+  private final ProcStats server;
+  private final ProcStats self = ProcStats.self();
+
+  public BenchRunner(BenchConfig config, Consumer<String> log) {
+    this.config = config.validate();
+    this.log = log;
+    ProcStats p = config.serverPid > 0 ? new ProcStats(config.serverPid) : null;
+    if (p != null && !p.available()) {
+      throw new IllegalArgumentException("--server-pid " + config.serverPid + ": no such process (or /proc unreadable)");
+    }
+    this.server = p;
+  }
+
+  public BenchResult run() throws Exception {
+    Vertx clientVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.clientThreads).setWorkerPoolSize(2)
+        .setBlockedThreadCheckInterval(10_000));
+    Vertx pubVertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2)
+        .setBlockedThreadCheckInterval(10_000));
+    List<WebSocketClient> wsClients = new ArrayList<>(); // fields of this run: a collected client is shut down
+    List<BenchClient> clients = Collections.synchronizedList(new ArrayList<>());
+    try {
+      return runWith(clientVertx, pubVertx, wsClients, clients);
+    } finally {
+      List<Future<Void>> closes = new ArrayList<>();
+      synchronized (clients) {
+        clients.forEach(c -> closes.add(c.close()));
+      }
+      try {
+        Future.join(closes).await(15, TimeUnit.SECONDS);
+      } catch (Exception ignored) {
+        // closing anyway
+      }
+      clientVertx.close().await(15, TimeUnit.SECONDS);
+      pubVertx.close().await(15, TimeUnit.SECONDS);
+    }
+  }
+
+  private BenchResult runWith(Vertx clientVertx, Vertx pubVertx, List<WebSocketClient> wsClients, List<BenchClient> clients)
+      throws Exception {
+    JsonObject result = new JsonObject()
+        .put("scenario", config.scenario.label())
+        .put("ingress", config.scenario == BenchConfig.Scenario.CONNECT ? null : config.ingress.label())
+        .put("started_at", Instant.now().toString())
+        .put("connections", config.connections).put("devices", config.devices)
+        .put("topics", config.topics).put("topics_per_connection", topicsPerConnection())
+        .put("rate", config.scenario == BenchConfig.Scenario.CONNECT ? null : config.maxRate() ? "max" : (Object) config.rate)
+        .put("duration_s", config.duration.toMillis() / 1000.0)
+        .put("messages_limit", config.messages)
+        .put("drain_s", config.drain.toMillis() / 1000.0)
+        .put("client_threads", config.clientThreads)
+        .put("source_addresses", config.sourceAddresses.isEmpty() ? List.of("127.0.0.1") : config.sourceAddresses)
+        .put("cores", Runtime.getRuntime().availableProcessors())
+        .put("java", System.getProperty("java.version"));
+    ProcStats.Sample idle = server != null ? server.sample() : null;
+    long selfCpu0 = self.cpuNanos();
+
+    // ---- tokens: one per connection, made before anything is measured
+    JwtIssuer issuer = new JwtIssuer(clientVertx, config.jwtSecret);
+    List<String> tokens = new ArrayList<>(config.connections);
+    for (int i = 0; i < config.connections; i++) {
+      tokens.add(issuer.issue(userOf(i), Duration.ofHours(2), config.tenant, List.of("bench.*")));
+    }
+
+    // ---- one WebSocket client per (event loop, source address)
+    List<String> sources = config.sourceAddresses.isEmpty() ? Collections.singletonList(null) : config.sourceAddresses;
+    List<Context> contexts = new ArrayList<>();
+    for (int t = 0; t < config.clientThreads; t++) {
+      Context ctx = clientVertx.getOrCreateContext();
+      for (String source : sources) {
+        WebSocketClientOptions options = new WebSocketClientOptions().setMaxConnections(config.connections + 16)
+            .setConnectTimeout(10_000).setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 24);
+        if (source != null) {
+          options.setLocalAddress(source);
+        }
+        wsClients.add(clientVertx.createWebSocketClient(options));
+        contexts.add(ctx);
+      }
+    }
+
+    // ---- connect phase
+    log.accept(String.format("connecting %d clients (%d users x %d devices) to %s:%d ...", config.connections,
+        config.users(), config.devices, config.host, config.port));
+    ProcStats.Sample beforeConnect = server != null ? server.sample() : null;
+    Semaphore permits = new Semaphore(config.connectConcurrency);
+    CountDownLatch all = new CountDownLatch(config.connections);
+    AtomicLong failed = new AtomicLong();
+    AtomicReference<String> firstFailure = new AtomicReference<>();
+    ConcurrentLinkedQueue<BenchClient> connected = new ConcurrentLinkedQueue<>();
+    long connectStart = System.nanoTime();
+    long connectDeadline = connectStart + TimeUnit.MINUTES.toNanos(5);
+    for (int i = 0; i < config.connections; i++) {
+      if (config.connectRate > 0) {
+        long at = connectStart + (long) (i * 1e9 / config.connectRate);
+        long wait = at - System.nanoTime();
+        if (wait > 0) {
+          TimeUnit.NANOSECONDS.sleep(wait);
+        }
+      }
+      long left = connectDeadline - System.nanoTime();
+      if (left <= 0 || !permits.tryAcquire(left, TimeUnit.NANOSECONDS)) {
+        throw new IllegalStateException("connect phase exceeded 5 minutes");
+      }
+      int slot = i % wsClients.size();
+      BenchClient client = new BenchClient(i, userOf(i), topicsOf(i), contexts.get(slot), wsClients.get(slot), stats,
+          entitled(i));
+      clients.add(client);
+      client.open(new WebSocketConnectOptions().setHost(config.host).setPort(config.port).setURI("/ws"), tokens.get(i))
+          .onComplete(ar -> {
+            if (ar.succeeded()) {
+              connected.add(client);
+            } else {
+              failed.incrementAndGet();
+              firstFailure.compareAndSet(null, String.valueOf(ar.cause().getMessage()));
+            }
+            permits.release();
+            all.countDown();
+          });
+    }
+    if (!all.await(Math.max(1, (connectDeadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS)) {
+      throw new IllegalStateException("connect phase exceeded 5 minutes");
+    }
+    long connectNs = System.nanoTime() - connectStart;
+    ProcStats.Sample afterConnect = server != null ? server.sample() : null;
+    Histogram connectHist = stats.connectLatency.getIntervalHistogram();
+    JsonObject connect = new JsonObject()
+        .put("connected", connected.size()).put("failed", failed.get())
+        .put("seconds", connectNs / 1e9)
+        .put("per_sec", round(connected.size() / (connectNs / 1e9), 1))
+        .put("handshake_p50_ms", ms(connectHist.getValueAtPercentile(50)))
+        .put("handshake_p99_ms", ms(connectHist.getValueAtPercentile(99)))
+        .put("handshake_max_ms", ms(connectHist.getMaxValue()));
+    if (firstFailure.get() != null) {
+      connect.put("first_failure", firstFailure.get());
+    }
+    if (server != null && beforeConnect.cpuNanos() >= 0 && connected.size() > 0) {
+      connect.put("server_cpu_us_per_connection",
+          round((afterConnect.cpuNanos() - beforeConnect.cpuNanos()) / 1e3 / connected.size(), 1));
+    }
+    result.put("connect", connect);
+    log.accept(String.format("connected %d (failed %d) in %.2f s: %.0f/s", connected.size(), failed.get(),
+        connectNs / 1e9, connected.size() / (connectNs / 1e9)));
+
+    // Let allocation after the handshakes settle before reading the connected footprint.
+    Thread.sleep(config.settle.toMillis());
+    ProcStats.Sample connectedSample = server != null ? server.sample() : null;
+    AtomicLong peakRss = new AtomicLong(connectedSample != null ? connectedSample.rssKib() : -1);
+
+    List<BenchResult.Point> series = Collections.synchronizedList(new ArrayList<>());
+    Histogram total = new Histogram(BenchStats.HIGHEST_NS, 3);
+    ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "bench-sampler");
+      t.setDaemon(true);
+      return t;
+    });
+    PublishLoop loop = null;
+    long phaseStart = System.nanoTime();
+    ProcStats.Sample phaseStartSample = server != null ? server.sample() : null;
+    long selfPhaseCpu0 = self.cpuNanos();
+    stats.latency.getIntervalHistogram(); // discard anything recorded before the phase
+    long deliveredBase = stats.delivered.sum();
+    AtomicLong lastDelivered = new AtomicLong(deliveredBase);
+    AtomicLong lastSent = new AtomicLong();
+    PublishLoop[] loopRef = new PublishLoop[1];
+    sampler.scheduleAtFixedRate(() -> {
+      Histogram interval = stats.latency.getIntervalHistogram();
+      synchronized (total) {
+        total.add(interval);
+      }
+      long d = stats.delivered.sum();
+      long s = loopRef[0] == null ? 0 : loopRef[0].sent;
+      long rss = -1;
+      if (server != null) {
+        rss = server.sample().rssKib();
+        peakRss.accumulateAndGet(rss, Math::max);
+      }
+      series.add(new BenchResult.Point((System.nanoTime() - phaseStart) / 1e9, s - lastSent.getAndSet(s),
+          d - lastDelivered.getAndSet(d), interval.getTotalCount() == 0 ? -1 : ms(interval.getValueAtPercentile(50)),
+          interval.getTotalCount() == 0 ? -1 : ms(interval.getValueAtPercentile(99)),
+          interval.getTotalCount() == 0 ? -1 : ms(interval.getMaxValue()), rss));
+      if (config.progress) {
+        log.accept(String.format("  t=%4.0fs sent %d delivered %d", (System.nanoTime() - phaseStart) / 1e9, s, d));
+      }
+    }, 1, 1, TimeUnit.SECONDS);
+
+    long phaseEnd;
+    if (config.scenario == BenchConfig.Scenario.CONNECT) {
+      Duration hold = config.hold.compareTo(config.duration) > 0 ? config.duration : config.hold;
+      log.accept("holding " + connected.size() + " connections for " + hold.toSeconds() + " s");
+      Thread.sleep(hold.toMillis());
+      phaseEnd = System.nanoTime();
+    } else {
+      List<BenchClient> live = new ArrayList<>(connected);
+      Context pubContext = pubVertx.getOrCreateContext();
+      Publisher publisher = Publisher.create(pubVertx, config);
+      Promise<Void> started = Promise.promise();
+      pubContext.runOnContext(v -> publisher.start().onComplete(started));
+      started.future().await(15, TimeUnit.SECONDS);
+      loop = new PublishLoop(pubVertx, publisher, live);
+      loopRef[0] = loop;
+      log.accept(String.format("publishing %s via %s at %s for %d s%s ...", config.scenario.label(), config.ingress.label(),
+          config.maxRate() ? "max rate" : (long) config.rate + "/s", config.duration.toSeconds(),
+          config.messages > 0 ? " or " + config.messages + " notifications" : ""));
+      PublishLoop l = loop;
+      pubContext.runOnContext(v -> l.begin());
+      l.done.future().await(config.duration.toSeconds() + 60, TimeUnit.SECONDS);
+      // ---- drain: wait for the outstanding deliveries
+      long drainDeadline = System.nanoTime() + config.drain.toNanos();
+      while (stats.delivered.sum() - deliveredBase < l.expectedDeliveries && System.nanoTime() < drainDeadline) {
+        Thread.sleep(5);
+      }
+      phaseEnd = System.nanoTime();
+      Promise<Void> closed = Promise.promise();
+      pubContext.runOnContext(v -> publisher.close().onComplete(closed));
+      closed.future().await(10, TimeUnit.SECONDS);
+    }
+    ProcStats.Sample phaseEndSample = server != null ? server.sample() : null;
+    long selfPhaseCpu1 = self.cpuNanos();
+    sampler.shutdown();
+    sampler.awaitTermination(5, TimeUnit.SECONDS);
+    synchronized (total) {
+      total.add(stats.latency.getIntervalHistogram());
+    }
+    double phaseSeconds = (phaseEnd - phaseStart) / 1e9;
+
+    // ---- settle every account
+    DeliveryAccounting.Tally tally = DeliveryAccounting.Tally.ZERO;
+    if (loop != null) {
+      Map<String, Long> sent = loop.sentPerStream;
+      List<Future<DeliveryAccounting.Tally>> tallies = new ArrayList<>();
+      for (BenchClient c : connected) {
+        tallies.add(c.settle(sent));
+      }
+      for (DeliveryAccounting.Tally t : Future.all(tallies).await(30, TimeUnit.SECONDS).<DeliveryAccounting.Tally>list()) {
+        tally = tally.plus(t);
+      }
+      double publishSeconds = (loop.endNs - loop.startNs) / 1e9;
+      result.put("sent", loop.sent)
+          .put("publish_errors", loop.errors)
+          .put("publish_seconds", round(publishSeconds, 3))
+          .put("sent_per_sec", round(loop.sent / Math.max(publishSeconds, 1e-9), 1))
+          .put("expected", tally.expected())
+          .put("delivered", tally.delivered())
+          .put("lost", tally.lost())
+          .put("duplicated", tally.duplicated())
+          .put("reordered", tally.reordered())
+          .put("misdelivered", tally.misdelivered())
+          .put("delivered_per_sec", round(tally.delivered() / Math.max(phaseSeconds, 1e-9), 1))
+          .put("latency_ms", new JsonObject()
+              .put("p50", ms(total.getValueAtPercentile(50)))
+              .put("p90", ms(total.getValueAtPercentile(90)))
+              .put("p99", ms(total.getValueAtPercentile(99)))
+              .put("p99_9", ms(total.getValueAtPercentile(99.9)))
+              .put("max", ms(total.getMaxValue()))
+              .put("mean", round(total.getMean() / 1e6, 3)));
+    }
+    result.put("phase_seconds", round(phaseSeconds, 3));
+    result.put("unexpected_closes", stats.unexpectedCloses.sum());
+    if (!stats.closeCodes.isEmpty()) {
+      JsonObject codes = new JsonObject();
+      stats.closeCodes.forEach((code, n) -> codes.put(String.valueOf(code), n.sum()));
+      result.put("close_codes", codes);
+    }
+    result.put("server_errors", stats.serverErrors.sum());
+    if (server != null) {
+      JsonObject s = new JsonObject().put("pid", server.pid());
+      long cpu = phaseEndSample.cpuNanos() - phaseStartSample.cpuNanos();
+      s.put("cpu_s", round(cpu / 1e9, 3))
+          .put("cpu_sys_s", round((phaseEndSample.sysNanos() - phaseStartSample.sysNanos()) / 1e9, 3));
+      if (tally.delivered() > 0) {
+        s.put("cpu_us_per_delivery", round(cpu / 1e3 / tally.delivered(), 2));
+      }
+      long peak = Math.max(peakRss.get(), phaseEndSample.rssKib());
+      s.put("rss_idle_kib", idle.rssKib())
+          .put("rss_connected_kib", connectedSample.rssKib())
+          .put("rss_peak_kib", peak)
+          .put("vm_hwm_kib", phaseEndSample.hwmKib());
+      if (connected.size() > 0) {
+        s.put("rss_per_connection_kib", round((connectedSample.rssKib() - idle.rssKib()) / (double) connected.size(), 2));
+      }
+      result.put("server", s);
+    }
+    JsonObject gen = new JsonObject().put("cpu_s", round((self.cpuNanos() - selfCpu0) / 1e9, 3));
+    if (tally.delivered() > 0) {
+      gen.put("cpu_us_per_delivery", round((selfPhaseCpu1 - selfPhaseCpu0) / 1e3 / tally.delivered(), 2));
+    }
+    result.put("generator", gen);
+    return new BenchResult(result, new ArrayList<>(series));
+  }
+
+  // ---------------------------------------------------------------- who gets what
+
+  private int topicsPerConnection() {
+    boolean topical = config.scenario == BenchConfig.Scenario.TOPIC || config.scenario == BenchConfig.Scenario.MIXED;
+    return topical ? config.topicsPerConnection : 0;
+  }
+
+  private String userOf(int connection) {
+    return "bu" + (connection / config.devices);
+  }
+
+  private List<String> topicsOf(int connection) {
+    List<String> topics = new ArrayList<>();
+    for (int j = 0; j < topicsPerConnection(); j++) {
+      topics.add(topicName((connection + j) % config.topics));
+    }
+    return topics;
+  }
+
+  private static String topicName(int k) {
+    return "bench.t" + k;
+  }
+
+  private List<String> entitled(int connection) {
+    List<String> streams = new ArrayList<>();
+    streams.add(Streams.user(userOf(connection)));
+    topicsOf(connection).forEach(t -> streams.add(Streams.topic(t)));
+    streams.add(Streams.BROADCAST);
+    return streams;
+  }
+
+  // ---------------------------------------------------------------- the publisher's loop
+
+  /** Runs on the publisher's event loop: a 1 ms tick releases what the token bucket allows. */
+  private final class PublishLoop {
+    final Vertx vertx;
+    final Publisher publisher;
+    final Promise<Void> done = Promise.promise();
+    final Map<String, Long> sentPerStream = new HashMap<>();
+    final Map<String, Integer> devicesOfUser = new HashMap<>();
+    final Map<String, Integer> subscribersOfTopic = new HashMap<>();
+    final int receivers;
+    final SplittableRandom random = new SplittableRandom(config.seed);
+    volatile long sent;
+    long errors;
+    long expectedDeliveries;
+    long startNs;
+    long startWall;
+    long endNs;
+    long timer = -1;
+    boolean finished;
+
+    PublishLoop(Vertx vertx, Publisher publisher, List<BenchClient> live) {
+      this.vertx = vertx;
+      this.publisher = publisher;
+      this.receivers = live.size();
+      for (BenchClient c : live) {
+        devicesOfUser.merge(c.userId, 1, Integer::sum);
+        c.topics.forEach(t -> subscribersOfTopic.merge(t, 1, Integer::sum));
+      }
+    }
+
+    void begin() {
+      startNs = System.nanoTime();
+      startWall = BenchClock.nanos();
+      timer = vertx.setPeriodic(1, id -> pump());
+      pump();
+    }
+
+    void pump() {
+      if (finished) {
+        return;
+      }
+      long now = System.nanoTime();
+      if (now - startNs >= config.duration.toNanos() || (config.messages > 0 && sent >= config.messages)) {
+        finish();
+        return;
+      }
+      long due = config.maxRate() ? Long.MAX_VALUE : (long) ((now - startNs) * config.rate / 1e9) + 1;
+      long outstanding = config.maxRate() ? expectedDeliveries - stats.delivered.sum() : 0;
+      int budget = MAX_PER_TICK;
+      long n = sent;
+      while (n < due && budget-- > 0 && (config.messages == 0 || n < config.messages) && publisher.pending() < MAX_PENDING) {
+        if (config.maxRate() && outstanding >= config.windowDeliveries) {
+          break;
+        }
+        long scheduled = config.maxRate() ? BenchClock.nanos() : startWall + (long) (n * 1e9 / config.rate);
+        int fanout = publishOne(scheduled);
+        n++;
+        sent = n;
+        expectedDeliveries += fanout;
+        outstanding += fanout;
+      }
+    }
+
+    private int publishOne(long sentWallNs) {
+      String kind;
+      String target;
+      switch (config.scenario) {
+        case TOPIC:
+          kind = "topic";
+          break;
+        case BROADCAST:
+          kind = "broadcast";
+          break;
+        case MIXED: {
+          int r = random.nextInt(100);
+          kind = r < 90 ? "user" : r < 99 ? "topic" : "broadcast";
+          break;
+        }
+        default:
+          kind = "user";
+      }
+      String stream;
+      String targetField;
+      int fanout;
+      if (kind.equals("user")) {
+        target = "bu" + random.nextInt(config.users());
+        stream = Streams.user(target);
+        targetField = "\"user_id\":\"" + target + "\",";
+        fanout = devicesOfUser.getOrDefault(target, 0);
+      } else if (kind.equals("topic")) {
+        target = topicName(random.nextInt(config.topics));
+        stream = Streams.topic(target);
+        targetField = "\"topic\":\"" + target + "\",";
+        fanout = subscribersOfTopic.getOrDefault(target, 0);
+      } else {
+        target = "";
+        stream = Streams.BROADCAST;
+        targetField = "\"broadcast\":true,";
+        fanout = receivers;
+      }
+      long seq = sentPerStream.merge(stream, 1L, Long::sum);
+      String body = "\"tenant_id\":\"" + config.tenant + "\",\"priority\":\"Medium\",\"notification_type\":\"bench\","
+          + "\"message\":\"bench\",\"details\":{\"bench_target\":\"" + stream + "\",\"bench_seq\":" + seq
+          + ",\"bench_sent_ns\":" + sentWallNs + "}}";
+      Publisher.Message m = new Publisher.Message(kind, target, config.tenant, "{" + targetField + body, "{" + body);
+      publisher.publish(m, ok -> {
+        if (!ok) {
+          errors++;
+        }
+      });
+      return fanout;
+    }
+
+    void finish() {
+      finished = true;
+      endNs = System.nanoTime();
+      vertx.cancelTimer(timer);
+      done.complete();
+    }
+  }
+
+  private static double ms(long nanos) {
+    return round(nanos / 1e6, 3);
+  }
+
+  static double round(double v, int places) {
+    if (Double.isNaN(v) || Double.isInfinite(v)) {
+      return -1;
+    }
+    double f = Math.pow(10, places);
+    return Math.round(v * f) / f;
+  }
+}

@@ -1,0 +1,36 @@
+package io.herald.bench;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Recorder;
+
+/** Counters and latency recorders shared by every connection of a run (written from several event loops). */
+final class BenchStats {
+
+  /** Latencies above a minute are recorded as a minute. */
+  static final long HIGHEST_NS = 60_000_000_000L;
+
+  final Recorder latency = new Recorder(HIGHEST_NS, 3);
+  final Recorder connectLatency = new Recorder(HIGHEST_NS, 3);
+  final LongAdder delivered = new LongAdder();
+  final LongAdder duplicates = new LongAdder();
+  final LongAdder foreignFrames = new LongAdder();
+  final LongAdder serverErrors = new LongAdder();
+  final LongAdder socketErrors = new LongAdder();
+  final LongAdder unexpectedCloses = new LongAdder();
+  final Map<Integer, LongAdder> closeCodes = new ConcurrentHashMap<>();
+
+  void recordDelivery(long latencyNs) {
+    delivered.increment();
+    latency.recordValue(Math.max(0, Math.min(latencyNs, HIGHEST_NS)));
+  }
+
+  void recordConnect(long ns) {
+    connectLatency.recordValue(Math.max(0, Math.min(ns, HIGHEST_NS)));
+  }
+
+  void noteClose(Short code) {
+    closeCodes.computeIfAbsent(code == null ? 1006 : (int) code, c -> new LongAdder()).increment();
+  }
+}

@@ -1,0 +1,76 @@
+package io.herald.bench;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The delivery accounting of one receiver (one WebSocket connection): the streams it is entitled to, a
+ * {@link SequenceTracker} per stream, and — once the publisher says how many notifications it sent on each
+ * stream — lost, duplicated, reordered and misdelivered counts. Not thread-safe: one connection, one event loop.
+ */
+public final class DeliveryAccounting {
+
+  /** The outcome for one receiver or a sum of receivers. */
+  public record Tally(long expected, long delivered, long lost, long duplicated, long reordered, long misdelivered) {
+
+    public static final Tally ZERO = new Tally(0, 0, 0, 0, 0, 0);
+
+    public Tally plus(Tally o) {
+      return new Tally(expected + o.expected, delivered + o.delivered, lost + o.lost, duplicated + o.duplicated,
+          reordered + o.reordered, misdelivered + o.misdelivered);
+    }
+  }
+
+  private final List<String> entitled;
+  private final Map<String, SequenceTracker> streams = new HashMap<>();
+  private long misdelivered;
+
+  /** @param entitled the stream keys this receiver must get every notification of (see {@link Streams}) */
+  public DeliveryAccounting(List<String> entitled) {
+    this.entitled = List.copyOf(entitled);
+    for (String stream : this.entitled) {
+      streams.put(stream, new SequenceTracker());
+    }
+  }
+
+  /** Records one received notification of the stream; a stream the receiver is not entitled to is a misdelivery. */
+  public SequenceTracker.Arrival record(String stream, long seq) {
+    SequenceTracker tracker = streams.get(stream);
+    if (tracker == null) {
+      misdelivered++;
+      return SequenceTracker.Arrival.INVALID;
+    }
+    return tracker.record(seq);
+  }
+
+  public List<String> entitled() {
+    return entitled;
+  }
+
+  /**
+   * Settles the account against what the publisher sent.
+   *
+   * @param sent notifications sent per stream key (a missing key means none)
+   */
+  public Tally settle(Map<String, Long> sent) {
+    long expected = 0;
+    long delivered = 0;
+    long lost = 0;
+    long duplicated = 0;
+    long reordered = 0;
+    long invalid = 0;
+    for (String stream : entitled) {
+      long n = sent.getOrDefault(stream, 0L);
+      SequenceTracker t = streams.get(stream);
+      expected += n;
+      delivered += t.distinct();
+      lost += t.lostOf(n);
+      duplicated += t.duplicates();
+      reordered += t.reordered();
+      // A sequence above what was sent was never published to this stream.
+      invalid += t.invalid() + (t.distinct() - t.receivedOf(n));
+    }
+    return new Tally(expected, delivered, lost, duplicated, reordered, misdelivered + invalid);
+  }
+}
