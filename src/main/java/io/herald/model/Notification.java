@@ -146,11 +146,18 @@ public final class Notification {
   public JsonObject toFrame() {
     JsonObject json = new JsonObject()
         .put("type", "Notification")
-        .put("id", id)
-        .put("alert_id", alertId)
-        .put("alert_name", alertName)
-        .put("notification_type", kind)
-        .put("priority", priority.wireName())
+        .put("id", id);
+    // Absent rather than null: fewer bytes on every connection.
+    if (alertId != null) {
+      json.put("alert_id", alertId);
+    }
+    if (alertName != null) {
+      json.put("alert_name", alertName);
+    }
+    if (kind != null) {
+      json.put("notification_type", kind);
+    }
+    json.put("priority", priority.wireName())
         .put("message", message)
         .put("details", details.copy())
         .put("timestamp", timestamp.toString());

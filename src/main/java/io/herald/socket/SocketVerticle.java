@@ -386,11 +386,12 @@ public final class SocketVerticle extends VerticleBase {
               authenticated.put("recovered", false);
             }
             write(c, authenticated.encode());
-            finishReplay(c, replay.succeeded() ? replay.result() : null, resume != null,
-                taken.succeeded() ? taken.result() : List.of());
+            // InitialState comes right after Authenticated, before any replayed or held notification.
             if (initial.succeeded() && initial.result() != null) {
               write(c, initial.result().encode());
             }
+            finishReplay(c, replay.succeeded() ? replay.result() : null, resume != null,
+                taken.succeeded() ? taken.result() : List.of());
             c.socket.resume();
             deliverOfflineQueue(c);
             return Future.succeededFuture();
