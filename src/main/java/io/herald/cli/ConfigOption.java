@@ -1,5 +1,6 @@
 package io.herald.cli;
 
+import io.herald.config.ConfigException;
 import io.herald.config.HeraldOptions;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -19,5 +20,21 @@ final class ConfigOption {
       chosen = Path.of(env.get("HERALD_CONF"));
     }
     return HeraldOptions.load(chosen, env);
+  }
+
+  /** The exit code of a command whose configuration is invalid. */
+  static final int INVALID_CONFIGURATION_EXIT = 2;
+
+  /**
+   * {@link #load()}, or, when the configuration is invalid, prints {@code invalid configuration: <reason>} to
+   * stderr and returns null: the caller then exits with {@link #INVALID_CONFIGURATION_EXIT}.
+   */
+  HeraldOptions loadOrReport() {
+    try {
+      return load();
+    } catch (ConfigException e) {
+      System.err.println("invalid configuration: " + e.getMessage());
+      return null;
+    }
   }
 }

@@ -1,6 +1,5 @@
 package io.herald.cli;
 
-import io.herald.config.ConfigException;
 import io.herald.config.HeraldOptions;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
@@ -59,12 +58,9 @@ public final class PublishCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    HeraldOptions options;
-    try {
-      options = config.load();
-    } catch (ConfigException e) {
-      System.err.println("invalid configuration: " + e.getMessage());
-      return 2;
+    HeraldOptions options = config.loadOrReport();
+    if (options == null) {
+      return ConfigOption.INVALID_CONFIGURATION_EXIT;
     }
     JsonObject notification = new JsonObject().put("message", message).put("priority", priority);
     if (target.user != null) {

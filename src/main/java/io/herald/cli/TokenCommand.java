@@ -1,7 +1,6 @@
 package io.herald.cli;
 
 import io.herald.auth.JwtIssuer;
-import io.herald.config.ConfigException;
 import io.herald.config.HeraldOptions;
 import io.herald.model.Ids;
 import io.vertx.core.Vertx;
@@ -35,12 +34,9 @@ public final class TokenCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    HeraldOptions options;
-    try {
-      options = config.load();
-    } catch (ConfigException e) {
-      System.err.println("invalid configuration: " + e.getMessage());
-      return 2;
+    HeraldOptions options = config.loadOrReport();
+    if (options == null) {
+      return ConfigOption.INVALID_CONFIGURATION_EXIT;
     }
     if (options.getJwtSecret() == null) {
       System.err.println("herald token: no jwt_secret configured (set JWT_SECRET or use --conf)");

@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.state.InMemorySessionStoreTest.ManualClock;
+import io.herald.testkit.RedisTestKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Response;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 /** Hourly metrics on the shared Redis (read through its keys) and in memory (read through its view). */
 class MetricsStoreTest {
 
-  private static final String PREFIX = "test-" + UUID.randomUUID().toString().substring(0, 8) + ":websocket";
+  private static final String PREFIX = RedisTestKeys.uniquePrefix();
 
   /** Two Vert.x instances with a Redis client each: two nodes as far as Redis can tell. */
   private static Vertx vertx;
@@ -42,19 +42,13 @@ class MetricsStoreTest {
     vertx = Vertx.vertx();
     otherVertx = Vertx.vertx();
     // 100 adds in flight per node: more than the default pool (6 connections, 24 waiting) queues.
-    RedisOptions options = new RedisOptions().setConnectionString(RedisSessionStoreTest.REDIS_URL).setMaxPoolWaiting(256);
-    redis = Redis.createClient(vertx, options);
-    otherRedis = Redis.createClient(otherVertx, options);
+    redis = RedisTestKeys.createClient(vertx);
+    otherRedis = RedisTestKeys.createClient(otherVertx);
   }
 
   @AfterAll
-  static void stop() {
-    try {
-      RedisSessionStoreTest.deleteKeys(redis, PREFIX);
-    } finally {
-      await(otherVertx.close());
-      await(vertx.close());
-    }
+  static void stop() throws Exception {
+    RedisTestKeys.deleteKeysAndClose(redis, PREFIX, otherVertx, vertx);
   }
 
   /** A distinct hour per test, so tests sharing the prefix never add to each other's keys. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.herald.cluster.ClusterSettings;
 import io.herald.config.HeraldOptions;
 import io.herald.testkit.Await;
+import io.herald.testkit.RedisTestKeys;
 import io.herald.testkit.TestNode;
 import io.herald.testkit.WsClient;
 import io.vertx.core.Future;
@@ -103,7 +104,7 @@ class QueueTakeRaceTest {
     } finally {
       try {
         if (redis != null && prefix != null) {
-          deleteKeys(prefix + ":*");
+          RedisTestKeys.deleteKeys(redis, prefix);
         }
       } finally {
         if (clientVertx != null) {
@@ -328,22 +329,6 @@ class QueueTakeRaceTest {
   private static long redisLong(Request request) {
     Response r = Await.result(redis.send(request), WAIT, "Redis " + request.command());
     return r == null ? 0 : r.toLong();
-  }
-
-  private static void deleteKeys(String pattern) {
-    String cursor = "0";
-    do {
-      Response page = Await.result(redis.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(pattern)
-          .arg("COUNT").arg(1000)), WAIT, "SCAN " + pattern);
-      cursor = page.get(0).toString();
-      List<String> keys = new ArrayList<>();
-      page.get(1).forEach(k -> keys.add(k.toString()));
-      if (!keys.isEmpty()) {
-        Request del = Request.cmd(Command.DEL);
-        keys.forEach(del::arg);
-        Await.result(redis.send(del), WAIT, "DEL");
-      }
-    } while (!"0".equals(cursor));
   }
 
   // ---------------------------------------------------------------- fleet helpers (as in StateClusterTest)

@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.model.Notification;
 import io.herald.testkit.Await;
+import io.herald.testkit.RedisTestKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.io.IOException;
@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  */
 class RedisHistoryStoreTest extends HistoryStoreContract {
 
-  private static final String PREFIX = "test-" + UUID.randomUUID().toString().substring(0, 8) + ":websocket";
+  private static final String PREFIX = RedisTestKeys.uniquePrefix();
 
   private static Vertx vertx;
   /** Two clients, as two nodes would have. */
@@ -46,32 +46,13 @@ class RedisHistoryStoreTest extends HistoryStoreContract {
   @BeforeAll
   static void connect() {
     vertx = Vertx.vertx();
-    redis = Redis.createClient(vertx, clientOptions(6379));
-    otherRedis = Redis.createClient(vertx, clientOptions(6379));
+    redis = RedisTestKeys.createClient(vertx);
+    otherRedis = RedisTestKeys.createClient(vertx);
   }
 
   @AfterAll
-  static void deleteKeysAndClose() {
-    try {
-      String cursor = "0";
-      do {
-        Response page = command(redis, Command.SCAN, cursor, "MATCH", PREFIX + ":*", "COUNT", 1000);
-        cursor = page.get(0).toString();
-        List<Object> keys = new ArrayList<>();
-        page.get(1).forEach(k -> keys.add(k.toString()));
-        if (!keys.isEmpty()) {
-          command(redis, Command.DEL, keys.toArray());
-        }
-      } while (!"0".equals(cursor));
-    } finally {
-      await(vertx.close());
-    }
-  }
-
-  private static RedisOptions clientOptions(int port) {
-    // the race tests put dozens of commands in flight on one client
-    return new RedisOptions().setConnectionString("redis://127.0.0.1:" + port).setMaxPoolSize(8)
-        .setMaxPoolWaiting(256);
+  static void deleteKeysAndClose() throws Exception {
+    RedisTestKeys.deleteKeysAndClose(redis, PREFIX, vertx);
   }
 
   private static Response command(Redis client, Command command, Object... args) {
@@ -239,7 +220,7 @@ class RedisHistoryStoreTest extends HistoryStoreContract {
     Process server = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
         "--save", "", "--appendonly", "no")
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    Redis privateRedis = Redis.createClient(vertx, clientOptions(port));
+    Redis privateRedis = Redis.createClient(vertx, RedisTestKeys.options().setConnectionString("redis://127.0.0.1:" + port));
     try {
       Await.until(() -> {
         try {

@@ -5,20 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.model.Ids;
 import io.herald.testkit.Await;
+import io.herald.testkit.RedisTestKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,7 +24,7 @@ import org.junit.jupiter.api.Test;
 /** The Redis inbox passes the contract on the shared Redis (keys under a prefix of its own), plus races and TTLs. */
 class RedisInboxStoreTest extends InboxStoreContract {
 
-  private static final String PREFIX = "test-" + UUID.randomUUID().toString().substring(0, 8) + ":websocket";
+  private static final String PREFIX = RedisTestKeys.uniquePrefix();
 
   private static Vertx vertx;
   private static Redis redis;
@@ -36,35 +34,13 @@ class RedisInboxStoreTest extends InboxStoreContract {
   static void connect() {
     vertx = Vertx.vertx();
     // The race test keeps 50 commands in flight per client: more than the default wait queue (24) accepts.
-    RedisOptions options = new RedisOptions().setConnectionString("redis://127.0.0.1:6379").setMaxPoolWaiting(256);
-    redis = Redis.createClient(vertx, options);
-    otherRedis = Redis.createClient(vertx, options);
+    redis = RedisTestKeys.createClient(vertx);
+    otherRedis = RedisTestKeys.createClient(vertx);
   }
 
   @AfterAll
   static void cleanUp() throws Exception {
-    try {
-      deleteKeysWithPrefix();
-    } finally {
-      redis.close();
-      otherRedis.close();
-      vertx.close().await(10, TimeUnit.SECONDS);
-    }
-  }
-
-  private static void deleteKeysWithPrefix() {
-    String cursor = "0";
-    do {
-      Response page = await(redis.send(Request.cmd(Command.SCAN).arg(cursor)
-          .arg("MATCH").arg(PREFIX + ":*").arg("COUNT").arg(1000)));
-      cursor = page.get(0).toString();
-      Response keys = page.get(1);
-      if (keys.size() > 0) {
-        Request del = Request.cmd(Command.DEL);
-        keys.forEach(key -> del.arg(key.toString()));
-        await(redis.send(del));
-      }
-    } while (!"0".equals(cursor));
+    RedisTestKeys.deleteKeysAndClose(redis, PREFIX, vertx);
   }
 
   @Override

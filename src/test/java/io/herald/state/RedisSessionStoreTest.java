@@ -10,6 +10,7 @@ import io.herald.model.Filters;
 import io.herald.model.Ids;
 import io.herald.model.Priority;
 import io.herald.testkit.Await;
+import io.herald.testkit.RedisTestKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -28,7 +29,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterAll;
@@ -41,8 +41,7 @@ import org.junit.jupiter.api.Test;
  */
 class RedisSessionStoreTest extends SessionStoreContract {
 
-  static final String REDIS_URL = "redis://127.0.0.1:6379";
-  private static final String PREFIX = "test-" + UUID.randomUUID().toString().substring(0, 8) + ":websocket";
+  private static final String PREFIX = RedisTestKeys.uniquePrefix();
 
   /** Two Vert.x instances with a Redis client each: two nodes as far as Redis can tell. */
   private static Vertx vertx;
@@ -54,18 +53,13 @@ class RedisSessionStoreTest extends SessionStoreContract {
   static void start() {
     vertx = Vertx.vertx();
     otherVertx = Vertx.vertx();
-    redis = Redis.createClient(vertx, REDIS_URL);
-    otherRedis = Redis.createClient(otherVertx, REDIS_URL);
+    redis = RedisTestKeys.createClient(vertx);
+    otherRedis = RedisTestKeys.createClient(otherVertx);
   }
 
   @AfterAll
-  static void stop() {
-    try {
-      deleteKeys(redis, PREFIX);
-    } finally {
-      await(otherVertx.close());
-      await(vertx.close());
-    }
+  static void stop() throws Exception {
+    RedisTestKeys.deleteKeysAndClose(redis, PREFIX, otherVertx, vertx);
   }
 
   @Override
@@ -81,23 +75,6 @@ class RedisSessionStoreTest extends SessionStoreContract {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
     }
-  }
-
-  /** Deletes every key under {@code prefix} (SCAN + DEL), leaving the rest of the shared Redis alone. */
-  static void deleteKeys(Redis redis, String prefix) {
-    String cursor = "0";
-    do {
-      Response page = await(redis.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(prefix + ":*")
-          .arg("COUNT").arg(1000)));
-      cursor = page.get(0).toString();
-      List<String> keys = new ArrayList<>();
-      page.get(1).forEach(key -> keys.add(key.toString()));
-      if (!keys.isEmpty()) {
-        Request del = Request.cmd(Command.DEL);
-        keys.forEach(del::arg);
-        await(redis.send(del));
-      }
-    } while (!"0".equals(cursor));
   }
 
   static Response send(Redis client, Command command, Object... args) {

@@ -1,14 +1,15 @@
 package io.herald.state;
 
 import static io.herald.state.StateNodeTest.WAIT;
-import static io.herald.state.StateNodeTest.deleteKeys;
 import static io.herald.state.StateNodeTest.send;
 import static io.herald.state.StateNodeTest.user;
+import static io.herald.testkit.RedisTestKeys.deleteKeys;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.auth.JwtIssuer;
 import io.herald.model.Ids;
+import io.herald.testkit.RedisTestKeys;
 import io.herald.testkit.Await;
 import io.herald.testkit.CloseInfo;
 import io.herald.testkit.TestNode;
@@ -43,7 +44,7 @@ class SessionExpiryProcessTest {
 
   private static final String SECRET = "expiry-test-secret-" + UUID.randomUUID();
   private static final String API_KEY = "expiry-test-key-" + UUID.randomUUID().toString().replace("-", "");
-  private static final String PREFIX = "test-" + UUID.randomUUID().toString().substring(0, 8) + ":websocket";
+  private static final String PREFIX = RedisTestKeys.uniquePrefix();
   private static final int SESSION_TTL_SECS = 2;
 
   private static Vertx vertx;

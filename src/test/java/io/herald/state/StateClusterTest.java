@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.herald.cluster.ClusterSettings;
 import io.herald.config.HeraldOptions;
 import io.herald.testkit.Await;
+import io.herald.testkit.RedisTestKeys;
 import io.herald.testkit.CloseInfo;
 import io.herald.testkit.RawWsClient;
 import io.herald.testkit.TestNode;
@@ -104,7 +105,7 @@ class StateClusterTest {
     } finally {
       try {
         if (redis != null && prefix != null) {
-          deleteKeys(prefix + ":*");
+          RedisTestKeys.deleteKeys(redis, prefix);
         }
       } finally {
         if (nats != null) {
@@ -600,22 +601,6 @@ class StateClusterTest {
       }
     }
     return ids;
-  }
-
-  private static void deleteKeys(String pattern) {
-    String cursor = "0";
-    do {
-      Response page = Await.result(redis.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(pattern)
-          .arg("COUNT").arg(1000)), WAIT, "SCAN " + pattern);
-      cursor = page.get(0).toString();
-      List<String> keys = new ArrayList<>();
-      page.get(1).forEach(k -> keys.add(k.toString()));
-      if (!keys.isEmpty()) {
-        Request del = Request.cmd(Command.DEL);
-        keys.forEach(del::arg);
-        Await.result(redis.send(del), WAIT, "DEL");
-      }
-    } while (!"0".equals(cursor));
   }
 
   // ---------------------------------------------------------------- fleet helpers (as in ClusterTest)

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.config.HeraldOptions;
 import io.herald.testkit.Await;
+import io.herald.testkit.RedisTestKeys;
 import io.herald.testkit.CloseInfo;
 import io.herald.testkit.TestNode;
 import io.herald.testkit.WsClient;
@@ -67,7 +68,7 @@ class StateNodeTest {
     } finally {
       try {
         for (String prefix : prefixes) {
-          deleteKeys(redis, prefix);
+          RedisTestKeys.deleteKeys(redis, prefix);
         }
       } finally {
         vertx.close().await(10, TimeUnit.SECONDS);
@@ -812,21 +813,5 @@ class StateNodeTest {
       request.arg(arg.toString());
     }
     return Await.result(client.send(request), WAIT, "redis " + command);
-  }
-
-  /** Deletes every key under {@code prefix} (SCAN + DEL). */
-  static void deleteKeys(Redis client, String prefix) {
-    String cursor = "0";
-    do {
-      Response page = send(client, Command.SCAN, cursor, "MATCH", prefix + ":*", "COUNT", 1000);
-      cursor = page.get(0).toString();
-      List<String> keys = new ArrayList<>();
-      page.get(1).forEach(k -> keys.add(k.toString()));
-      if (!keys.isEmpty()) {
-        Request del = Request.cmd(Command.DEL);
-        keys.forEach(del::arg);
-        Await.result(client.send(del), WAIT, "DEL");
-      }
-    } while (!"0".equals(cursor));
   }
 }
