@@ -525,6 +525,7 @@ class LimitsTest {
         JsonObject reply = pinger.nextText(T);
         assertEquals("Pong", reply.getString("type"), reply.encode());
         pongs++;
+        // The client's own cadence: an application Ping every 500 ms is the behaviour under test.
         Thread.sleep(500);
         if (silentClose == null && silent.tcpClosed()) {
           silentClose = silent.awaitClose(T);

@@ -256,6 +256,7 @@ class WsClientSelfTest {
       raw.sendText("ping").sendText("ping");
       Await.until(() -> raw.pingsReceived() == 2, T, "two pings");
       assertEquals("hb", new String(raw.nextPing(T), StandardCharsets.UTF_8));
+      // A quiet period: the absence of a pong has no event to await.
       Thread.sleep(300);
       assertEquals(0, raw.sendText("pongs").nextText(T).getInteger("count"), "server's pongHandler fired");
 
