@@ -11,7 +11,6 @@ import io.nats.client.ConnectionListener;
 import io.nats.client.Dispatcher;
 import io.nats.client.Nats;
 import io.nats.client.Options;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -60,6 +59,12 @@ public final class IngressVerticle extends VerticleBase {
   /** First and longest wait between Redis reconnection attempts. */
   static final long REDIS_RETRY_MIN_MS = 200;
   static final long REDIS_RETRY_MAX_MS = 10_000;
+
+  /**
+   * Most NATS notifications mapped but not yet published; past it the jnats dispatcher thread waits, and
+   * jnats's own pending limit (then its slow-consumer report) takes over.
+   */
+  static final int NATS_HANDOFF_CAPACITY = 65_536;
 
   /** Cluster-wide lock naming the node subscribed to Redis pub/sub. */
   public static final String REDIS_LEADER_LOCK = "herald.ingress.redis-subscriber";
@@ -250,7 +255,11 @@ public final class IngressVerticle extends VerticleBase {
   // ---------------------------------------------------------------- NATS
 
   private Future<Void> connectNats() {
-    Context context = vertx.getOrCreateContext();
+    ContextHandOff<Notification> handOff = new ContextHandOff<>(vertx.getOrCreateContext(), NATS_HANDOFF_CAPACITY,
+        notification -> {
+          publish(notification);
+          node.metrics().ingested("nats");
+        });
     Options natsOptions = new Options.Builder()
         .servers(options.getNatsUrl().split(","))
         .connectionName("herald-" + node.nodeId())
@@ -260,17 +269,18 @@ public final class IngressVerticle extends VerticleBase {
         .connectionTimeout(Duration.ofSeconds(3))
         .connectionListener((conn, event) -> onNatsEvent(event))
         .errorListener(new io.nats.client.ErrorListener() {
+          @Override
+          public void slowConsumerDetected(Connection connection, io.nats.client.Consumer consumer) {
+            log.warn("NATS reports this node as a slow consumer: notifications are being dropped by the server");
+          }
         })
         .build();
     return vertx.executeBlocking(() -> {
       Connection connection = Nats.connect(natsOptions);
       Dispatcher dispatcher = connection.createDispatcher();
-      // jnats calls back on its own thread: hand each message to this verticle's event loop.
-      dispatcher.subscribe(options.getNatsSubject(), options.getNatsQueueGroup(),
-          msg -> {
-            byte[] data = msg.getData();
-            context.runOnContext(v -> onNats(data));
-          });
+      // jnats calls back on its own thread. The JSON parsing and mapping (pure work on the message) happen
+      // there, off the event loop; the mapped notifications reach this verticle's event loop in batches.
+      dispatcher.subscribe(options.getNatsSubject(), options.getNatsQueueGroup(), msg -> onNats(msg.getData(), handOff));
       connection.flush(Duration.ofSeconds(3));
       return connection;
     }).recover(e -> Future.failedFuture(new IllegalStateException(
@@ -298,7 +308,8 @@ public final class IngressVerticle extends VerticleBase {
     }
   }
 
-  private void onNats(byte[] data) {
+  /** Runs on the jnats dispatcher thread: maps the message and hands it to the event loop. */
+  private void onNats(byte[] data, ContextHandOff<Notification> handOff) {
     Notification notification;
     try {
       notification = mapper.fromNats(NotificationMapper.parseObject(Buffer.buffer(data)));
@@ -306,8 +317,12 @@ public final class IngressVerticle extends VerticleBase {
       rejected("nats", e.getMessage());
       return;
     }
-    publish(notification);
-    node.metrics().ingested("nats");
+    try {
+      handOff.offer(notification);
+    } catch (InterruptedException e) {
+      // jnats interrupts its dispatcher only when the connection closes: the node is stopping.
+      Thread.currentThread().interrupt();
+    }
   }
 
   // ---------------------------------------------------------------- Redis pub/sub

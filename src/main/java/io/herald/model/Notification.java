@@ -9,8 +9,9 @@ import java.util.Objects;
 /**
  * The one canonical, immutable notification every ingress maps into.
  *
- * <p>The client frame is serialised once, when the notification is built, and the same bytes are written
- * to every connection that receives it: fan-out costs no JSON encoding per connection.
+ * <p>The client frame is serialised at most once per notification per node, the first time a connection
+ * needs it, and the same string is written to every connection that receives it: fan-out costs no JSON
+ * encoding per connection, and a notification that no local connection receives is never encoded.
  */
 public final class Notification {
 
@@ -28,7 +29,12 @@ public final class Notification {
   private final String chain;
   private final String epoch;
   private final long offset;
-  private final String frame;
+  /**
+   * The encoded client frame, computed on first use. Written without synchronisation on purpose (as
+   * {@link String#hashCode()} caches its hash): two event loops may both encode it, and each then reads a
+   * complete, immutable String.
+   */
+  private String frame;
 
   private Notification(Builder b) {
     this.id = Objects.requireNonNull(b.id, "id");
@@ -46,7 +52,24 @@ public final class Notification {
     this.chain = chainValue == null ? null : chainValue.toString();
     this.epoch = b.epoch;
     this.offset = b.offset;
-    this.frame = toFrame().encode();
+  }
+
+  /** A copy of {@code source} at another position: shares its immutable content instead of copying it again. */
+  private Notification(Notification source, String epoch, long offset) {
+    this.id = source.id;
+    this.target = source.target;
+    this.alertId = source.alertId;
+    this.alertName = source.alertName;
+    this.kind = source.kind;
+    this.priority = source.priority;
+    this.message = source.message;
+    this.details = source.details;
+    this.timestamp = source.timestamp;
+    this.actions = source.actions;
+    this.original = source.original;
+    this.chain = source.chain;
+    this.epoch = epoch;
+    this.offset = offset;
   }
 
   public static Builder builder() {
@@ -58,21 +81,7 @@ public final class Notification {
    * {@code offset} (and {@code stream}: user, topic or broadcast) so the client can resume after it.
    */
   public Notification withPosition(String epoch, long offset) {
-    Builder b = new Builder();
-    b.id = id;
-    b.target = target;
-    b.alertId = alertId;
-    b.alertName = alertName;
-    b.kind = kind;
-    b.priority = priority;
-    b.message = message;
-    b.details = details;
-    b.timestamp = timestamp;
-    b.actions = actions;
-    b.original = original;
-    b.epoch = epoch;
-    b.offset = offset;
-    return b.build();
+    return new Notification(this, epoch, offset);
   }
 
   /** The epoch of its history stream; null when it has no position. */
@@ -137,13 +146,23 @@ public final class Notification {
     return original == null ? null : original.copy();
   }
 
-  /** The serialised {@code Notification} frame written to clients, encoded once. */
+  /** The serialised {@code Notification} frame written to clients, encoded on first use and then reused. */
   public String frame() {
-    return frame;
+    String encoded = frame;
+    if (encoded == null) {
+      // Encoding does not modify the JSON: the details object can be shared rather than copied.
+      encoded = frameJson(details).encode();
+      frame = encoded;
+    }
+    return encoded;
   }
 
   /** The client frame as JSON (a fresh object each call). */
   public JsonObject toFrame() {
+    return frameJson(details.copy());
+  }
+
+  private JsonObject frameJson(JsonObject detailsInFrame) {
     JsonObject json = new JsonObject()
         .put("type", "Notification")
         .put("id", id);
@@ -159,7 +178,7 @@ public final class Notification {
     }
     json.put("priority", priority.wireName())
         .put("message", message)
-        .put("details", details.copy())
+        .put("details", detailsInFrame)
         .put("timestamp", timestamp.toString());
     JsonArray actionArray = new JsonArray();
     actions.forEach(a -> actionArray.add(a.toJson()));

@@ -439,7 +439,13 @@ class SubscriptionTest {
         clients.add(again2);
         node.publish(user(userId, "welcome back"));
         expectNotification(again, "welcome back");
-        expectNotification(again2, "welcome back");
+        // A device that connects within the take record's millisecond resolution of the take is treated as open
+        // at the take (README, offline queue): it may get the taken notification once, never twice, before the next.
+        JsonObject next = again2.next(WAIT);
+        if ("to nobody".equals(next.getString("message"))) {
+          next = again2.next(WAIT);
+        }
+        assertEquals("welcome back", next.getString("message"), next.encode());
         assertQuiet(List.of(again, again2));
       }
     } finally {
