@@ -18,7 +18,8 @@ import java.util.Set;
  */
 public final class InMemorySessionStore implements SessionStore {
 
-  private record Metadata(JsonObject json, Instant expiresAt) {
+  /** The session itself, not its JSON: a node of tens of thousands of connections keeps less per connection. */
+  private record Metadata(SessionInfo session, Instant expiresAt) {
   }
 
   private final Clock clock;
@@ -94,11 +95,11 @@ public final class InMemorySessionStore implements SessionStore {
   /** The metadata JSON of a live connection, as Redis would hold it; null when unknown or expired. */
   public synchronized JsonObject connection(String connectionId) {
     Metadata metadata = metadataById.get(connectionId);
-    return metadata == null || isExpired(metadata, now()) ? null : metadata.json().copy();
+    return metadata == null || isExpired(metadata, now()) ? null : metadata.session().toJson();
   }
 
   private void write(String user, SessionInfo session, Instant now) {
-    metadataById.put(session.connectionId(), new Metadata(session.toJson(), now.plus(ttl)));
+    metadataById.put(session.connectionId(), new Metadata(session, now.plus(ttl)));
     sessionsByUser.computeIfAbsent(user, u -> new LinkedHashSet<>()).add(session.connectionId());
   }
 
