@@ -35,6 +35,8 @@ public final class Notification {
    * complete, immutable String.
    */
   private String frame;
+  /** The frame's UTF-8 bytes, computed on first use like {@link #frame}; never modified once set. */
+  private byte[] frameBytes;
 
   private Notification(Builder b) {
     this.id = Objects.requireNonNull(b.id, "id");
@@ -155,6 +157,19 @@ public final class Notification {
       frame = encoded;
     }
     return encoded;
+  }
+
+  /**
+   * The frame's UTF-8 encoding, computed on first use and then shared by every connection that receives it.
+   * Callers must not modify the array.
+   */
+  public byte[] frameBytes() {
+    byte[] bytes = frameBytes;
+    if (bytes == null) {
+      bytes = frame().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      frameBytes = bytes;
+    }
+    return bytes;
   }
 
   /** The client frame as JSON (a fresh object each call). */

@@ -2,6 +2,7 @@ package io.herald.socket;
 
 import io.herald.auth.AuthenticatedUser;
 import io.herald.model.Filters;
+import io.netty.channel.ChannelHandlerContext;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import java.time.Instant;
@@ -20,6 +21,8 @@ final class Connection {
 
   final String id;
   final ServerWebSocket socket;
+  /** The socket's Netty channel context, where {@link FrameWriter} writes frames. */
+  final ChannelHandlerContext channel;
   final String ipAddress;
   final String userAgent;
   final Instant connectedAt = Instant.now();
@@ -55,15 +58,20 @@ final class Connection {
   int refusedInARow;
   long messagesSent;
 
-  /** Frames waiting while the socket's write queue is full; null when the client keeps up. */
-  ArrayDeque<String> pending;
+  /** UTF-8 frames waiting while the socket's write queue is full; null when the client keeps up. */
+  ArrayDeque<byte[]> pending;
+  /** A writability listener is installed on the channel (the first time it fell behind). */
+  boolean writabilityWatched;
+  /** Written to since the last flush: in {@link FrameWriter}'s list of channels to flush. */
+  boolean flushScheduled;
   /** Text frame being reassembled from continuation frames. */
   Buffer partialText;
   boolean partialIsBinary;
 
-  Connection(String id, ServerWebSocket socket, String ipAddress, String userAgent, TokenBucket rateLimit, long nowNanos) {
+  Connection(String id, ServerWebSocket socket, ChannelHandlerContext channel, String ipAddress, String userAgent, TokenBucket rateLimit, long nowNanos) {
     this.id = id;
     this.socket = socket;
+    this.channel = channel;
     this.ipAddress = ipAddress;
     this.userAgent = userAgent;
     this.rateLimit = rateLimit;

@@ -23,6 +23,7 @@ import io.herald.state.State;
 import io.herald.state.StateFactory;
 import io.herald.state.StoredNotification;
 import io.herald.state.StreamKey;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.vertx.core.Future;
@@ -43,7 +44,9 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -88,6 +91,7 @@ public final class SocketVerticle extends VerticleBase {
   private HttpServer server;
   private Redis redis;
   private Authenticator authenticator;
+  private FrameWriter frames;
   private long heartbeatTimer = -1;
   private long metricsTimer = -1;
   /** This verticle's counters since the last flush to the hourly metrics store. */
@@ -124,6 +128,7 @@ public final class SocketVerticle extends VerticleBase {
       redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(options.getRedisUrl()).setMaxPoolSize(4).setMaxPoolWaiting(256));
     }
     authenticator = new Authenticator(vertx, options, redis);
+    frames = new FrameWriter(context);
     state = stateFactory.create(vertx);
     Router router = Router.router(vertx);
     router.get(WS_PATH).handler(this::upgrade);
@@ -205,7 +210,7 @@ public final class SocketVerticle extends VerticleBase {
     String token = tokenFromUpgrade(request);
     String ip = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
     String userAgent = request.getHeader(HttpHeaders.USER_AGENT);
-    request.toWebSocket().onSuccess(ws -> accept(ws, token, ip, userAgent))
+    request.toWebSocket().onSuccess(ws -> accept(ws, FrameWriter.webSocketContext(request), token, ip, userAgent))
         .onFailure(e -> log.debug("upgrade failed for {}: {}", Tokens.redactUri(request.uri()), e.getMessage()));
   }
 
@@ -229,9 +234,9 @@ public final class SocketVerticle extends VerticleBase {
     return null;
   }
 
-  private void accept(ServerWebSocket ws, String upgradeToken, String ip, String userAgent) {
+  private void accept(ServerWebSocket ws, ChannelHandlerContext channel, String upgradeToken, String ip, String userAgent) {
     long now = System.nanoTime();
-    Connection c = new Connection(UUID.randomUUID().toString(), ws, ip, userAgent,
+    Connection c = new Connection(UUID.randomUUID().toString(), ws, channel, ip, userAgent,
         new TokenBucket(options.getRateLimitPerSec(), options.getRateLimitBurst(), now), now);
     connections.put(c.id, c);
     if (connections.size() > options.getMaxConnections()) {
@@ -463,7 +468,7 @@ public final class SocketVerticle extends VerticleBase {
           c.writtenFromQueueTake = new java.util.HashSet<>();
         }
         if (c.writtenFromQueueTake.add(position) && c.filters.accepts(queued.notification())) {
-          write(c, positioned(queued).frame());
+          write(c, positioned(queued).frameBytes());
           c.messagesSent++;
         }
       }
@@ -471,7 +476,7 @@ public final class SocketVerticle extends VerticleBase {
     if (replay != null) {
       for (StoredNotification missed : replay.missed()) {
         if (c.filters.accepts(missed.notification())) {
-          write(c, positioned(missed).frame());
+          write(c, positioned(missed).frameBytes());
           c.messagesSent++;
         }
       }
@@ -932,7 +937,7 @@ public final class SocketVerticle extends VerticleBase {
     Connection[] targets = subscription.connections.toArray(new Connection[0]);
     if (body instanceof JsonObject event) {
       // A user event (NotificationUpdated): every connection of the user gets it, unfiltered.
-      String frame = event.encode();
+      byte[] frame = event.encode().getBytes(StandardCharsets.UTF_8);
       for (Connection c : targets) {
         write(c, frame);
       }
@@ -977,7 +982,7 @@ public final class SocketVerticle extends VerticleBase {
       node.metrics().filteredOut();
       return false;
     }
-    if (write(c, notification.frame())) {
+    if (write(c, notification.frameBytes())) {
       c.messagesSent++;
       return true;
     }
@@ -997,12 +1002,17 @@ public final class SocketVerticle extends VerticleBase {
     return state.metrics().add(Instant.now(), opened, sent, latency).onFailure(e -> node.metrics().stateFailure("metrics"));
   }
 
-  /**
-   * Writes a text frame unless the connection is closing. When the socket's write queue is full the frame
-   * waits in a bounded queue; the client is disconnected with {@link CloseCode#SLOW_CLIENT} when that queue
-   * overflows or the write queue stays full for {@code slow_client_grace_secs}.
-   */
+  /** Writes a text frame (encoded here); see {@link #write(Connection, byte[])}. */
   private boolean write(Connection c, String frame) {
+    return write(c, frame.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Writes a UTF-8 text frame unless the connection is closing. When the socket's write queue is full the
+   * frame waits in a bounded queue; the client is disconnected with {@link CloseCode#SLOW_CLIENT} when that
+   * queue overflows or the write queue stays full for {@code slow_client_grace_secs}.
+   */
+  private boolean write(Connection c, byte[] frame) {
     if (c.closing) {
       return false;
     }
@@ -1014,14 +1024,17 @@ public final class SocketVerticle extends VerticleBase {
       c.pending.add(frame);
       return true;
     }
-    c.socket.writeFinalTextFrame(frame);
-    if (c.socket.writeQueueFull()) {
-      c.pending = new java.util.ArrayDeque<>();
+    frames.write(c, frame);
+    if (!FrameWriter.writable(c)) {
+      c.pending = new ArrayDeque<>();
       c.slowTimer = vertx.setTimer(TimeUnit.SECONDS.toMillis(options.getSlowClientGraceSecs()), id -> {
         c.slowTimer = Connection.NO_TIMER;
         close(c, CloseCode.SLOW_CLIENT, null);
       });
-      c.socket.drainHandler(v -> flushPending(c));
+      if (!c.writabilityWatched) {
+        c.writabilityWatched = true;
+        frames.onWritable(c, v -> flushPending(c));
+      }
     }
     return true;
   }
@@ -1030,14 +1043,13 @@ public final class SocketVerticle extends VerticleBase {
     if (c.closing || c.pending == null) {
       return;
     }
-    while (!c.pending.isEmpty() && !c.socket.writeQueueFull()) {
-      c.socket.writeFinalTextFrame(c.pending.poll());
+    while (!c.pending.isEmpty() && FrameWriter.writable(c)) {
+      frames.write(c, c.pending.poll());
     }
-    if (c.pending.isEmpty() && !c.socket.writeQueueFull()) {
+    if (c.pending.isEmpty() && FrameWriter.writable(c)) {
       c.pending = null;
       cancel(c.slowTimer);
       c.slowTimer = Connection.NO_TIMER;
-      c.socket.drainHandler(null);
     }
   }
 
