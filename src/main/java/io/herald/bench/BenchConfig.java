@@ -298,6 +298,10 @@ public final class BenchConfig {
       requireLoopback("--source-addresses", source);
     }
     if (scenario != Scenario.CONNECT) {
+      if (ingress == Ingress.NATS && (natsUrl == null || natsUrl.isBlank())
+          || ingress == Ingress.REDIS && (redisUrl == null || redisUrl.isBlank())) {
+        throw new IllegalArgumentException("--nats-url / --redis-url: empty (is NATS_URL or REDIS_URL set to nothing?)");
+      }
       if (ingress == Ingress.NATS) {
         for (String url : natsUrl.split(",")) {
           requireLoopback("--nats-url", URI.create(url.trim()).getHost());

@@ -190,6 +190,8 @@ class AccountingTest {
     c.ingress = BenchConfig.Ingress.NATS;
     c.natsUrl = "nats://8.8.8.8:4222";
     assertThrows(IllegalArgumentException.class, c::validate);
+    c.natsUrl = ""; // NATS_URL set to nothing
+    assertThrows(IllegalArgumentException.class, c::validate);
     c.natsUrl = "nats://localhost:4222";
     c.validate();
   }
