@@ -10,8 +10,13 @@ import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.util.Map;
 
-/** One benchmark connection: authenticates, joins its topics, and accounts for every notification it receives. */
+/**
+ * One benchmark client (one device of a user): authenticates, joins its topics, and accounts for every notification
+ * it receives. In the recover scenario it drops its connection on demand and resumes on a new one from the position
+ * it had reached; its account spans all its connections. Everything but the constructor runs on its context.
+ */
 final class BenchClient {
 
   final int index;
@@ -19,43 +24,41 @@ final class BenchClient {
   final List<String> topics;
   final Context context;
   private final WebSocketClient wsClient;
+  /** The nodes it may connect to; it starts on {@code target} and each resume moves to the next one. */
+  private final List<WebSocketConnectOptions> targets;
+  private int target;
+  private final String token;
   private final BenchStats stats;
   private final DeliveryAccounting accounting;
+  private final ResumeCursor cursor = new ResumeCursor();
+  /** The current connection; frames of any earlier one are not read (the client closed it). Null while reconnecting. */
   private WebSocket ws;
   private Promise<Void> authenticated;
+  private boolean resuming;
   private Promise<Void> subscribed;
+  private volatile boolean reconnecting;
   private boolean closing;
 
-  BenchClient(int index, String userId, List<String> topics, Context context, WebSocketClient wsClient, BenchStats stats,
-              List<String> entitled) {
+  BenchClient(int index, String userId, List<String> topics, Context context, WebSocketClient wsClient,
+              List<WebSocketConnectOptions> targets, String token, BenchStats stats, List<String> entitled) {
     this.index = index;
     this.userId = userId;
     this.topics = topics;
     this.context = context;
     this.wsClient = wsClient;
+    this.targets = targets;
+    this.target = index % targets.size();
+    this.token = token;
     this.stats = stats;
     this.accounting = new DeliveryAccounting(entitled);
   }
 
-  /** Connects, authenticates and subscribes; call from any thread: the work runs on the client's context. */
-  Future<Void> open(WebSocketConnectOptions options, String token) {
+  /** Connects, authenticates and subscribes; call from any thread. */
+  Future<Void> open() {
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> {
-      authenticated = Promise.promise();
       long started = System.nanoTime();
-      wsClient.connect(options).compose(socket -> {
-        ws = socket;
-        socket.handler(this::onFrame);
-        socket.closeHandler(x -> {
-          if (!closing) {
-            stats.unexpectedCloses.increment();
-            stats.noteClose(socket.closeStatusCode());
-          }
-        });
-        socket.exceptionHandler(e -> stats.socketErrors.increment());
-        return socket.writeTextMessage(new JsonObject().put("type", "Authenticate").put("token", token)
-            .put("device", "Dashboard").encode());
-      }).compose(v2 -> authenticated.future()).compose(v3 -> {
+      connect(false).compose(v3 -> {
         stats.recordConnect(System.nanoTime() - started);
         if (topics.isEmpty()) {
           return Future.succeededFuture();
@@ -68,6 +71,74 @@ final class BenchClient {
     return done.future();
   }
 
+  /** Whether a drop-and-resume is under way (read from the thread that chooses whom to drop). */
+  boolean reconnecting() {
+    return reconnecting;
+  }
+
+  /**
+   * Closes the connection with a plain close (1000) and, as soon as the close handshake is over (as a browser's
+   * {@code onclose} handler would), opens a new one to the next target, resuming from the last position received:
+   * {@code Authenticate} with {@code epoch} and {@code last_offset}. Frames still arriving on the closing connection
+   * are not read, as a client that closed would not read them: what they carried must come again by replay. Does
+   * nothing while a resume is under way or once the run is closing. Only the recover scenario calls it: its clients
+   * join no topics, so there is nothing to subscribe again.
+   */
+  void dropAndResume() {
+    context.runOnContext(v -> {
+      if (closing || reconnecting || ws == null || ws.isClosed()) {
+        return;
+      }
+      reconnecting = true;
+      long closedAt = System.nanoTime();
+      WebSocket old = ws;
+      ws = null;
+      target = (target + 1) % targets.size();
+      old.close((short) 1000, "bench recover").transform(closed -> connect(true)).onComplete(ar -> {
+        reconnecting = false;
+        if (ar.succeeded()) {
+          stats.recordReconnect(System.nanoTime() - closedAt);
+        } else {
+          stats.reconnectFailures.increment();
+          stats.firstReconnectFailure.compareAndSet(null, String.valueOf(ar.cause().getMessage()));
+        }
+      });
+    });
+  }
+
+  /** A new connection to the current target, authenticated (resuming when asked and a position is known). */
+  private Future<Void> connect(boolean resume) {
+    Promise<Void> auth = Promise.promise();
+    authenticated = auth;
+    JsonObject authenticate = new JsonObject().put("type", "Authenticate").put("token", token).put("device", "Dashboard");
+    // Without an epoch (the node's history was unreachable) there is no position to resume from.
+    resuming = resume && cursor.epoch() != null;
+    if (resuming) {
+      authenticate.put("epoch", cursor.epoch()).put("last_offset", cursor.lastOffset());
+    }
+    return wsClient.connect(targets.get(target)).compose(socket -> {
+      if (closing) {
+        socket.close((short) 1000, "bench done");
+        return Future.failedFuture("the run is over");
+      }
+      ws = socket;
+      socket.handler(buffer -> {
+        if (socket == ws) {
+          onFrame(buffer);
+        }
+      });
+      socket.closeHandler(x -> {
+        auth.tryFail("closed before Authenticated: " + socket.closeStatusCode() + " " + socket.closeReason());
+        if (!closing && socket == ws) {
+          stats.unexpectedCloses.increment();
+          stats.noteClose(socket.closeStatusCode());
+        }
+      });
+      socket.exceptionHandler(e -> stats.socketErrors.increment());
+      return socket.writeTextMessage(authenticate.encode());
+    }).compose(v -> auth.future());
+  }
+
   private void onFrame(Buffer buffer) {
     long now = BenchClock.nanos();
     FrameScan.Frame frame = FrameScan.scan(buffer.getBytes());
@@ -76,7 +147,8 @@ final class BenchClient {
         stats.foreignFrames.increment();
         return;
       }
-      SequenceTracker.Arrival arrival = accounting.record(frame.stream(), frame.seq());
+      boolean replayed = frame.hasUserPosition() && cursor.arrived(frame.epoch(), frame.offset());
+      SequenceTracker.Arrival arrival = accounting.record(frame.stream(), frame.seq(), replayed);
       if (arrival == SequenceTracker.Arrival.IN_ORDER || arrival == SequenceTracker.Arrival.REORDERED) {
         stats.recordDelivery(now - frame.sentNs());
       } else if (arrival == SequenceTracker.Arrival.DUPLICATE) {
@@ -86,9 +158,7 @@ final class BenchClient {
     }
     switch (frame.type()) {
       case "Authenticated":
-        if (authenticated != null) {
-          authenticated.tryComplete();
-        }
+        onAuthenticated(new JsonObject(buffer));
         break;
       case "Subscribed":
         if (subscribed != null) {
@@ -108,8 +178,33 @@ final class BenchClient {
     }
   }
 
-  /** Settles the account on the client's context (where it was written). */
-  Future<DeliveryAccounting.Tally> settle(java.util.Map<String, Long> sent) {
+  private void onAuthenticated(JsonObject message) {
+    String epoch = message.getValue("epoch") instanceof String e ? e : null;
+    long offset = message.getValue("offset") instanceof Number n ? n.longValue() : 0;
+    if (resuming) {
+      // From offset 0 into a stream still empty there was nothing to miss, whatever "recovered" says (the node
+      // answers false when the stream does not exist yet).
+      boolean nothingToMiss = cursor.lastOffset() == 0 && offset == 0;
+      if (!Boolean.TRUE.equals(message.getValue("recovered")) && !nothingToMiss) {
+        stats.resumesNotRecovered.increment();
+      }
+      if (epoch != null) {
+        cursor.resumed(epoch, offset);
+      }
+    } else {
+      if (reconnecting) {
+        // A reconnect with no position to resume from: whatever it missed will show as lost.
+        stats.resumesNotRecovered.increment();
+      }
+      if (epoch != null) {
+        cursor.started(epoch, offset);
+      }
+    }
+    authenticated.tryComplete();
+  }
+
+  /** Settles the account (where it was written). */
+  Future<DeliveryAccounting.Tally> settle(Map<String, Long> sent) {
     Promise<DeliveryAccounting.Tally> p = Promise.promise();
     context.runOnContext(v -> p.complete(accounting.settle(sent)));
     return p.future();

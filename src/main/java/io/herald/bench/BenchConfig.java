@@ -7,11 +7,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
 
-/** The parameters of one benchmark run; {@link #validate()} enforces the bounds and the loopback-only rule. */
+/**
+ * The parameters of one benchmark run. Each field is its own {@code herald bench} option (picocli reads them
+ * straight into this object: the declaration, the default and the documentation are in one place); tests and
+ * other callers start from {@link #defaults()}. {@link #validate()} enforces the bounds and the loopback-only rule.
+ */
 public final class BenchConfig {
 
-  public enum Scenario { CONNECT, USER, TOPIC, BROADCAST, MIXED;
+  public enum Scenario { CONNECT, USER, TOPIC, BROADCAST, MIXED, RECOVER;
     public String label() {
       return name().toLowerCase(Locale.ROOT);
     }
@@ -27,47 +33,171 @@ public final class BenchConfig {
   public static final int MAX_CONNECTIONS = 100_000;
   public static final Duration MAX_DURATION = Duration.ofMinutes(30);
   public static final long MAX_MESSAGES = 100_000_000L;
+  /** Past this many connections per source address, {@link #sources()} spreads them over several addresses. */
+  static final int CONNECTIONS_PER_SOURCE = 20_000;
 
-  public Scenario scenario = Scenario.USER;
-  public Ingress ingress = Ingress.HTTP;
-  public String host = "127.0.0.1";
-  public int port = 8080;
-  public int connections = 100;
-  public int devices = 1;
-  public int topics = 10;
-  public int topicsPerConnection = 2;
-  /** Notifications per second; 0 means as fast as the window allows ({@code --rate max}). */
-  public double rate = 1000;
-  public Duration duration = Duration.ofSeconds(10);
-  /** Stop after this many notifications; 0 means bounded by the duration only. */
+  /** The run's scenario; default user. */
+  @Option(names = "--scenario", defaultValue = "user", converter = BenchConverters.ScenarioConverter.class,
+      description = "connect, user, topic, broadcast, mixed or recover (default: ${DEFAULT-VALUE}).")
+  public Scenario scenario;
+
+  /** How notifications enter the node; default http. */
+  @Option(names = "--ingress", defaultValue = "http", converter = BenchConverters.IngressConverter.class,
+      description = "http, nats or redis (default: ${DEFAULT-VALUE}).")
+  public Ingress ingress;
+
+  /** Host of the node(s); loopback only; default 127.0.0.1. */
+  @Option(names = "--host", defaultValue = "127.0.0.1", description = "Node host; loopback only (default: ${DEFAULT-VALUE}).")
+  public String host;
+
+  /** Port of the node; default 8080. Ignored when {@link #ports} is given. */
+  @Option(names = "--port", defaultValue = "8080", description = "Node port (default: ${DEFAULT-VALUE}).")
+  public int port;
+
+  /** Ports of several nodes on {@link #host}: connections are spread over them round-robin; empty means {@link #port}. */
+  @Option(names = "--ports", split = ",", paramLabel = "PORT",
+      description = "Ports of several nodes (a fleet, reached directly): connections round-robin over them, "
+          + "HTTP ingress connections too; replaces --port.")
+  public List<Integer> ports = new ArrayList<>();
+
+  /** WebSocket connections; default 100. */
+  @Option(names = {"--connections", "-n"}, defaultValue = "100", description = "WebSocket connections (default: ${DEFAULT-VALUE}).")
+  public int connections;
+
+  /** Connections per user; default 1. */
+  @Option(names = "--devices", defaultValue = "1", description = "Connections per user (default: ${DEFAULT-VALUE}).")
+  public int devices;
+
+  /** Topics; default 10. */
+  @Option(names = "--topics", defaultValue = "10", description = "Topics (default: ${DEFAULT-VALUE}).")
+  public int topics;
+
+  /** Topics each connection joins (topic and mixed scenarios); default 2. */
+  @Option(names = "--topics-per-connection", defaultValue = "2",
+      description = "Topics each connection joins (topic and mixed; default: ${DEFAULT-VALUE}).")
+  public int topicsPerConnection;
+
+  /** Notifications per second; 0 means as fast as the window allows ({@code --rate max}); default 1000/s. */
+  @Option(names = "--rate", defaultValue = "1000", converter = BenchConverters.RateConverter.class,
+      description = "Notifications per second, paced (token bucket), or max (default: 1000).")
+  public double rate;
+
+  /** In {@code max} mode: at most this many deliveries outstanding (sent but not yet received); default 20,000. */
+  @Option(names = "--window", defaultValue = "20000",
+      description = "With --rate max: most deliveries outstanding (default: ${DEFAULT-VALUE}).")
+  public int windowDeliveries;
+
+  /** Publishing time; default 10 s, at most {@link #MAX_DURATION}. */
+  @Option(names = "--duration", defaultValue = "10s", converter = BenchConverters.DurationConverter.class,
+      description = "Publishing time (default: 10s; at most 30m).")
+  public Duration duration;
+
+  /** Stop after this many notifications; 0 (default) means bounded by the duration only. */
+  @Option(names = "--messages", defaultValue = "0", description = "Stop after this many notifications (0: the duration only).")
   public long messages;
-  /** In {@code max} mode: at most this many deliveries outstanding (sent but not yet received). */
-  public int windowDeliveries = 20_000;
-  /** connect scenario: how long to hold the connections after the last one authenticated. */
-  public Duration hold = Duration.ZERO;
-  /** New connections per second; 0 means as fast as {@link #connectConcurrency} allows. */
+
+  /** connect scenario: how long to hold the connections after the last one authenticated; default 0 s. */
+  @Option(names = "--hold", defaultValue = "0s", converter = BenchConverters.DurationConverter.class,
+      description = "connect: hold the connections this long (default: 0s).")
+  public Duration hold;
+
+  /** New connections per second; 0 (default, {@code max}) means as fast as {@link #connectConcurrency} allows. */
+  @Option(names = "--connect-rate", defaultValue = "max", converter = BenchConverters.RateConverter.class,
+      description = "New connections per second, or max (default: max).")
   public double connectRate;
-  public int connectConcurrency = 200;
-  /** After the last publish: how long to wait for outstanding deliveries before counting them lost. */
-  public Duration drain = Duration.ofSeconds(5);
-  /** After the last connection authenticated: a pause before the connected RSS is read and publishing starts. */
-  public Duration settle = Duration.ofSeconds(1);
+
+  /** Handshakes in flight; default 200. */
+  @Option(names = "--connect-concurrency", defaultValue = "200", description = "Handshakes in flight (default: ${DEFAULT-VALUE}).")
+  public int connectConcurrency;
+
+  /** After the last publish: how long to wait for outstanding deliveries before counting them lost; default 5 s. */
+  @Option(names = "--drain", defaultValue = "5s", converter = BenchConverters.DurationConverter.class,
+      description = "Wait for outstanding deliveries after the last publish (default: 5s).")
+  public Duration drain;
+
+  /** After the last connection authenticated: a pause before the connected RSS is read and publishing starts; default 1 s. */
+  @Option(names = "--settle", defaultValue = "1s", converter = BenchConverters.DurationConverter.class,
+      description = "Pause after connecting, before reading the connected RSS (default: 1s).")
+  public Duration settle;
+
+  /** recover scenario: the share of the connections dropped and resumed each {@link #recoverEvery}, 0 &lt; share ≤ 1; default 10 %. */
+  @Option(names = "--recover-share", defaultValue = "10%", converter = BenchConverters.ShareConverter.class,
+      description = "recover: share of the connections closed and resumed each period, as 10%% or 0.1 (default: 10%%).")
+  public double recoverShare;
+
+  /** recover scenario: the period of the drops; default 1 s, at least 10 ms. */
+  @Option(names = "--recover-every", defaultValue = "1s", converter = BenchConverters.DurationConverter.class,
+      description = "recover: a different random set of connections is closed and resumed this often (default: 1s).")
+  public Duration recoverEvery;
+
+  /** HS256 secret of the node; default {@code $JWT_SECRET}. */
+  @Option(names = "--jwt-secret", defaultValue = "${env:JWT_SECRET}", description = "HS256 secret of the node (default: $JWT_SECRET).")
   public String jwtSecret;
+
+  /** API key for the HTTP ingress; default {@code $HERALD_API_KEY}. */
+  @Option(names = "--api-key", defaultValue = "${env:HERALD_API_KEY}", description = "API key for --ingress http (default: $HERALD_API_KEY).")
   public String apiKey;
-  public String tenant = "bench";
-  public String natsUrl = "nats://127.0.0.1:4222";
-  public String natsSubject = "notifications.websocket";
-  public String redisUrl = "redis://127.0.0.1:6379";
-  public String redisChannelPrefix = "notifications";
-  public int clientThreads = 2;
-  public int httpConnections = 8;
-  /** Local addresses the connections are spread over; empty means the system's choice (127.0.0.1). */
-  public List<String> sourceAddresses = new ArrayList<>();
-  /** The server process to read /proc of; 0 means none (no server CPU/RSS figures). */
-  public long serverPid;
-  public long seed = 42;
-  /** Per-second progress lines on stderr. */
+
+  /** Tenant of every connection and notification; default bench. */
+  @Option(names = "--tenant", defaultValue = "bench", description = "Tenant of every connection and notification (default: ${DEFAULT-VALUE}).")
+  public String tenant;
+
+  /** NATS server(s), comma list; default {@code $NATS_URL}, else nats://127.0.0.1:4222. */
+  @Option(names = "--nats-url", defaultValue = "${env:NATS_URL:-nats://127.0.0.1:4222}",
+      description = "NATS server (default: $NATS_URL, else nats://127.0.0.1:4222).")
+  public String natsUrl;
+
+  /** The node's {@code nats_subject}; default notifications.websocket. */
+  @Option(names = "--nats-subject", defaultValue = "notifications.websocket", description = "The node's nats_subject (default: ${DEFAULT-VALUE}).")
+  public String natsSubject;
+
+  /** Redis server; default {@code $REDIS_URL}, else redis://127.0.0.1:6379. */
+  @Option(names = "--redis-url", defaultValue = "${env:REDIS_URL:-redis://127.0.0.1:6379}",
+      description = "Redis server (default: $REDIS_URL, else redis://127.0.0.1:6379).")
+  public String redisUrl;
+
+  /** The node's {@code redis_channel_prefix}; default notifications. */
+  @Option(names = "--redis-channel-prefix", defaultValue = "notifications",
+      description = "The node's redis_channel_prefix (default: ${DEFAULT-VALUE}).")
+  public String redisChannelPrefix;
+
+  /** Event loops of the generator's WebSocket clients; default 2. */
+  @Option(names = "--client-threads", defaultValue = "2", description = "Event loops of the generator's clients (default: ${DEFAULT-VALUE}).")
+  public int clientThreads;
+
+  /** HTTP ingress connections; default 8. */
+  @Option(names = "--http-connections", defaultValue = "8", description = "HTTP ingress connections (default: ${DEFAULT-VALUE}).")
+  public int httpConnections;
+
+  /** Local source addresses: a count (127.0.0.2, 127.0.0.3, ...) or a comma list; unset means one per 20,000 connections above 20,000. */
+  @Option(names = "--source-addresses", description = "Local addresses to connect from: a count (127.0.0.2, 127.0.0.3, ...) "
+      + "or a comma list; default: one per 20,000 connections above 20,000, else the system's choice.")
+  public String sourceAddresses;
+
+  /** The server processes to read /proc of (a node, or every node of a fleet); empty (default) means no server figures. */
+  @Option(names = "--server-pid", split = ",", paramLabel = "PID",
+      description = "PID of a node, for its CPU and RSS (from /proc); repeat it or give a comma list for several nodes: "
+          + "CPU is summed, RSS reported per PID and summed.")
+  public List<Long> serverPids = new ArrayList<>();
+
+  /** Random seed of target choice (and of the recover scenario's drops); default 42. */
+  @Option(names = "--seed", defaultValue = "42", description = "Random seed of target choice and drops (default: ${DEFAULT-VALUE}).")
+  public long seed;
+
+  /** Per-second progress lines on stderr; default off. */
+  @Option(names = "--progress", description = "Print a line per second while publishing.")
   public boolean progress;
+
+  /** Built by picocli (as the mixin of {@link BenchCommand}) or by {@link #defaults()}: the defaults are the options' own. */
+  private BenchConfig() {
+  }
+
+  /** A configuration with every option at its default, as {@code herald bench} with no option would have it. */
+  public static BenchConfig defaults() {
+    BenchConfig config = new BenchConfig();
+    new CommandLine(config).parseArgs();
+    return config;
+  }
 
   public boolean maxRate() {
     return rate <= 0;
@@ -75,6 +205,34 @@ public final class BenchConfig {
 
   public int users() {
     return (connections + devices - 1) / devices;
+  }
+
+  /** The ports the connections are spread over: {@link #ports}, else {@link #port} alone. */
+  public List<Integer> targetPorts() {
+    return ports.isEmpty() ? List.of(port) : List.copyOf(ports);
+  }
+
+  /** The local addresses the connections are spread over; empty means the system's choice (127.0.0.1). */
+  public List<String> sources() {
+    String spec = sourceAddresses;
+    if (spec == null || spec.isBlank()) {
+      return connections > CONNECTIONS_PER_SOURCE
+          ? loopbackSources((connections + CONNECTIONS_PER_SOURCE - 1) / CONNECTIONS_PER_SOURCE) : List.of();
+    }
+    if (spec.trim().matches("\\d+")) {
+      int n = Integer.parseInt(spec.trim());
+      if (n > 250) {
+        throw new IllegalArgumentException("--source-addresses: 0..250");
+      }
+      return loopbackSources(n);
+    }
+    List<String> out = new ArrayList<>();
+    for (String s : spec.split(",")) {
+      if (!s.isBlank()) {
+        out.add(s.trim());
+      }
+    }
+    return out;
   }
 
   /** Source addresses 127.0.0.2 .. 127.0.0.(1+count). */
@@ -111,9 +269,23 @@ public final class BenchConfig {
     if (rate > 10_000_000) {
       throw new IllegalArgumentException("--rate: at most 10000000 (or max)");
     }
+    if (!(recoverShare > 0 && recoverShare <= 1) || recoverEvery.compareTo(Duration.ofMillis(10)) < 0
+        || recoverEvery.compareTo(MAX_DURATION) > 0) {
+      throw new IllegalArgumentException("--recover-share: more than 0, at most 100%; --recover-every: 10ms to 30m");
+    }
     if (clientThreads < 1 || clientThreads > 64 || httpConnections < 1 || httpConnections > 256
         || connectConcurrency < 1 || connectConcurrency > 10_000 || windowDeliveries < 1) {
       throw new IllegalArgumentException("--client-threads 1..64, --http-connections 1..256, --connect-concurrency 1..10000");
+    }
+    for (int p : targetPorts()) {
+      if (p < 1 || p > 65_535) {
+        throw new IllegalArgumentException("--port/--ports: 1..65535");
+      }
+    }
+    for (long pid : serverPids) {
+      if (pid < 1) {
+        throw new IllegalArgumentException("--server-pid: a positive process id");
+      }
     }
     if (jwtSecret == null || jwtSecret.isEmpty()) {
       throw new IllegalArgumentException("--jwt-secret (or JWT_SECRET) is required: the connections authenticate with tokens signed by it");
@@ -122,10 +294,14 @@ public final class BenchConfig {
       throw new IllegalArgumentException("--api-key (or HERALD_API_KEY) is required for --ingress http");
     }
     requireLoopback("--host", host);
-    for (String source : sourceAddresses) {
+    for (String source : sources()) {
       requireLoopback("--source-addresses", source);
     }
     if (scenario != Scenario.CONNECT) {
+      if (ingress == Ingress.NATS && (natsUrl == null || natsUrl.isBlank())
+          || ingress == Ingress.REDIS && (redisUrl == null || redisUrl.isBlank())) {
+        throw new IllegalArgumentException("--nats-url / --redis-url: empty (is NATS_URL or REDIS_URL set to nothing?)");
+      }
       if (ingress == Ingress.NATS) {
         for (String url : natsUrl.split(",")) {
           requireLoopback("--nats-url", URI.create(url.trim()).getHost());

@@ -1,5 +1,6 @@
 package io.herald.bench;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Locale;
@@ -38,7 +39,8 @@ public final class BenchResult {
   /** The human table. */
   public String table() {
     StringBuilder out = new StringBuilder();
-    String title = json.getString("scenario") + (json.getString("ingress") == null ? "" : " via " + json.getString("ingress"));
+    String title = json.getString("scenario") + (json.getString("ingress") == null ? "" : " via " + json.getString("ingress"))
+        + (json.getJsonArray("ports").size() > 1 ? " on " + json.getJsonArray("ports").size() + " nodes" : "");
     out.append("== herald bench: ").append(title).append(" ==\n");
     row(out, "connections", json.getValue("connections") + " (" + json.getValue("devices") + " devices/user, "
         + json.getValue("topics_per_connection") + " topics/connection of " + json.getValue("topics") + ")");
@@ -60,13 +62,32 @@ public final class BenchResult {
       row(out, "latency ms", "p50 " + l.getValue("p50") + "  p90 " + l.getValue("p90") + "  p99 " + l.getValue("p99")
           + "  p99.9 " + l.getValue("p99_9") + "  max " + l.getValue("max"));
     }
+    JsonObject r = json.getJsonObject("recover");
+    if (r != null) {
+      JsonObject rl = r.getJsonObject("reconnect_ms");
+      row(out, "reconnects", r.getValue("reconnects") + " (" + r.getValue("per_period") + " every " + r.getValue("every_s")
+          + " s), failed " + r.getValue("reconnect_failures") + ", not recovered " + r.getValue("resumes_not_recovered")
+          + (r.containsKey("first_failure") ? " (first: " + r.getValue("first_failure") + ")" : ""));
+      row(out, "recovered by replay", r.getValue("recovered") + " notifications (counted in delivered)");
+      row(out, "reconnect ms", "p50 " + rl.getValue("p50") + "  p99 " + rl.getValue("p99") + "  max " + rl.getValue("max")
+          + " (close -> Authenticated)");
+    }
     JsonObject s = json.getJsonObject("server");
     if (s != null) {
+      JsonArray processes = s.getJsonArray("processes");
       row(out, "server CPU", s.getValue("cpu_s") + " s" + (s.containsKey("cpu_us_per_delivery")
           ? " = " + s.getValue("cpu_us_per_delivery") + " µs/delivery" : "") + " (kernel " + s.getValue("cpu_sys_s")
-          + " s; pid " + s.getValue("pid") + ")");
-      row(out, "server RSS MiB", "idle " + mib(s.getLong("rss_idle_kib")) + ", connected " + mib(s.getLong("rss_connected_kib"))
-          + ", peak " + mib(s.getLong("rss_peak_kib")) + " (" + s.getValue("rss_per_connection_kib") + " KiB/connection)");
+          + " s; " + (processes.size() == 1 ? "pid " : "summed over pids ") + joined(s.getJsonArray("pids")) + ")");
+      row(out, "server RSS MiB", (processes.size() == 1 ? "" : "sum: ") + "idle " + mib(s.getLong("rss_idle_kib"))
+          + ", connected " + mib(s.getLong("rss_connected_kib")) + ", peak " + mib(s.getLong("rss_peak_kib"))
+          + " (" + s.getValue("rss_per_connection_kib") + " KiB/connection)");
+      if (processes.size() > 1) {
+        for (int i = 0; i < processes.size(); i++) {
+          JsonObject p = processes.getJsonObject(i);
+          row(out, "  pid " + p.getValue("pid"), "CPU " + p.getValue("cpu_s") + " s; RSS MiB idle " + mib(p.getLong("rss_idle_kib"))
+              + ", connected " + mib(p.getLong("rss_connected_kib")) + ", peak " + mib(p.getLong("rss_peak_kib")));
+        }
+      }
     }
     JsonObject g = json.getJsonObject("generator");
     row(out, "generator CPU", g.getValue("cpu_s") + " s" + (g.containsKey("cpu_us_per_delivery")
@@ -79,6 +100,14 @@ public final class BenchResult {
 
   private static void row(StringBuilder out, String name, String value) {
     out.append(String.format(Locale.ROOT, "  %-19s %s%n", name, value));
+  }
+
+  private static String joined(JsonArray values) {
+    StringBuilder out = new StringBuilder();
+    for (Object v : values) {
+      out.append(out.length() == 0 ? "" : ", ").append(v);
+    }
+    return out.toString();
   }
 
   private static String fmt(Double v) {

@@ -9,6 +9,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,9 +31,10 @@ import java.util.function.Consumer;
 import org.HdrHistogram.Histogram;
 
 /**
- * Runs one benchmark: connects the clients (several event loops, several local source addresses), publishes
- * through the chosen ingress at a paced rate (token bucket) or flat out within a window, waits for the deliveries,
- * settles every client's account and reads the server's CPU and memory from /proc.
+ * Runs one benchmark: connects the clients (several event loops, several local source addresses, one node or
+ * several), publishes through the chosen ingress at a paced rate (token bucket) or flat out within a window — in
+ * the recover scenario while a share of the clients drops and resumes every period — waits for the deliveries,
+ * settles every client's account and reads the server processes' CPU and memory from /proc.
  */
 public final class BenchRunner {
 
@@ -44,17 +46,14 @@ public final class BenchRunner {
   private final BenchConfig config;
   private final Consumer<String> log;
   private final BenchStats stats = new BenchStats();
-  private final ProcStats server;
+  /** The server's processes; null when no PID was given (no server figures). */
+  private final ServerProcesses server;
   private final ProcStats self = ProcStats.self();
 
   public BenchRunner(BenchConfig config, Consumer<String> log) {
     this.config = config.validate();
     this.log = log;
-    ProcStats p = config.serverPid > 0 ? new ProcStats(config.serverPid) : null;
-    if (p != null && !p.available()) {
-      throw new IllegalArgumentException("--server-pid " + config.serverPid + ": no such process (or /proc unreadable)");
-    }
-    this.server = p;
+    this.server = config.serverPids.isEmpty() ? null : new ServerProcesses(config.serverPids);
   }
 
   public BenchResult run() throws Exception {
@@ -94,10 +93,11 @@ public final class BenchRunner {
         .put("messages_limit", config.messages)
         .put("drain_s", config.drain.toMillis() / 1000.0)
         .put("client_threads", config.clientThreads)
-        .put("source_addresses", config.sourceAddresses.isEmpty() ? List.of("127.0.0.1") : config.sourceAddresses)
+        .put("ports", config.targetPorts())
+        .put("source_addresses", config.sources().isEmpty() ? List.of("127.0.0.1") : config.sources())
         .put("cores", Runtime.getRuntime().availableProcessors())
         .put("java", System.getProperty("java.version"));
-    ProcStats.Sample idle = server != null ? server.sample() : null;
+    ServerProcesses.Sample idle = server != null ? server.sample() : null;
     long selfCpu0 = self.cpuNanos();
 
     // ---- tokens: one per connection, made before anything is measured
@@ -107,8 +107,8 @@ public final class BenchRunner {
       tokens.add(issuer.issue(userOf(i), Duration.ofHours(2), config.tenant, List.of("bench.*")));
     }
 
-    // ---- one WebSocket client per (event loop, source address)
-    List<String> sources = config.sourceAddresses.isEmpty() ? Collections.singletonList(null) : config.sourceAddresses;
+    // ---- one WebSocket client per (event loop, source address); the nodes' endpoints
+    List<String> sources = config.sources().isEmpty() ? Collections.singletonList(null) : config.sources();
     List<Context> contexts = new ArrayList<>();
     for (int t = 0; t < config.clientThreads; t++) {
       Context ctx = clientVertx.getOrCreateContext();
@@ -123,10 +123,15 @@ public final class BenchRunner {
       }
     }
 
+    List<WebSocketConnectOptions> targets = new ArrayList<>();
+    for (int port : config.targetPorts()) {
+      targets.add(new WebSocketConnectOptions().setHost(config.host).setPort(port).setURI("/ws"));
+    }
+
     // ---- connect phase
-    log.accept(String.format("connecting %d clients (%d users x %d devices) to %s:%d ...", config.connections,
-        config.users(), config.devices, config.host, config.port));
-    ProcStats.Sample beforeConnect = server != null ? server.sample() : null;
+    log.accept(String.format("connecting %d clients (%d users x %d devices) to %s:%s ...", config.connections,
+        config.users(), config.devices, config.host, config.targetPorts()));
+    ServerProcesses.Sample beforeConnect = server != null ? server.sample() : null;
     Semaphore permits = new Semaphore(config.connectConcurrency);
     CountDownLatch all = new CountDownLatch(config.connections);
     AtomicLong failed = new AtomicLong();
@@ -147,10 +152,10 @@ public final class BenchRunner {
         throw new IllegalStateException("connect phase exceeded 5 minutes");
       }
       int slot = i % wsClients.size();
-      BenchClient client = new BenchClient(i, userOf(i), topicsOf(i), contexts.get(slot), wsClients.get(slot), stats,
-          entitled(i));
+      BenchClient client = new BenchClient(i, userOf(i), topicsOf(i), contexts.get(slot), wsClients.get(slot), targets,
+          tokens.get(i), stats, entitled(i));
       clients.add(client);
-      client.open(new WebSocketConnectOptions().setHost(config.host).setPort(config.port).setURI("/ws"), tokens.get(i))
+      client.open()
           .onComplete(ar -> {
             if (ar.succeeded()) {
               connected.add(client);
@@ -166,7 +171,7 @@ public final class BenchRunner {
       throw new IllegalStateException("connect phase exceeded 5 minutes");
     }
     long connectNs = System.nanoTime() - connectStart;
-    ProcStats.Sample afterConnect = server != null ? server.sample() : null;
+    ServerProcesses.Sample afterConnect = server != null ? server.sample() : null;
     Histogram connectHist = stats.connectLatency.getIntervalHistogram();
     JsonObject connect = new JsonObject()
         .put("connected", connected.size()).put("failed", failed.get())
@@ -188,8 +193,8 @@ public final class BenchRunner {
 
     // Let allocation after the handshakes settle before reading the connected footprint.
     Thread.sleep(config.settle.toMillis());
-    ProcStats.Sample connectedSample = server != null ? server.sample() : null;
-    AtomicLong peakRss = new AtomicLong(connectedSample != null ? connectedSample.rssKib() : -1);
+    ServerProcesses.Sample connectedSample = server != null ? server.sample() : null;
+    ServerProcesses.RssPeaks peaks = new ServerProcesses.RssPeaks(connectedSample);
 
     List<BenchResult.Point> series = Collections.synchronizedList(new ArrayList<>());
     Histogram total = new Histogram(BenchStats.HIGHEST_NS, 3);
@@ -200,7 +205,7 @@ public final class BenchRunner {
     });
     PublishLoop loop = null;
     long phaseStart = System.nanoTime();
-    ProcStats.Sample phaseStartSample = server != null ? server.sample() : null;
+    ServerProcesses.Sample phaseStartSample = server != null ? server.sample() : null;
     long selfPhaseCpu0 = self.cpuNanos();
     stats.latency.getIntervalHistogram(); // discard anything recorded before the phase
     long deliveredBase = stats.delivered.sum();
@@ -216,8 +221,9 @@ public final class BenchRunner {
       long s = loopRef[0] == null ? 0 : loopRef[0].sent;
       long rss = -1;
       if (server != null) {
-        rss = server.sample().rssKib();
-        peakRss.accumulateAndGet(rss, Math::max);
+        ServerProcesses.Sample now = server.sample();
+        peaks.add(now);
+        rss = now.rssKib();
       }
       series.add(new BenchResult.Point((System.nanoTime() - phaseStart) / 1e9, s - lastSent.getAndSet(s),
           d - lastDelivered.getAndSet(d), interval.getTotalCount() == 0 ? -1 : ms(interval.getValueAtPercentile(50)),
@@ -229,6 +235,7 @@ public final class BenchRunner {
     }, 1, 1, TimeUnit.SECONDS);
 
     long phaseEnd;
+    ResumeChurn churn = null;
     if (config.scenario == BenchConfig.Scenario.CONNECT) {
       Duration hold = config.hold.compareTo(config.duration) > 0 ? config.duration : config.hold;
       log.accept("holding " + connected.size() + " connections for " + hold.toSeconds() + " s");
@@ -247,8 +254,18 @@ public final class BenchRunner {
           config.maxRate() ? "max rate" : (long) config.rate + "/s", config.duration.toSeconds(),
           config.messages > 0 ? " or " + config.messages + " notifications" : ""));
       PublishLoop l = loop;
+      if (config.scenario == BenchConfig.Scenario.RECOVER) {
+        churn = new ResumeChurn(clientVertx.getOrCreateContext(), live, config.recoverShare, config.recoverEvery, config.seed + 1);
+        log.accept(String.format("dropping and resuming %d connections every %d ms", churn.perPeriod(),
+            config.recoverEvery.toMillis()));
+        churn.start();
+      }
       pubContext.runOnContext(v -> l.begin());
       l.done.future().await(config.duration.toSeconds() + 60, TimeUnit.SECONDS);
+      if (churn != null) {
+        // Drops happen while publishing only; resumes under way finish during the drain.
+        churn.stop();
+      }
       // ---- drain: wait for the outstanding deliveries
       long drainDeadline = System.nanoTime() + config.drain.toNanos();
       while (stats.delivered.sum() - deliveredBase < l.expectedDeliveries && System.nanoTime() < drainDeadline) {
@@ -259,7 +276,7 @@ public final class BenchRunner {
       pubContext.runOnContext(v -> publisher.close().onComplete(closed));
       closed.future().await(10, TimeUnit.SECONDS);
     }
-    ProcStats.Sample phaseEndSample = server != null ? server.sample() : null;
+    ServerProcesses.Sample phaseEndSample = server != null ? server.sample() : null;
     long selfPhaseCpu1 = self.cpuNanos();
     sampler.shutdown();
     sampler.awaitTermination(5, TimeUnit.SECONDS);
@@ -290,6 +307,7 @@ public final class BenchRunner {
           .put("duplicated", tally.duplicated())
           .put("reordered", tally.reordered())
           .put("misdelivered", tally.misdelivered())
+          .put("recovered", tally.recovered())
           .put("delivered_per_sec", round(tally.delivered() / Math.max(phaseSeconds, 1e-9), 1))
           .put("latency_ms", new JsonObject()
               .put("p50", ms(total.getValueAtPercentile(50)))
@@ -298,6 +316,25 @@ public final class BenchRunner {
               .put("p99_9", ms(total.getValueAtPercentile(99.9)))
               .put("max", ms(total.getMaxValue()))
               .put("mean", round(total.getMean() / 1e6, 3)));
+    }
+    if (churn != null) {
+      Histogram reconnect = stats.reconnectLatency.getIntervalHistogram();
+      JsonObject recover = new JsonObject()
+          .put("share", config.recoverShare)
+          .put("every_s", config.recoverEvery.toMillis() / 1000.0)
+          .put("per_period", churn.perPeriod())
+          .put("reconnects", stats.reconnects.sum())
+          .put("reconnect_failures", stats.reconnectFailures.sum())
+          .put("resumes_not_recovered", stats.resumesNotRecovered.sum())
+          .put("recovered", tally.recovered())
+          .put("reconnect_ms", new JsonObject()
+              .put("p50", ms(reconnect.getValueAtPercentile(50)))
+              .put("p99", ms(reconnect.getValueAtPercentile(99)))
+              .put("max", ms(reconnect.getMaxValue())));
+      if (stats.firstReconnectFailure.get() != null) {
+        recover.put("first_failure", stats.firstReconnectFailure.get());
+      }
+      result.put("recover", recover);
     }
     result.put("phase_seconds", round(phaseSeconds, 3));
     result.put("unexpected_closes", stats.unexpectedCloses.sum());
@@ -308,22 +345,9 @@ public final class BenchRunner {
     }
     result.put("server_errors", stats.serverErrors.sum());
     if (server != null) {
-      JsonObject s = new JsonObject().put("pid", server.pid());
-      long cpu = phaseEndSample.cpuNanos() - phaseStartSample.cpuNanos();
-      s.put("cpu_s", round(cpu / 1e9, 3))
-          .put("cpu_sys_s", round((phaseEndSample.sysNanos() - phaseStartSample.sysNanos()) / 1e9, 3));
-      if (tally.delivered() > 0) {
-        s.put("cpu_us_per_delivery", round(cpu / 1e3 / tally.delivered(), 2));
-      }
-      long peak = Math.max(peakRss.get(), phaseEndSample.rssKib());
-      s.put("rss_idle_kib", idle.rssKib())
-          .put("rss_connected_kib", connectedSample.rssKib())
-          .put("rss_peak_kib", peak)
-          .put("vm_hwm_kib", phaseEndSample.hwmKib());
-      if (connected.size() > 0) {
-        s.put("rss_per_connection_kib", round((connectedSample.rssKib() - idle.rssKib()) / (double) connected.size(), 2));
-      }
-      result.put("server", s);
+      peaks.add(phaseEndSample);
+      result.put("server", serverFigures(idle, connectedSample, phaseStartSample, phaseEndSample, peaks, tally.delivered(),
+          connected.size()));
     }
     JsonObject gen = new JsonObject().put("cpu_s", round((self.cpuNanos() - selfCpu0) / 1e9, 3));
     if (tally.delivered() > 0) {
@@ -331,6 +355,41 @@ public final class BenchRunner {
     }
     result.put("generator", gen);
     return new BenchResult(result, new ArrayList<>(series));
+  }
+
+  /**
+   * CPU during the publishing phase summed over the server's processes (per delivery), RSS summed (idle, connected,
+   * peak of the sum) and, per process, its own CPU and RSS.
+   */
+  private JsonObject serverFigures(ServerProcesses.Sample idle, ServerProcesses.Sample connected,
+                                   ServerProcesses.Sample phaseStart, ServerProcesses.Sample phaseEnd, ServerProcesses.RssPeaks peaks,
+                                   long delivered, int connections) {
+    long cpu = phaseEnd.cpuNanos() - phaseStart.cpuNanos();
+    JsonObject s = new JsonObject().put("pids", server.pids())
+        .put("cpu_s", round(cpu / 1e9, 3))
+        .put("cpu_sys_s", round((phaseEnd.sysNanos() - phaseStart.sysNanos()) / 1e9, 3));
+    if (delivered > 0) {
+      s.put("cpu_us_per_delivery", round(cpu / 1e3 / delivered, 2));
+    }
+    s.put("rss_idle_kib", idle.rssKib())
+        .put("rss_connected_kib", connected.rssKib())
+        .put("rss_peak_kib", peaks.total());
+    if (connections > 0) {
+      s.put("rss_per_connection_kib", round((connected.rssKib() - idle.rssKib()) / (double) connections, 2));
+    }
+    JsonArray processes = new JsonArray();
+    for (int i = 0; i < server.pids().size(); i++) {
+      ProcStats.Sample start = phaseStart.each().get(i);
+      ProcStats.Sample end = phaseEnd.each().get(i);
+      processes.add(new JsonObject().put("pid", server.pids().get(i))
+          .put("cpu_s", round((end.cpuNanos() - start.cpuNanos()) / 1e9, 3))
+          .put("cpu_sys_s", round((end.sysNanos() - start.sysNanos()) / 1e9, 3))
+          .put("rss_idle_kib", idle.each().get(i).rssKib())
+          .put("rss_connected_kib", connected.each().get(i).rssKib())
+          .put("rss_peak_kib", peaks.of(i))
+          .put("vm_hwm_kib", end.hwmKib()));
+    }
+    return s.put("processes", processes);
   }
 
   // ---------------------------------------------------------------- who gets what
@@ -443,7 +502,7 @@ public final class BenchRunner {
           kind = r < 90 ? "user" : r < 99 ? "topic" : "broadcast";
           break;
         }
-        default:
+        default: // user, and recover: notifications to random users
           kind = "user";
       }
       String stream;

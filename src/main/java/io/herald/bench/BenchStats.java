@@ -2,6 +2,7 @@ package io.herald.bench;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Recorder;
 
@@ -13,6 +14,13 @@ final class BenchStats {
 
   final Recorder latency = new Recorder(HIGHEST_NS, 3);
   final Recorder connectLatency = new Recorder(HIGHEST_NS, 3);
+  /** recover scenario: from the client's close to {@code Authenticated} on the new connection. */
+  final Recorder reconnectLatency = new Recorder(HIGHEST_NS, 3);
+  final LongAdder reconnects = new LongAdder();
+  final LongAdder reconnectFailures = new LongAdder();
+  final AtomicReference<String> firstReconnectFailure = new AtomicReference<>();
+  /** Resumes answered with {@code recovered} false (or no position): the client cannot have everything. */
+  final LongAdder resumesNotRecovered = new LongAdder();
   final LongAdder delivered = new LongAdder();
   final LongAdder duplicates = new LongAdder();
   final LongAdder foreignFrames = new LongAdder();
@@ -28,6 +36,11 @@ final class BenchStats {
 
   void recordConnect(long ns) {
     connectLatency.recordValue(Math.max(0, Math.min(ns, HIGHEST_NS)));
+  }
+
+  void recordReconnect(long ns) {
+    reconnects.increment();
+    reconnectLatency.recordValue(Math.max(0, Math.min(ns, HIGHEST_NS)));
   }
 
   void noteClose(Short code) {

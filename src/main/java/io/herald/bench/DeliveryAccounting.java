@@ -5,26 +5,30 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The delivery accounting of one receiver (one WebSocket connection): the streams it is entitled to, a
- * {@link SequenceTracker} per stream, and — once the publisher says how many notifications it sent on each
- * stream — lost, duplicated, reordered and misdelivered counts. Not thread-safe: one connection, one event loop.
+ * The delivery accounting of one receiver (one client, across all the connections it opens in turn): the streams
+ * it is entitled to, a {@link SequenceTracker} per stream, and — once the publisher says how many notifications it
+ * sent on each stream — lost, duplicated, reordered and misdelivered counts. A notification replayed after a
+ * resume counts as delivered like a live one, and as recovered; received both live and replayed, it is a duplicate.
+ * Not thread-safe: one receiver, one event loop.
  */
 public final class DeliveryAccounting {
 
-  /** The outcome for one receiver or a sum of receivers. */
-  public record Tally(long expected, long delivered, long lost, long duplicated, long reordered, long misdelivered) {
+  /** The outcome for one receiver or a sum of receivers; {@code recovered}: delivered by a replay after a resume. */
+  public record Tally(long expected, long delivered, long lost, long duplicated, long reordered, long misdelivered,
+                      long recovered) {
 
-    public static final Tally ZERO = new Tally(0, 0, 0, 0, 0, 0);
+    public static final Tally ZERO = new Tally(0, 0, 0, 0, 0, 0, 0);
 
     public Tally plus(Tally o) {
       return new Tally(expected + o.expected, delivered + o.delivered, lost + o.lost, duplicated + o.duplicated,
-          reordered + o.reordered, misdelivered + o.misdelivered);
+          reordered + o.reordered, misdelivered + o.misdelivered, recovered + o.recovered);
     }
   }
 
   private final List<String> entitled;
   private final Map<String, SequenceTracker> streams = new HashMap<>();
   private long misdelivered;
+  private long recovered;
 
   /** @param entitled the stream keys this receiver must get every notification of (see {@link Streams}) */
   public DeliveryAccounting(List<String> entitled) {
@@ -34,14 +38,23 @@ public final class DeliveryAccounting {
     }
   }
 
-  /** Records one received notification of the stream; a stream the receiver is not entitled to is a misdelivery. */
+  /** Records one live notification of the stream; a stream the receiver is not entitled to is a misdelivery. */
   public SequenceTracker.Arrival record(String stream, long seq) {
+    return record(stream, seq, false);
+  }
+
+  /** Records one notification of the stream, live or replayed (see {@link ResumeCursor#arrived}). */
+  public SequenceTracker.Arrival record(String stream, long seq, boolean replayed) {
     SequenceTracker tracker = streams.get(stream);
     if (tracker == null) {
       misdelivered++;
       return SequenceTracker.Arrival.INVALID;
     }
-    return tracker.record(seq);
+    SequenceTracker.Arrival arrival = tracker.record(seq);
+    if (replayed && (arrival == SequenceTracker.Arrival.IN_ORDER || arrival == SequenceTracker.Arrival.REORDERED)) {
+      recovered++;
+    }
+    return arrival;
   }
 
   public List<String> entitled() {
@@ -71,6 +84,6 @@ public final class DeliveryAccounting {
       // A sequence above what was sent was never published to this stream.
       invalid += t.invalid() + (t.distinct() - t.receivedOf(n));
     }
-    return new Tally(expected, delivered, lost, duplicated, reordered, misdelivered + invalid);
+    return new Tally(expected, delivered, lost, duplicated, reordered, misdelivered + invalid, recovered);
   }
 }

@@ -6,14 +6,28 @@ import java.nio.charset.StandardCharsets;
 /**
  * Reads what the benchmark needs from a server frame without a full JSON parse: its {@code type} (the server writes
  * it first) and, for a {@code Notification}, {@code details.bench_target}, {@code bench_seq} and
- * {@code bench_sent_ns}. Frames of another shape fall back to a JSON parse, so the scan is a shortcut, never a guess.
+ * {@code bench_sent_ns}, and its history position ({@code stream}, {@code epoch}, {@code offset}, written after the
+ * details). Frames of another shape fall back to a JSON parse, so the scan is a shortcut, never a guess.
  */
 public final class FrameScan {
 
-  /** What a frame said. {@code stream} is null when the notification carries no benchmark fields. */
-  public record Frame(String type, String stream, long seq, long sentNs) {
+  /**
+   * What a frame said. {@code stream} is null when the notification carries no benchmark fields; {@code history}
+   * (user, topic or broadcast) and {@code epoch} are null, and {@code offset} 0, when it carries no position.
+   */
+  public record Frame(String type, String stream, long seq, long sentNs, String history, String epoch, long offset) {
+
+    static Frame other(String type) {
+      return new Frame(type, null, 0, 0, null, null, 0);
+    }
+
     public boolean isNotification() {
       return "Notification".equals(type);
+    }
+
+    /** Whether it is a notification of the receiver's user stream with its position. */
+    public boolean hasUserPosition() {
+      return "user".equals(history) && epoch != null;
     }
   }
 
@@ -21,6 +35,9 @@ public final class FrameScan {
   private static final byte[] TARGET = bytes("\"bench_target\":\"");
   private static final byte[] SEQ = bytes("\"bench_seq\":");
   private static final byte[] SENT = bytes("\"bench_sent_ns\":");
+  private static final byte[] HISTORY = bytes("\"stream\":\"");
+  private static final byte[] EPOCH = bytes("\"epoch\":\"");
+  private static final byte[] OFFSET = bytes("\"offset\":");
 
   private FrameScan() {
   }
@@ -35,7 +52,7 @@ public final class FrameScan {
     }
     String type = new String(b, TYPE.length, end - TYPE.length, StandardCharsets.US_ASCII);
     if (!"Notification".equals(type)) {
-      return new Frame(type, null, 0, 0);
+      return Frame.other(type);
     }
     int t = find(b, TARGET, end);
     int s = find(b, SEQ, end);
@@ -53,7 +70,21 @@ public final class FrameScan {
     if (seq == Long.MIN_VALUE || sent == Long.MIN_VALUE) {
       return parse(b);
     }
-    return new Frame(type, stream, seq, sent);
+    // The position follows the details (and the benchmark's fields in them).
+    int h = find(b, HISTORY, n);
+    if (h < 0) {
+      return new Frame(type, stream, seq, sent, null, null, 0);
+    }
+    int hEnd = indexOf(b, (byte) '"', h);
+    int e = find(b, EPOCH, h);
+    int eEnd = e < 0 ? -1 : indexOf(b, (byte) '"', e);
+    int o = find(b, OFFSET, h);
+    long offset = o < 0 ? Long.MIN_VALUE : number(b, o);
+    if (hEnd < 0 || eEnd < 0 || offset == Long.MIN_VALUE) {
+      return parse(b);
+    }
+    return new Frame(type, stream, seq, sent, new String(b, h, hEnd - h, StandardCharsets.UTF_8),
+        new String(b, e, eEnd - e, StandardCharsets.UTF_8), offset);
   }
 
   /** The slow path: a full parse. */
@@ -62,7 +93,7 @@ public final class FrameScan {
     try {
       json = new JsonObject(new String(b, StandardCharsets.UTF_8));
     } catch (RuntimeException e) {
-      return new Frame("?", null, 0, 0);
+      return Frame.other("?");
     }
     String type = json.getValue("type") instanceof String s ? s : "?";
     JsonObject details = json.getValue("details") instanceof JsonObject d ? d : null;
@@ -70,9 +101,12 @@ public final class FrameScan {
         || !(details.getValue("bench_target") instanceof String stream)
         || !(details.getValue("bench_seq") instanceof Number seq)
         || !(details.getValue("bench_sent_ns") instanceof Number sent)) {
-      return new Frame(type, null, 0, 0);
+      return Frame.other(type);
     }
-    return new Frame(type, stream, seq.longValue(), sent.longValue());
+    boolean positioned = json.getValue("stream") instanceof String && json.getValue("epoch") instanceof String
+        && json.getValue("offset") instanceof Number;
+    return new Frame(type, stream, seq.longValue(), sent.longValue(), positioned ? json.getString("stream") : null,
+        positioned ? json.getString("epoch") : null, positioned ? json.getLong("offset") : 0);
   }
 
   private static long number(byte[] b, int from) {

@@ -56,7 +56,7 @@ interface Publisher {
     }
   }
 
-  /** HTTP API: {@code POST /api/v1/notifications}, one notification per request. */
+  /** HTTP API: {@code POST /api/v1/notifications}, one notification per request, over the nodes' ports in turn. */
   final class HttpPublisher implements Publisher {
     private final Vertx vertx;
     private final BenchConfig config;
@@ -110,8 +110,10 @@ interface Publisher {
     public Future<Void> start() {
       client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setConnectTimeout(5000));
       List<Future<HttpClientConnection>> all = new ArrayList<>();
+      // Spread over the nodes like the WebSocket connections; a stream keeps its lane, so its order holds.
+      List<Integer> ports = config.targetPorts();
       for (int i = 0; i < config.httpConnections; i++) {
-        all.add(client.connect(new HttpConnectOptions().setHost(config.host).setPort(config.port)));
+        all.add(client.connect(new HttpConnectOptions().setHost(config.host).setPort(ports.get(i % ports.size()))));
       }
       return Future.all(all).map(cf -> {
         for (int i = 0; i < all.size(); i++) {

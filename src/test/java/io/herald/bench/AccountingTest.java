@@ -11,7 +11,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The harness's own accounting: a deliberate loss, duplicate, reordering and misdelivery are each detected. */
+/**
+ * The harness's own accounting: a deliberate loss, duplicate, reordering and misdelivery are each detected, also
+ * across a drop and resume; and the figures around it (frame scan, /proc of one or several processes, limits).
+ */
 class AccountingTest {
 
   @Test
@@ -36,7 +39,7 @@ class AccountingTest {
     for (long s = 1; s <= 1000; s++) {
       a.record("u:a", s);
     }
-    assertEquals(new DeliveryAccounting.Tally(1000, 1000, 0, 0, 0, 0), a.settle(Map.of("u:a", 1000L)));
+    assertEquals(new DeliveryAccounting.Tally(1000, 1000, 0, 0, 0, 0, 0), a.settle(Map.of("u:a", 1000L)));
   }
 
   @Test
@@ -71,6 +74,61 @@ class AccountingTest {
   }
 
   @Test
+  void aResumeAcrossAReconnectCountsReplaysAndStillCatchesDuplicatesAndGaps() {
+    DeliveryAccounting a = new DeliveryAccounting(List.of("u:a"));
+    ResumeCursor cursor = new ResumeCursor();
+    cursor.started("E", 40);                  // Authenticated: the stream is at offset 40
+    // Live: seq 1..3 at offsets 41..43.
+    for (int seq = 1; seq <= 3; seq++) {
+      assertFalse(cursor.arrived("E", 40 + seq));
+      assertEquals(SequenceTracker.Arrival.IN_ORDER, a.record("u:a", seq, false));
+    }
+    // Dropped: resumes from (E, 43); the node answers Authenticated at offset 46, so 44..46 are replays.
+    assertEquals("E", cursor.epoch());
+    assertEquals(43, cursor.lastOffset());
+    cursor.resumed("E", 46);
+    assertTrue(cursor.arrived("E", 44));
+    assertEquals(SequenceTracker.Arrival.IN_ORDER, a.record("u:a", 4, true));   // replayed: counts
+    assertTrue(cursor.arrived("E", 45));
+    assertEquals(SequenceTracker.Arrival.DUPLICATE, a.record("u:a", 3, true));  // already had live: a duplicate
+    // seq 5 (offset 45) never comes: a gap. Offset 46 replayed, then 47 live.
+    assertTrue(cursor.arrived("E", 46));
+    assertEquals(SequenceTracker.Arrival.IN_ORDER, a.record("u:a", 6, true));
+    assertFalse(cursor.arrived("E", 47));
+    assertEquals(SequenceTracker.Arrival.IN_ORDER, a.record("u:a", 7, false));
+    assertEquals(47, cursor.lastOffset());
+    DeliveryAccounting.Tally t = a.settle(Map.of("u:a", 7L));
+    assertEquals(new DeliveryAccounting.Tally(7, 6, 1, 1, 0, 0, 2), t);
+  }
+
+  @Test
+  void aResumeIntoANewEpochFollowsTheNewStream() {
+    ResumeCursor cursor = new ResumeCursor();
+    cursor.started("empty-stream", 0);        // a user nobody published to yet: a throwaway epoch, offset 0
+    assertFalse(cursor.arrived("E", 1));
+    assertEquals("E", cursor.epoch());
+    assertEquals(1, cursor.lastOffset());
+    cursor.resumed("F", 3);                   // the stream restarted: its retained entries are replayed
+    assertTrue(cursor.arrived("F", 2));
+    assertEquals("F", cursor.epoch());
+    assertFalse(cursor.arrived("F", 4));
+    assertEquals(4, cursor.lastOffset());
+  }
+
+  @Test
+  void frameScanReadsThePositionOfAUserNotification() {
+    String frame = "{\"type\":\"Notification\",\"id\":\"x\",\"notification_type\":\"bench\",\"priority\":\"Medium\","
+        + "\"message\":\"bench\",\"details\":{\"bench_target\":\"u:bu3\",\"bench_seq\":17,\"bench_sent_ns\":99},"
+        + "\"timestamp\":\"2024-01-01T00:00:00Z\",\"actions\":[],\"stream\":\"user\",\"epoch\":\"a1b2\",\"offset\":1234}";
+    FrameScan.Frame fast = FrameScan.scan(frame.getBytes(StandardCharsets.UTF_8));
+    assertEquals(new FrameScan.Frame("Notification", "u:bu3", 17, 99, "user", "a1b2", 1234), fast);
+    assertTrue(fast.hasUserPosition());
+    assertEquals(fast, FrameScan.parse(frame.getBytes(StandardCharsets.UTF_8)));
+    String topic = frame.replace("\"stream\":\"user\"", "\"stream\":\"topic\"");
+    assertFalse(FrameScan.scan(topic.getBytes(StandardCharsets.UTF_8)).hasUserPosition());
+  }
+
+  @Test
   void frameScanReadsTheBenchFieldsAndFallsBackToJson() {
     String fast = "{\"type\":\"Notification\",\"id\":\"x\",\"priority\":\"Medium\",\"message\":\"bench\","
         + "\"details\":{\"bench_target\":\"u:bu3\",\"bench_seq\":17,\"bench_sent_ns\":1234567890123},\"actions\":[]}";
@@ -82,7 +140,7 @@ class AccountingTest {
     // Another key order: the JSON fallback reads the same.
     String other = "{\"id\":\"x\",\"details\":{\"bench_seq\":3,\"bench_sent_ns\":5,\"bench_target\":\"b\"},\"type\":\"Notification\"}";
     FrameScan.Frame g = FrameScan.scan(other.getBytes(StandardCharsets.UTF_8));
-    assertEquals(new FrameScan.Frame("Notification", "b", 3, 5), g);
+    assertEquals(new FrameScan.Frame("Notification", "b", 3, 5, null, null, 0), g);
     // Not a notification; a notification from someone else.
     assertEquals("Authenticated", FrameScan.scan("{\"type\":\"Authenticated\",\"user_id\":\"u\"}".getBytes(StandardCharsets.UTF_8)).type());
     FrameScan.Frame foreign = FrameScan.scan("{\"type\":\"Notification\",\"details\":{}}".getBytes(StandardCharsets.UTF_8));
@@ -101,19 +159,38 @@ class AccountingTest {
   }
 
   @Test
+  void severalServerProcessesSumTheirCpuAndMemory() {
+    long self = ProcessHandle.current().pid();
+    ServerProcesses one = new ServerProcesses(List.of(self));
+    ServerProcesses twice = new ServerProcesses(List.of(self, self));
+    assertEquals(List.of(self, self), twice.pids());
+    ProcStats.Sample before = one.sample().each().get(0);
+    ServerProcesses.Sample both = twice.sample();
+    ProcStats.Sample after = one.sample().each().get(0);
+    // The same process counted twice: twice its CPU and its memory, read between the two single readings.
+    assertEquals(2, both.each().size());
+    assertTrue(both.cpuNanos() >= 2 * before.cpuNanos() && both.cpuNanos() <= 2 * after.cpuNanos(), both.toString());
+    assertEquals(both.each().get(0).rssKib() + both.each().get(1).rssKib(), both.rssKib());
+    assertTrue(both.rssKib() > before.rssKib(), both.toString());
+    assertThrows(IllegalArgumentException.class, () -> new ServerProcesses(List.of(self, Long.MAX_VALUE)));
+  }
+
+  @Test
   void nonLoopbackTargetsAreRefused() {
-    BenchConfig c = new BenchConfig();
+    BenchConfig c = BenchConfig.defaults();
     c.jwtSecret = "s";
     c.apiKey = "k";
     c.host = "10.1.2.3";
     assertThrows(IllegalArgumentException.class, c::validate);
     c.host = "127.0.0.1";
-    c.sourceAddresses = List.of("192.168.1.1");
+    c.sourceAddresses = "192.168.1.1";
     assertThrows(IllegalArgumentException.class, c::validate);
-    c.sourceAddresses = BenchConfig.loopbackSources(2);
-    assertEquals(List.of("127.0.0.2", "127.0.0.3"), c.sourceAddresses);
+    c.sourceAddresses = "2";
+    assertEquals(List.of("127.0.0.2", "127.0.0.3"), c.sources());
     c.ingress = BenchConfig.Ingress.NATS;
     c.natsUrl = "nats://8.8.8.8:4222";
+    assertThrows(IllegalArgumentException.class, c::validate);
+    c.natsUrl = ""; // NATS_URL set to nothing
     assertThrows(IllegalArgumentException.class, c::validate);
     c.natsUrl = "nats://localhost:4222";
     c.validate();
