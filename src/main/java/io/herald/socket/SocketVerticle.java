@@ -23,6 +23,7 @@ import io.herald.state.State;
 import io.herald.state.StateFactory;
 import io.herald.state.StoredNotification;
 import io.herald.state.StreamKey;
+import io.herald.web.WebRoutes;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.vertx.core.Future;
@@ -127,6 +128,7 @@ public final class SocketVerticle extends VerticleBase {
     state = stateFactory.create(vertx);
     Router router = Router.router(vertx);
     router.get(WS_PATH).handler(this::upgrade);
+    WebRoutes.mount(router, vertx, options);
     HttpApi.mount(router, vertx, options, node);
 
     HttpServerOptions serverOptions = new HttpServerOptions()
