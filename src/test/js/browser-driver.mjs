@@ -13,6 +13,11 @@
 //   publish-form TEXT             publish TEXT (priority High, to me) through the page's form
 //   transport NAME                click the WebSocket / SockJS switch (NAME: websocket|sockjs)
 //   screenshot PATH               save a full-page PNG
+//   click-mark-read TEXT          click "Mark read" on that notification without waiting for the answer
+//   read TIMEOUT TEXT             wait until that notification shows as read
+//   events                        the lines of the page's events panel, newest first (JSON array)
+//   refused-token                 a second client in the page with an invalid static token: its states and errors
+//   heartbeats                    a second client in the page with a 300 ms heartbeat: Pings sent in 1.5 s open
 //   page-errors                   the uncaught errors the page raised so far (JSON array)
 //   quit                          close the browser and exit 0
 import { chromium } from 'playwright-core';
@@ -114,6 +119,61 @@ const commands = {
     mkdirSync(dirname(path), { recursive: true });
     await page.screenshot({ path, fullPage: true });
     return { path };
+  },
+  async 'click-mark-read'(text) {
+    await item(text).locator('button.mark-read').click();
+    return { clicked: true };
+  },
+  async read(args) {
+    const [timeout, text] = splitFirst(args);
+    await page.locator('li.notification.read').filter({ has: page.locator('.message', { hasText: text }) })
+        .first().waitFor({ timeout: Number(timeout) });
+    return { read: true };
+  },
+  async events() {
+    return page.locator('#events li').allTextContents();
+  },
+  async 'refused-token'() {
+    // Close 4001 allows a reconnect only with a fresh token: a static token refused once ends the session.
+    return page.evaluate(async () => {
+      const { Herald } = await import('/herald-client.js');
+      const states = [];
+      const errors = [];
+      const client = new Herald({ url: location.origin, token: 'not-a-valid-token', transport: 'websocket' });
+      client.on('error', (e) => errors.push(e.code));
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => resolve({ states, errors, timedOut: true }), 10000);
+        client.on('status', (s) => {
+          states.push({ state: s.state, code: s.code ?? null });
+          if (s.state === 'closed') {
+            clearTimeout(timer);
+            resolve({ states, errors });
+          }
+        });
+      });
+    });
+  },
+  async heartbeats() {
+    return page.evaluate(async () => {
+      const { Herald } = await import('/herald-client.js');
+      const sent = [];
+      const send = WebSocket.prototype.send;
+      WebSocket.prototype.send = function countingSend(data) {
+        sent.push({ socket: this, type: JSON.parse(data).type });
+        return send.call(this, data);
+      };
+      const token = async () => (await (await fetch('/dev/session')).json()).token;
+      const client = new Herald({ url: location.origin, token, heartbeatInterval: 300 });
+      try {
+        await new Promise((resolve) => client.on('status', (s) => s.state === 'open' && resolve()));
+        const socket = sent.find((s) => s.type === 'Authenticate').socket;
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        return { pings: sent.filter((s) => s.socket === socket && s.type === 'Ping').length, state: client.state };
+      } finally {
+        client.close();
+        WebSocket.prototype.send = send;
+      }
+    });
   },
   async 'page-errors'() {
     return pageErrors;

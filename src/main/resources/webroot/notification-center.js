@@ -86,7 +86,8 @@ function renderStatus(status) {
     view.sessionInfo.textContent = `Signed in as ${status.userId} · node ${status.nodeId}`;
   }
   const code = status.code != null ? ` (close ${status.code}${status.reason ? `: ${status.reason}` : ''})` : '';
-  logEvent(`${status.state} over ${transport}${code}`);
+  const resumed = { true: ' · resumed, nothing missed', false: ' · history lost, unread reloaded' }[status.recovered] ?? '';
+  logEvent(`${status.state} over ${transport}${code}${resumed}`);
 }
 
 function renderBadge(count) {
