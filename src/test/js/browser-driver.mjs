@@ -18,6 +18,8 @@
 //   events                        the lines of the page's events panel, newest first (JSON array)
 //   refused-token                 a second client in the page with an invalid static token: its states and errors
 //   heartbeats                    a second client in the page with a 300 ms heartbeat: Pings sent in 1.5 s open
+//   queue-bound                   a client that cannot connect, maxQueue 2: what three markReads then close() give
+//   backoff                       reconnectDelay for attempts 0..6 with the lowest and the highest jitter draw
 //   page-errors                   the uncaught errors the page raised so far (JSON array)
 //   quit                          close the browser and exit 0
 import { chromium } from 'playwright-core';
@@ -173,6 +175,30 @@ const commands = {
         client.close();
         WebSocket.prototype.send = send;
       }
+    });
+  },
+  async 'queue-bound'() {
+    return page.evaluate(async () => {
+      const { Herald } = await import('/herald-client.js');
+      // Port 9 (discard) on loopback: nothing listens, every attempt fails at once; the next one is a minute away.
+      const client = new Herald({
+        url: 'http://127.0.0.1:9', token: 'unused', maxQueue: 2, reconnect: { initialDelay: 60000 },
+      });
+      const outcome = (promise) => promise.then(() => 'resolved', (e) => e.code);
+      const results = [outcome(client.markRead('a')), outcome(client.markRead('b')), outcome(client.markRead('c'))];
+      const first = await results[0];
+      client.close();
+      return { results: [first, await results[1], await results[2]], state: client.state };
+    });
+  },
+  async backoff() {
+    return page.evaluate(async () => {
+      const { reconnectDelay, DEFAULTS } = await import('/herald-client.js');
+      const attempts = [0, 1, 2, 3, 4, 5, 6];
+      return {
+        noJitter: attempts.map((n) => reconnectDelay(n, DEFAULTS.reconnect, () => 0)),
+        fullJitter: attempts.map((n) => reconnectDelay(n, DEFAULTS.reconnect, () => 1)),
+      };
     });
   },
   async 'page-errors'() {

@@ -821,8 +821,15 @@ export class Herald {
     this.startHeartbeat();
     await this.restoreSubscriptions(transport);
     if (transport === this.transport && this.options.transport === 'sockjs' && this.options.unreadLimit > 0) {
-      // The bridge has no InitialState: the same snapshot is asked for.
-      transport.unread(this.options.unreadLimit).then((s) => this.applyUnreadSnapshot(s), () => {});
+      // The bridge has no InitialState: the same snapshot is asked for, before the queued operations go out
+      // (a queued markRead must count down from it, not be overtaken by it).
+      try {
+        this.applyUnreadSnapshot(await transport.unread(this.options.unreadLimit));
+      } catch (e) {
+        if (!(e instanceof ConnectionLost)) {
+          this.emitError(e);
+        }
+      }
     }
     this.flushQueue();
   }
@@ -990,13 +997,7 @@ export class Herald {
         return;
       }
       this.queue.push(operation);
-      if (this.queue.length > this.options.maxQueue) {
-        const dropped = this.queue.shift();
-        const error = new HeraldError('queue_full',
-            `more than ${this.options.maxQueue} operations waiting: ${dropped.label} dropped`);
-        dropped.reject(error);
-        this.emitError(error);
-      }
+      this.trimQueue();
       if (this.currentState === 'open' && this.transport) {
         this.flushQueue();
       }
@@ -1012,10 +1013,22 @@ export class Herald {
           // Every operation is idempotent: it is sent again, in its original order, once reconnected.
           this.queue.push(operation);
           this.queue.sort((a, b) => a.sequence - b.sequence);
+          this.trimQueue();
         } else {
           operation.reject(e);
         }
       });
+    }
+  }
+
+  /** Keeps the queue within maxQueue by rejecting its oldest operations. */
+  trimQueue() {
+    while (this.queue.length > this.options.maxQueue) {
+      const dropped = this.queue.shift();
+      const error = new HeraldError('queue_full',
+          `more than ${this.options.maxQueue} operations waiting: ${dropped.label} dropped`);
+      dropped.reject(error);
+      this.emitError(error);
     }
   }
 

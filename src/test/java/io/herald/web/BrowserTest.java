@@ -84,7 +84,7 @@ class BrowserTest {
   }
 
   @Test
-  void clientEndsTheSessionWhenItsOnlyTokenIsRefusedAndSendsHeartbeats() throws Exception {
+  void clientRulesRefusedTokenHeartbeatsBoundedQueueAndBackoff() throws Exception {
     try (BrowserDriver browser = BrowserDriver.start(SCREENSHOTS.resolve("driver-client.log"))) {
       browser.send("open http://127.0.0.1:" + node.port() + "/", STEP);
       browser.send("state open " + STEP.toMillis(), STEP);
@@ -102,6 +102,16 @@ class BrowserTest {
       JsonObject heartbeats = browser.send("heartbeats", STEP);
       assertTrue(heartbeats.getInteger("pings") >= 3, heartbeats.encode());
       assertEquals("open", heartbeats.getString("state"));
+
+      // The queue of a disconnected client is bounded (the oldest is dropped) and close() rejects what is left.
+      JsonObject queue = browser.send("queue-bound", STEP);
+      assertEquals(new JsonArray().add("queue_full").add("closed").add("closed"), queue.getJsonArray("results"), queue.encode());
+      assertEquals("closed", queue.getString("state"));
+
+      // Backoff: 1 s doubling to 30 s, less up to half of it at random.
+      JsonObject backoff = browser.send("backoff", STEP);
+      assertEquals(new JsonArray("[1000,2000,4000,8000,16000,30000,30000]"), backoff.getJsonArray("noJitter"));
+      assertEquals(new JsonArray("[500,1000,2000,4000,8000,15000,15000]"), backoff.getJsonArray("fullJitter"));
       assertEquals(new JsonArray(), browser.pageErrors(), "uncaught errors in the page");
     }
   }
