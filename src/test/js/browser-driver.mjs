@@ -7,6 +7,7 @@
 // Commands (times in milliseconds; TEXT is the rest of the line):
 //   open URL                      load the page
 //   state STATE TIMEOUT           wait until the connection dot shows STATE (connecting|open|reconnecting|closed)
+//   label TEXT TIMEOUT            wait until the connection label reads TEXT (TIMEOUT is the last word)
 //   notification TIMEOUT TEXT     wait until a notification whose message is TEXT is listed; answers its id
 //   badge COUNT TIMEOUT           wait until the unread badge shows COUNT
 //   mark-read TEXT                click "Mark read" on that notification and wait until it shows as read
@@ -16,7 +17,7 @@
 //   click-mark-read TEXT          click "Mark read" on that notification without waiting for the answer
 //   read TIMEOUT TEXT             wait until that notification shows as read
 //   events                        the lines of the page's events panel, newest first (JSON array)
-//   refused-token                 a second client in the page with an invalid static token: its states and errors
+//   refused-token TRANSPORT       a second client in the page with an invalid static token: its states and errors
 //   heartbeats                    a second client in the page with a 300 ms heartbeat: Pings sent in 1.5 s open
 //   queue-bound                   a client that cannot connect, maxQueue 2: what three markReads then close() give
 //   backoff                       reconnectDelay for attempts 0..6 with the lowest and the highest jitter draw
@@ -80,6 +81,12 @@ const commands = {
     await page.locator(`#connection[data-state="${state}"]`).waitFor({ timeout: Number(timeout) });
     return { state, label: await page.locator('#connection-label').textContent() };
   },
+  async label(args) {
+    const timeout = Number(args.slice(args.lastIndexOf(' ') + 1));
+    const text = args.slice(0, args.lastIndexOf(' '));
+    await page.locator('#connection-label', { hasText: text }).waitFor({ timeout });
+    return { label: await page.locator('#connection-label').textContent() };
+  },
   async notification(args) {
     const [timeout, text] = splitFirst(args);
     const li = item(text);
@@ -135,13 +142,13 @@ const commands = {
   async events() {
     return page.locator('#events li').allTextContents();
   },
-  async 'refused-token'() {
+  async 'refused-token'(transport) {
     // Close 4001 allows a reconnect only with a fresh token: a static token refused once ends the session.
-    return page.evaluate(async () => {
+    return page.evaluate(async (transport) => {
       const { Herald } = await import('/herald-client.js');
       const states = [];
       const errors = [];
-      const client = new Herald({ url: location.origin, token: 'not-a-valid-token', transport: 'websocket' });
+      const client = new Herald({ url: location.origin, token: 'not-a-valid-token', transport });
       client.on('error', (e) => errors.push(e.code));
       return new Promise((resolve) => {
         const timer = setTimeout(() => resolve({ states, errors, timedOut: true }), 10000);
@@ -153,7 +160,7 @@ const commands = {
           }
         });
       });
-    });
+    }, transport);
   },
   async heartbeats() {
     return page.evaluate(async () => {

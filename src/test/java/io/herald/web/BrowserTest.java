@@ -90,7 +90,7 @@ class BrowserTest {
       browser.send("state open " + STEP.toMillis(), STEP);
 
       // Close 4001 allows a reconnect only with a fresh token: the same static token is not tried twice.
-      JsonObject refused = browser.send("refused-token", STEP);
+      JsonObject refused = browser.send("refused-token websocket", STEP);
       JsonArray states = refused.getJsonArray("states");
       assertEquals(new JsonArray()
           .add(new JsonObject().put("state", "connecting").putNull("code"))
@@ -119,9 +119,13 @@ class BrowserTest {
   private void scenario(String transport, int alertValue) throws Exception {
     int port = node.port();
     try (BrowserDriver browser = BrowserDriver.start(SCREENSHOTS.resolve("driver-" + transport + ".log"))) {
-      browser.send("open http://127.0.0.1:" + port + "/?transport=" + transport, STEP);
-      JsonObject open = browser.send("state open " + STEP.toMillis(), STEP);
-      assertTrue(open.getString("label").contains(transport.equals("sockjs") ? "SockJS" : "WebSocket"), open.encode());
+      // The page starts on WebSocket; the other transport is chosen with the page's own switch.
+      browser.send("open http://127.0.0.1:" + port + "/", STEP);
+      assertEquals("Connected · WebSocket", browser.send("state open " + STEP.toMillis(), STEP).getString("label"));
+      if (transport.equals("sockjs")) {
+        browser.send("transport sockjs", STEP);
+        browser.send("label Connected · SockJS " + STEP.toMillis(), STEP);
+      }
 
       // NATS ingress: the alert format, mapped into message, details (with the explorer link) and actions.
       publishAlertThroughNats(alertValue);
