@@ -25,6 +25,7 @@ public final class WebRoutes {
   private WebRoutes() {
   }
 
+  /** Adds the routes to a socket verticle's router; {@code /dev/session} only when {@code dev_mode} is on. */
   public static void mount(Router router, Vertx vertx, HeraldOptions options) {
     // No cache headers: after an upgrade a browser must not keep an old client next to a new page.
     StaticHandler pages = StaticHandler.create(WEBROOT).setCachingEnabled(false).setDirectoryListing(false);
