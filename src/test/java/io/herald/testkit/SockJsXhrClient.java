@@ -22,11 +22,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code POST <base>/<server>/<session>/xhr_streaming} is held open and streams SockJS frames (one per line, after a
  * 2 KiB prelude), and each message goes up in its own {@code POST .../xhr_send}. It keeps the cookies the first
  * response sets (a load balancer's stickiness cookie) and sends them with every later request, like a browser.
- * Optional: the local address to connect from (the source address balancers hash), extra request headers (Origin).
+ * Optional: the local addresses to connect from (the source address balancers hash), one for the streaming request and
+ * one for the sends, and extra request headers (Origin).
  */
 public final class SockJsXhrClient extends BridgeConnection {
 
-  private final HttpClient http; // field reference: a collected client is shut down
+  private final HttpClient http; // field references: a collected client is shut down
+  private final HttpClient sendHttp;
   private final String host;
   private final int port;
   private final String sessionPath;
@@ -36,9 +38,10 @@ public final class SockJsXhrClient extends BridgeConnection {
   private HttpClientResponse streaming;
   private final StringBuilder partial = new StringBuilder();
 
-  private SockJsXhrClient(HttpClient http, String host, int port, String sessionPath, String query,
+  private SockJsXhrClient(HttpClient http, HttpClient sendHttp, String host, int port, String sessionPath, String query,
                           Map<String, String> headers) {
     this.http = http;
+    this.sendHttp = sendHttp;
     this.host = host;
     this.port = port;
     this.sessionPath = sessionPath;
@@ -65,12 +68,15 @@ public final class SockJsXhrClient extends BridgeConnection {
    */
   public static SockJsXhrClient open(Vertx vertx, String host, int port, String localAddress, String query,
                                      Map<String, String> headers) {
-    HttpClientOptions options = new HttpClientOptions().setConnectTimeout((int) WAIT.toMillis());
-    if (localAddress != null) {
-      options.setLocalAddress(localAddress);
-    }
-    SockJsXhrClient client = new SockJsXhrClient(vertx.createHttpClient(options), host, port,
-        "/eventbus/" + serverId() + "/" + sessionId(), query, headers);
+    return open(vertx, host, port, localAddress, localAddress, query, headers);
+  }
+
+  /** {@link #open(Vertx, String, int, String, String, Map)} with the sends made from another local address. */
+  public static SockJsXhrClient open(Vertx vertx, String host, int port, String streamFrom, String sendFrom, String query,
+                                     Map<String, String> headers) {
+    SockJsXhrClient client = new SockJsXhrClient(vertx.createHttpClient(clientOptions(streamFrom)),
+        vertx.createHttpClient(clientOptions(sendFrom)), host, port, "/eventbus/" + serverId() + "/" + sessionId(), query,
+        headers);
     Context context = vertx.getOrCreateContext();
     Promise<HttpClientResponse> started = Promise.promise();
     context.runOnContext(v -> client.http.request(client.options("/xhr_streaming"))
@@ -96,9 +102,22 @@ public final class SockJsXhrClient extends BridgeConnection {
     return client;
   }
 
+  private static HttpClientOptions clientOptions(String localAddress) {
+    HttpClientOptions options = new HttpClientOptions().setConnectTimeout((int) WAIT.toMillis());
+    if (localAddress != null) {
+      options.setLocalAddress(localAddress);
+    }
+    return options;
+  }
+
   /** The status and headers of the streaming response (CORS headers, cookies). */
   public HttpClientResponse streamingResponse() {
     return streaming;
+  }
+
+  /** The session's path, {@code /eventbus/<server>/<session>}. */
+  public String sessionPath() {
+    return sessionPath;
   }
 
   /** The {@code Cookie} header sent with later requests (what the first response set), or null. */
@@ -117,7 +136,7 @@ public final class SockJsXhrClient extends BridgeConnection {
 
   /** Posts a raw xhr_send body and returns the status (204 when the session took it). */
   public int post(String body) {
-    return Await.result(http.request(options("/xhr_send"))
+    return Await.result(sendHttp.request(options("/xhr_send"))
         .compose(request -> request.send(Buffer.buffer(body)))
         .compose(response -> response.body().map(b -> response.statusCode())), WAIT, "xhr_send");
   }
@@ -155,5 +174,6 @@ public final class SockJsXhrClient extends BridgeConnection {
       streaming.request().connection().close();
     }
     http.close();
+    sendHttp.close();
   }
 }
