@@ -63,6 +63,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It registers an event-bus consumer for a user, topic or tenant broadcast address only while one of
  * its connections needs it, and unregisters it when the last one leaves.
+ *
+ * <p>Its router also carries the browser event-bus bridge ({@link EventBusBridge}, {@code /eventbus}), which shares the
+ * admission, origin, topic and replay logic with {@code /ws}.
  */
 public final class SocketVerticle extends VerticleBase {
 

@@ -210,7 +210,7 @@ class FleetProcessTest {
     Http health = request(HttpMethod.GET, lbPort, "/health", null, null);
     assertEquals(200, health.status(), health.body());
     assertTrue(health.json().getString("node_id").matches("herald-[1-" + NODES + "]"), health.body());
-    // /eventbus/ (SockJS, later) is sticky: HAProxy names the node in a cookie.
+    // /eventbus/ (the SockJS bridge) is sticky: HAProxy names the node in a cookie.
     Http eventbus = request(HttpMethod.GET, lbPort, "/eventbus/info", null, null);
     assertNotNull(eventbus.setCookie(), "HAProxy sets its stickiness cookie on /eventbus/");
     assertTrue(eventbus.setCookie().matches("HERALD_NODE=herald-[1-" + NODES + "];.*"), eventbus.setCookie());

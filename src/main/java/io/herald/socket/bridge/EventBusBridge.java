@@ -1,6 +1,7 @@
 package io.herald.socket.bridge;
 
 import io.herald.auth.Authenticator;
+import io.herald.auth.Tokens;
 import io.herald.config.HeraldOptions;
 import io.herald.node.NodeInfo;
 import io.herald.socket.Admission;
@@ -24,6 +25,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The SockJS event-bus bridge of one socket verticle, at {@code /eventbus} on the verticle's router (the port of
@@ -37,6 +40,8 @@ import java.util.regex.Pattern;
  * htmlfile transports are off (only WebSocket, XHR and EventSource remain).
  */
 public final class EventBusBridge {
+
+  private static final Logger log = LoggerFactory.getLogger(EventBusBridge.class);
 
   /** Where the bridge is mounted. */
   public static final String PATH = "/eventbus";
@@ -74,8 +79,9 @@ public final class EventBusBridge {
   public Future<Void> mount(Router router) {
     SockJSBridgeOptions bridgeOptions = bridgeOptions();
     router.route(PATH + "/*").handler(this::gate);
-    router.route(PATH + "/*").handler(cors());
-    router.post(PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(options.getMaxFrameBytes()));
+    router.route(PATH + "/*").handler(cors()).failureHandler(this::refused);
+    router.post(PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(options.getMaxFrameBytes()))
+        .failureHandler(this::refused);
     router.route(PATH + "/*").subRouter(SockJSHandler.create(vertx, sockJsOptions())
         .bridge(bridgeOptions, new BridgeHook(options, node, sessions, api, bridgeOptions)));
     sweepTimer = vertx.setPeriodic(TimeUnit.SECONDS.toMillis(options.getHeartbeatIntervalSecs()), id -> sessions.sweep());
@@ -107,6 +113,19 @@ public final class EventBusBridge {
       }
     }
     ctx.next();
+  }
+
+  /**
+   * Answers a request the CORS check (403) or the body limit (413) refused: a client's mistake, logged at debug
+   * level instead of vertx-web's error log for unhandled failures.
+   */
+  private void refused(RoutingContext ctx) {
+    int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+    log.debug("bridge request {} refused with {}: {}", Tokens.redactUri(ctx.request().uri()), status,
+        ctx.failure() == null ? "-" : ctx.failure().getMessage());
+    if (!ctx.response().ended()) {
+      ctx.response().setStatusCode(status).end();
+    }
   }
 
   /**

@@ -11,12 +11,15 @@ import io.herald.testkit.BridgeWsClient;
 import io.herald.testkit.SockJsXhrClient;
 import io.herald.testkit.TestNode;
 import io.herald.testkit.WsClient;
+import io.vertx.core.Handler;
+import io.vertx.core.eventbus.DeliveryContext;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -265,6 +268,28 @@ class BridgeTest {
           .put("replyAddress", "r-1");
       c.write(label);
       assertInvalid(c.await(m -> "r-1".equals(m.getString("address")), T, "the answer to a text body"));
+    }
+  }
+
+  @Test
+  void everySocketVerticleAnswersTheApiForSocketsItDoesNotOwnByForwardingToTheOwner() {
+    String user = user();
+    List<String> forwarded = new CopyOnWriteArrayList<>();
+    Handler<DeliveryContext<Object>> spy = ctx -> {
+      if (ctx.message().address().contains(".bridge.")) {
+        forwarded.add(ctx.message().address());
+      }
+      ctx.next();
+    };
+    node.vertx().eventBus().addOutboundInterceptor(spy);
+    try (BridgeWsClient c = raw(node, node.token(user))) {
+      // The test node runs two socket verticles; the event bus hands each request to either one's consumer.
+      for (int i = 0; i < 10; i++) {
+        assertEquals(user, c.call(BridgeAddresses.STATUS, new JsonObject()).getString("user_id"));
+      }
+      assertFalse(forwarded.isEmpty(), "some requests reached the verticle that does not own the socket");
+    } finally {
+      node.vertx().eventBus().removeOutboundInterceptor(spy);
     }
   }
 
