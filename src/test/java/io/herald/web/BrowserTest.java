@@ -15,14 +15,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The notification-center page in a real headless Chromium, against real nodes with Redis-backed state and NATS
- * ingress: notifications published through NATS, the HTTP API and the page's own form appear in the list and
+ * The notification-center page in a real headless Chromium, over WebSocket and over SockJS (the event-bus
+ * bridge), against real nodes with Redis-backed state and NATS ingress: notifications published through NATS, the HTTP API and the page's own form appear in the list and
  * count up the unread badge, "Mark read" counts it down, and when the node the page is connected to stops and
  * starts again on the same port, the dot goes red then green and the page shows what was published meanwhile
  * (through a second node sharing the Redis state), by resuming from the last offset it saw.
@@ -84,19 +85,26 @@ class BrowserTest {
   }
 
   @Test
+  void notificationCenterOverSockJs() throws Exception {
+    scenario("sockjs", 2501);
+  }
+
+  @Test
   void clientRulesRefusedTokenHeartbeatsBoundedQueueAndBackoff() throws Exception {
     try (BrowserDriver browser = BrowserDriver.start(SCREENSHOTS.resolve("driver-client.log"))) {
       browser.send("open http://127.0.0.1:" + node.port() + "/", STEP);
       browser.send("state open " + STEP.toMillis(), STEP);
 
       // Close 4001 allows a reconnect only with a fresh token: the same static token is not tried twice.
-      JsonObject refused = browser.send("refused-token websocket", STEP);
-      JsonArray states = refused.getJsonArray("states");
-      assertEquals(new JsonArray()
-          .add(new JsonObject().put("state", "connecting").putNull("code"))
-          .add(new JsonObject().put("state", "reconnecting").put("code", 4001))
-          .add(new JsonObject().put("state", "closed").put("code", 4001)), states, refused.encode());
-      assertTrue(refused.getJsonArray("errors").contains("token_invalid"), refused.encode());
+      for (String transport : List.of("websocket", "sockjs")) {
+        JsonObject refused = browser.send("refused-token " + transport, STEP);
+        assertEquals(new JsonArray()
+            .add(new JsonObject().put("state", "connecting").putNull("code"))
+            .add(new JsonObject().put("state", "reconnecting").put("code", 4001))
+            .add(new JsonObject().put("state", "closed").put("code", 4001)), refused.getJsonArray("states"),
+            transport + ": " + refused.encode());
+        assertTrue(refused.getJsonArray("errors").contains("token_invalid"), transport + ": " + refused.encode());
+      }
 
       // A 300 ms heartbeat over 1.5 s: Pings go out and are answered (the client stays open).
       JsonObject heartbeats = browser.send("heartbeats", STEP);
