@@ -73,6 +73,11 @@ public final class RunCommand implements Callable<Integer> {
     if (devApiKey) {
       options.setApiKey(randomHex(24));
     }
+    if (devSecret && devApiKey) {
+      // Both secrets exist only for this run: the page may hand them to the browser (see DevSession). A
+      // configured secret or key is never handed out unless dev_mode is set explicitly.
+      options.setDevMode(true);
+    }
     log.info("configuration: {}", options);
     // Netty's epoll transport (bundled for linux-x86_64) writes with plain write/writev calls and no NIO
     // selector bookkeeping: less CPU per delivered frame. Vert.x falls back to NIO where it cannot load.
@@ -118,6 +123,8 @@ public final class RunCommand implements Callable<Integer> {
     String base = "localhost:" + node.port();
     StringBuilder out = new StringBuilder();
     out.append("\nHerald node ").append(node.nodeId()).append(" is up\n");
+    out.append("  Notification center: http://").append(base).append('/')
+        .append(options.isDevMode() ? "   (development mode: the page connects as user \"demo\")" : "?token=<token>").append('\n');
     out.append("  WebSocket endpoint: ws://").append(base).append("/ws\n");
     out.append("  HTTP ingress:       POST http://").append(base).append("/api/v1/notifications\n");
     out.append("  Health:             http://").append(base).append("/health   Metrics: http://").append(base).append("/metrics\n");

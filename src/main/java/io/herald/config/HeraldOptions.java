@@ -99,6 +99,8 @@ public final class HeraldOptions {
   public static final int DEFAULT_INITIAL_STATE_SIZE = 10;
   /** Default TTL of the hourly metrics keys in Redis, in seconds = {@value} (seven days). */
   public static final int DEFAULT_METRICS_RETENTION_SECS = 604800;
+  /** Default for the development mode = {@value} (no token or API key is ever handed out). */
+  public static final boolean DEFAULT_DEV_MODE = false;
   /** Default allowed WebSocket origins = empty list (any origin). */
   public static final List<String> DEFAULT_ALLOWED_ORIGINS = List.of();
   /** Default for clustering = {@value} (a standalone node). */
@@ -174,6 +176,7 @@ public final class HeraldOptions {
   private String jwtIssuer;
   private String jwtAudience;
   private String apiKey;
+  private boolean devMode;
   private List<String> allowedOrigins;
   private boolean compression;
   private boolean cluster;
@@ -222,6 +225,7 @@ public final class HeraldOptions {
     jwtIssuer = null;
     jwtAudience = null;
     apiKey = null;
+    devMode = DEFAULT_DEV_MODE;
     allowedOrigins = DEFAULT_ALLOWED_ORIGINS;
     compression = DEFAULT_COMPRESSION;
     cluster = DEFAULT_CLUSTER;
@@ -273,6 +277,7 @@ public final class HeraldOptions {
     jwtIssuer = other.jwtIssuer;
     jwtAudience = other.jwtAudience;
     apiKey = other.apiKey;
+    devMode = other.devMode;
     allowedOrigins = other.allowedOrigins;
     compression = other.compression;
     cluster = other.cluster;
@@ -348,6 +353,8 @@ public final class HeraldOptions {
     str("jwt_audience", HeraldOptions::setJwtAudience, HeraldOptions::getJwtAudience);
     opt("api_key", Kind.STRING, List.of("HERALD_API_KEY", "API_KEY"),
         (BiConsumer<HeraldOptions, String>) HeraldOptions::setApiKey, HeraldOptions::getApiKey);
+    opt("dev_mode", Kind.BOOL, null,
+        (BiConsumer<HeraldOptions, Boolean>) HeraldOptions::setDevMode, HeraldOptions::isDevMode);
     opt("allowed_origins", Kind.LIST, List.of("ALLOWED_ORIGINS", "CORS_ORIGIN"),
         (BiConsumer<HeraldOptions, List<String>>) HeraldOptions::setAllowedOrigins, HeraldOptions::getAllowedOrigins);
     opt("cluster", Kind.BOOL, null,
@@ -683,6 +690,11 @@ public final class HeraldOptions {
     }
     if (apiKey != null && apiKey.length() < 16) {
       throw new ConfigException("api_key", "must be at least 16 characters (got " + apiKey.length() + ")");
+    }
+    if (devMode && (jwtSecret == null || apiKey == null)) {
+      // The development session signs a token with jwt_secret and hands out api_key: both must exist.
+      throw new ConfigException("dev_mode", "needs jwt_secret and api_key (herald run turns dev_mode on by itself"
+          + " when it generates both, that is when neither is configured)");
     }
     for (String origin : allowedOrigins) {
       if (!isOrigin(origin)) {
@@ -1545,6 +1557,28 @@ public final class HeraldOptions {
    */
   public HeraldOptions setApiKey(String apiKey) {
     this.apiKey = apiKey;
+    return this;
+  }
+
+  /**
+   * @return whether the node serves the development session ({@code dev_mode})
+   */
+  public boolean isDevMode() {
+    return devMode;
+  }
+
+  /**
+   * Development mode: the node serves {@code GET /dev/session} (to loopback clients only), which hands out a
+   * fresh token for the demo user and the API key, so that the notification-center page at {@code /} connects
+   * and publishes with no other step. {@code herald run} turns it on when it generated both the JWT secret
+   * and the API key; never turn it on in production. Needs {@code jwt_secret} and {@code api_key}. Key
+   * {@code dev_mode}, env {@code DEV_MODE}. Default {@value #DEFAULT_DEV_MODE}.
+   *
+   * @param devMode whether to serve the development session
+   * @return this
+   */
+  public HeraldOptions setDevMode(boolean devMode) {
+    this.devMode = devMode;
     return this;
   }
 

@@ -34,10 +34,8 @@ final class Connection {
   AuthenticatedUser user;
   String device;
   boolean authenticating;
-  /** Admitted by the node's connection registry: must be released there. */
-  boolean admitted;
-  /** Registered in the fleet-wide session store: must be unregistered there. */
-  boolean sessionRegistered;
+  /** What the node registry and the fleet-wide session store granted: given back in {@code release}. */
+  final Admission.Ticket admission = new Admission.Ticket();
   /** While non-null, live notifications wait here until Authenticated or a replay has been written. */
   java.util.List<io.herald.model.Notification> heldDuringReplay;
   /** The user stream's epoch and the offsets (from, upTo] a replay wrote: live copies of those are dropped. */

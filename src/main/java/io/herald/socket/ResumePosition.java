@@ -6,13 +6,13 @@ import io.vertx.core.json.JsonObject;
  * A client's position in its user stream, sent with {@code Authenticate} or {@code Resume}: the epoch and the
  * last offset it received. An offset of 0 means it has received nothing yet.
  */
-record ResumePosition(String epoch, long lastOffset) {
+public record ResumePosition(String epoch, long lastOffset) {
 
   /** Longest accepted epoch, in characters. */
-  static final int MAX_EPOCH_LENGTH = 64;
+  public static final int MAX_EPOCH_LENGTH = 64;
 
   /** The position in a message's {@code epoch} and {@code last_offset}; null when either is malformed. */
-  static ResumePosition fromMessage(JsonObject message) {
+  public static ResumePosition fromMessage(JsonObject message) {
     Object epoch = message.getValue("epoch");
     Object offset = message.getValue("last_offset");
     if (!(offset instanceof Number number) || number.longValue() < 0 || number.doubleValue() != number.longValue()) {

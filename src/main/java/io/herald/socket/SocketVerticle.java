@@ -9,11 +9,12 @@ import io.herald.model.Addresses;
 import io.herald.model.Filters;
 import io.herald.model.Ids;
 import io.herald.model.Notification;
-import io.herald.node.ConnectionRegistryVerticle;
 import io.herald.node.HttpApi;
 import io.herald.node.NodeInfo;
 import io.herald.protocol.CloseCode;
 import io.herald.protocol.ErrorCode;
+import io.herald.protocol.ServerFrames;
+import io.herald.socket.bridge.EventBusBridge;
 import io.herald.model.Target;
 import io.herald.state.HistoryStore;
 import io.herald.state.Position;
@@ -23,6 +24,7 @@ import io.herald.state.State;
 import io.herald.state.StateFactory;
 import io.herald.state.StoredNotification;
 import io.herald.state.StreamKey;
+import io.herald.web.WebRoutes;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
@@ -30,7 +32,6 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -66,6 +67,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It registers an event-bus consumer for a user, topic or tenant broadcast address only while one of
  * its connections needs it, and unregisters it when the last one leaves.
+ *
+ * <p>Its router also carries the browser event-bus bridge ({@link EventBusBridge}, {@code /eventbus}), which shares the
+ * admission, origin, topic and replay logic with {@code /ws}.
  */
 public final class SocketVerticle extends VerticleBase {
 
@@ -92,6 +96,8 @@ public final class SocketVerticle extends VerticleBase {
   private Redis redis;
   private Authenticator authenticator;
   private FrameWriter frames;
+  private Admission admission;
+  private EventBusBridge bridge;
   private long heartbeatTimer = -1;
   private long metricsTimer = -1;
   /** This verticle's counters since the last flush to the hourly metrics store. */
@@ -130,8 +136,12 @@ public final class SocketVerticle extends VerticleBase {
     authenticator = new Authenticator(vertx, options, redis);
     frames = new FrameWriter(context);
     state = stateFactory.create(vertx);
+    admission = new Admission(vertx, node, state.sessions(), options.getMaxConnectionsPerUser());
     Router router = Router.router(vertx);
     router.get(WS_PATH).handler(this::upgrade);
+    WebRoutes.mount(router, vertx, options);
+    bridge = new EventBusBridge(vertx, options, node, state, authenticator, admission);
+    Future<Void> bridgeMounted = bridge.mount(router);
     HttpApi.mount(router, vertx, options, node);
 
     HttpServerOptions serverOptions = new HttpServerOptions()
@@ -151,7 +161,7 @@ public final class SocketVerticle extends VerticleBase {
     server = vertx.createHttpServer(serverOptions).requestHandler(router);
     heartbeatTimer = vertx.setPeriodic(TimeUnit.SECONDS.toMillis(options.getHeartbeatIntervalSecs()), id -> heartbeat());
     metricsTimer = vertx.setPeriodic(METRICS_FLUSH_MS, id -> flushMetrics());
-    return vertx.eventBus().localConsumer(node.drainAddress(), m -> drain()).completion()
+    return Future.all(bridgeMounted, vertx.eventBus().localConsumer(node.drainAddress(), m -> drain()).completion())
         .compose(v -> server.listen(port));
   }
 
@@ -159,15 +169,14 @@ public final class SocketVerticle extends VerticleBase {
   public Future<?> stop() {
     vertx.cancelTimer(heartbeatTimer);
     vertx.cancelTimer(metricsTimer);
+    bridge.stop();
     List<Future<?>> closing = new ArrayList<>(drain());
     // The last metrics and the sessions of the connections being closed are written before the state store is
     // released: otherwise a stopped node's sessions would count (and keep its users "online") until their TTL.
     closing.add(flushMetrics());
     for (Connection c : connections.values()) {
-      if (c.sessionRegistered) {
-        c.sessionRegistered = false;
-        closing.add(state.sessions().unregister(c.user.tenant(), c.user.userId(), c.id)
-            .onFailure(e -> node.metrics().stateFailure("sessions")));
+      if (c.user != null) {
+        closing.add(admission.release(c.admission, c.user.tenant(), c.user.userId(), c.id));
       }
     }
     closing.add(server.close());
@@ -190,6 +199,7 @@ public final class SocketVerticle extends VerticleBase {
       unregistered.add(s.consumer.unregister());
     }
     subscriptions.clear();
+    unregistered.addAll(bridge.drain());
     return unregistered;
   }
 
@@ -198,7 +208,7 @@ public final class SocketVerticle extends VerticleBase {
   private void upgrade(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
     String origin = request.getHeader(HttpHeaders.ORIGIN);
-    if (!originAllowed(origin)) {
+    if (!OriginPolicy.allows(options.getAllowedOrigins(), origin)) {
       log.info("upgrade refused: origin {} not allowed ({})", origin, Tokens.redactUri(request.uri()));
       ctx.response().setStatusCode(403).end("origin not allowed");
       return;
@@ -212,14 +222,6 @@ public final class SocketVerticle extends VerticleBase {
     String userAgent = request.getHeader(HttpHeaders.USER_AGENT);
     request.toWebSocket().onSuccess(ws -> accept(ws, FrameWriter.webSocketContext(request), token, ip, userAgent))
         .onFailure(e -> log.debug("upgrade failed for {}: {}", Tokens.redactUri(request.uri()), e.getMessage()));
-  }
-
-  private boolean originAllowed(String origin) {
-    List<String> allowed = options.getAllowedOrigins();
-    if (allowed.isEmpty() || allowed.contains("*")) {
-      return true;
-    }
-    return origin != null && allowed.stream().anyMatch(a -> a.equalsIgnoreCase(origin));
   }
 
   private static String tokenFromUpgrade(HttpServerRequest request) {
@@ -300,34 +302,7 @@ public final class SocketVerticle extends VerticleBase {
   }
 
   private Future<Void> admit(Connection c, AuthenticatedUser user) {
-    JsonObject body = new JsonObject().put("tenant", user.tenant()).put("user_id", user.userId());
-    Future<Void> nodeAdmission = vertx.eventBus().request(node.admitAddress(), body).<Void>mapEmpty()
-        .onSuccess(v -> c.admitted = true)
-        .recover(e -> {
-          if (e instanceof ReplyException re && re.failureCode() == ConnectionRegistryVerticle.REFUSED) {
-            return Future.failedFuture(new AuthException(ErrorCode.CONNECTION_LIMIT, CloseCode.LIMIT_EXCEEDED, re.getMessage()));
-          }
-          return Future.failedFuture(new AuthException(ErrorCode.UNAVAILABLE, CloseCode.INTERNAL_ERROR, "admission failed"));
-        });
-    // The per-user limit is fleet-wide: the session store checks and registers in one atomic step.
-    return nodeAdmission.compose(v -> state.sessions().register(sessionInfo(c, user), options.getMaxConnectionsPerUser())
-        .recover(e -> {
-          // Redis down: admit (live delivery goes on) and count it; the session is written at the next heartbeat.
-          node.metrics().stateFailure("sessions");
-          log.warn("session registration failed for connection {}: {}", c.id, e.getMessage());
-          return Future.succeededFuture(true);
-        })
-        .compose(admitted -> {
-          if (admitted) {
-            c.sessionRegistered = true;
-            return Future.<Void>succeededFuture();
-          }
-          // Give the node admission back here: release() cannot, a refused connection never gets its user.
-          c.admitted = false;
-          vertx.eventBus().send(node.releaseAddress(), body);
-          return Future.failedFuture(new AuthException(ErrorCode.CONNECTION_LIMIT, CloseCode.LIMIT_EXCEEDED,
-              "connection limit per user reached (" + options.getMaxConnectionsPerUser() + ")"));
-        }));
+    return admission.admit(c.admission, sessionInfo(c, user));
   }
 
   private SessionInfo sessionInfo(Connection c, AuthenticatedUser user) {
@@ -435,15 +410,7 @@ public final class SocketVerticle extends VerticleBase {
    * only the stream's current position otherwise). An offset of 0 means "seen nothing": any epoch matches.
    */
   private Future<Replay> readReplay(Connection c, ResumePosition resume) {
-    StreamKey stream = StreamKey.user(c.user.tenant(), c.user.userId());
-    HistoryStore history = state.history();
-    if (resume == null) {
-      return history.current(stream).map(current -> new Replay(true, current, List.of()));
-    }
-    if (resume.lastOffset() <= 0) {
-      return history.current(stream).compose(current -> history.since(stream, current.epoch(), 0));
-    }
-    return history.since(stream, resume.epoch(), resume.lastOffset());
+    return ReplayReader.read(state.history(), StreamKey.user(c.user.tenant(), c.user.userId()), resume);
   }
 
   /**
@@ -579,10 +546,7 @@ public final class SocketVerticle extends VerticleBase {
         sendError(c, ErrorCode.UNAVAILABLE, "unread notifications unavailable");
         return;
       }
-      JsonArray notifications = new JsonArray();
-      result.result().latest().forEach(n -> notifications.add(n.notification().toFrame()));
-      write(c, new JsonObject().put("type", "Unread").put("count", result.result().unreadCount())
-          .put("notifications", notifications).encode());
+      write(c, ServerFrames.unread(result.result()).encode());
     });
   }
 
@@ -591,7 +555,7 @@ public final class SocketVerticle extends VerticleBase {
     if (!(id instanceof String notificationId) || notificationId.isEmpty() || notificationId.length() > Ids.MAX_ID_LENGTH) {
       throw new IllegalArgumentException("MarkRead needs a string 'notification_id'");
     }
-    JsonObject updated = new JsonObject().put("type", "NotificationUpdated").put("notification_id", notificationId).put("read", true);
+    JsonObject updated = ServerFrames.notificationRead(notificationId);
     state.inbox().markRead(c.user.tenant(), c.user.userId(), notificationId).onComplete(result -> {
       if (result.failed()) {
         node.metrics().stateFailure("inbox");
@@ -755,7 +719,7 @@ public final class SocketVerticle extends VerticleBase {
       switch (type) {
         case SUBSCRIBE -> onSubscribe(c, message);
         case UNSUBSCRIBE -> onUnsubscribe(c, message);
-        case PING -> write(c, new JsonObject().put("type", "Pong").put("timestamp", Instant.now().toString()).encode());
+        case PING -> write(c, ServerFrames.pong().encode());
         case REFRESH -> onRefresh(c, message);
         case GET_STATUS -> write(c, status(c).encode());
         case RESUME -> onResume(c, message);
@@ -812,7 +776,7 @@ public final class SocketVerticle extends VerticleBase {
     for (String topic : requested) {
       if (!Ids.isValidTopic(topic)) {
         sendError(c, ErrorCode.INVALID, "invalid topic name '" + truncate(topic) + "'");
-      } else if (!topicAllowed(c.user, topic)) {
+      } else if (!TopicPolicy.allows(options, c.user, topic)) {
         sendError(c, ErrorCode.FORBIDDEN, "topic '" + topic + "' is not allowed");
       } else if (!c.topics.contains(topic) && c.topics.size() >= MAX_TOPICS_PER_CONNECTION) {
         sendError(c, ErrorCode.INVALID, "more than " + MAX_TOPICS_PER_CONNECTION + " topics");
@@ -863,10 +827,6 @@ public final class SocketVerticle extends VerticleBase {
     return topics;
   }
 
-  private boolean topicAllowed(AuthenticatedUser user, String topic) {
-    return options.getDefaultTopics().contains(topic) || options.getPublicTopics().contains(topic) || user.grants(topic);
-  }
-
   private void onRefresh(Connection c, JsonObject message) {
     Object token = message.getValue("token");
     if (!(token instanceof String tokenText) || tokenText.isBlank()) {
@@ -894,17 +854,8 @@ public final class SocketVerticle extends VerticleBase {
   }
 
   private JsonObject status(Connection c) {
-    return new JsonObject()
-        .put("type", "Status")
-        .put("connection_id", c.id)
-        .put("user_id", c.user.userId())
-        .put("tenant", c.user.tenant())
-        .put("device", c.device)
-        .put("node_id", node.nodeId())
-        .put("connected_at", c.connectedAt.toString())
-        .put("filters", c.filters.toJson())
-        .put("topics", new JsonArray(new ArrayList<>(c.topics)))
-        .put("messages_sent", c.messagesSent);
+    return ServerFrames.status(c.id, c.user.userId(), c.user.tenant(), c.device, node.nodeId(), c.connectedAt,
+        c.filters, c.topics, c.messagesSent);
   }
 
   // ---------------------------------------------------------------- subscriptions and delivery
@@ -1119,17 +1070,10 @@ public final class SocketVerticle extends VerticleBase {
         leave(c, Addresses.topic(c.user.tenant(), topic));
       }
     }
-    if (c.sessionRegistered) {
-      c.sessionRegistered = false;
-      state.sessions().unregister(c.user.tenant(), c.user.userId(), c.id)
-          .onFailure(e -> node.metrics().stateFailure("sessions"));
-    }
     c.heldDuringReplay = null;
     // Closed while being admitted (no user yet): authenticate() calls this again once the admission is known.
-    if (c.admitted && c.user != null) {
-      c.admitted = false;
-      vertx.eventBus().send(node.releaseAddress(),
-          new JsonObject().put("tenant", c.user.tenant()).put("user_id", c.user.userId()));
+    if (c.user != null) {
+      admission.release(c.admission, c.user.tenant(), c.user.userId(), c.id);
     }
   }
 

@@ -4,14 +4,14 @@ package io.herald.socket;
  * A token bucket: {@code ratePerSec} tokens a second, at most {@code burst} saved up. Not thread-safe: each
  * instance belongs to one connection on one event loop.
  */
-final class TokenBucket {
+public final class TokenBucket {
 
   private final double ratePerNano;
   private final double burst;
   private double tokens;
   private long lastRefill;
 
-  TokenBucket(int ratePerSec, int burst, long nowNanos) {
+  public TokenBucket(int ratePerSec, int burst, long nowNanos) {
     this.ratePerNano = ratePerSec / 1e9;
     this.burst = burst;
     this.tokens = burst;
@@ -19,7 +19,7 @@ final class TokenBucket {
   }
 
   /** Takes one token if there is one. */
-  boolean tryTake(long nowNanos) {
+  public boolean tryTake(long nowNanos) {
     long elapsed = nowNanos - lastRefill;
     if (elapsed > 0) {
       tokens = Math.min(burst, tokens + elapsed * ratePerNano);

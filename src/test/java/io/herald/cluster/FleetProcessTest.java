@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.herald.auth.JwtIssuer;
 import io.herald.testkit.Await;
+import io.herald.testkit.BridgeConnection;
 import io.herald.testkit.CloseInfo;
+import io.herald.testkit.SockJsXhrClient;
 import io.herald.testkit.WsClient;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
@@ -20,6 +22,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -33,6 +36,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -112,7 +116,7 @@ class FleetProcessTest {
     // The fleet takes 15-30 s to start; a concurrent build in the same tree may rewrite target/test-classes
     // meanwhile. Load now the classes the tests need later.
     for (Class<?> used : List.of(Await.class, WsClient.class, CloseInfo.class, Connected.class, Http.class,
-        Takeover.class)) {
+        Takeover.class, SockJsXhrClient.class, BridgeConnection.class)) {
       Class.forName(used.getName(), true, FleetProcessTest.class.getClassLoader());
     }
     // Should the JVM be stopped before @AfterAll (e.g. Ctrl-C), the fleet still goes.
@@ -206,7 +210,7 @@ class FleetProcessTest {
     Http health = request(HttpMethod.GET, lbPort, "/health", null, null);
     assertEquals(200, health.status(), health.body());
     assertTrue(health.json().getString("node_id").matches("herald-[1-" + NODES + "]"), health.body());
-    // /eventbus/ (SockJS, later) is sticky: HAProxy names the node in a cookie.
+    // /eventbus/ (the SockJS bridge) is sticky: HAProxy names the node in a cookie.
     Http eventbus = request(HttpMethod.GET, lbPort, "/eventbus/info", null, null);
     assertNotNull(eventbus.setCookie(), "HAProxy sets its stickiness cookie on /eventbus/");
     assertTrue(eventbus.setCookie().matches("HERALD_NODE=herald-[1-" + NODES + "];.*"), eventbus.setCookie());
@@ -220,7 +224,7 @@ class FleetProcessTest {
   }
 
   @Test
-  @Order(2)
+  @Order(3)
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
   void everyIngressDeliversExactlyOnceThroughHaproxyAndTheClientFailsOverWhenItsNodeIsKilled() {
     String user = "fleet-user-" + UNIQUE;
@@ -315,7 +319,7 @@ class FleetProcessTest {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
   void theRedisSubscriberDiesHardAndASurvivorTakesOverTheSubscription() {
     List<Integer> alive = new ArrayList<>();
@@ -386,6 +390,72 @@ class FleetProcessTest {
           t.node(), t.roleMs(), t.subscribedMs(), clientNode, firstMs);
     } finally {
       client.close();
+    }
+  }
+
+  /**
+   * A SockJS XHR-streaming session through HAProxy spreads over several HTTP requests: the streaming response and one
+   * POST per message. Two client source addresses that HAProxy's source hash sends to two different nodes show the
+   * cookie doing the work: the session opened from the first address keeps answering sends made from the second one
+   * with the cookie, while the same send without the cookie reaches the other node, which does not know the session.
+   */
+  @Test
+  @Order(2)
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void aSockJsXhrStreamingSessionStaysOnItsNodeThroughHaproxyByCookie() {
+    Map<String, String> sourceToNode = new LinkedHashMap<>();
+    for (int i = 1; i <= 30 && new HashSet<>(sourceToNode.values()).size() < 2; i++) {
+      String source = "127.0.0." + i;
+      HttpClient from = vertx.createHttpClient(new HttpClientOptions().setLocalAddress(source).setKeepAlive(false));
+      try {
+        String setCookie = Await.result(from.request(HttpMethod.GET, lbPort, "127.0.0.1", "/eventbus/info")
+            .compose(r -> r.send()).compose(r -> r.body().map(b -> r.getHeader("set-cookie"))), WAIT, "info from " + source);
+        assertNotNull(setCookie, "HAProxy names the node in a cookie");
+        sourceToNode.put(source, setCookie.replaceAll("^HERALD_NODE=([^;]+);.*$", "$1"));
+      } finally {
+        from.close();
+      }
+    }
+    List<String> sources = new ArrayList<>(sourceToNode.keySet());
+    String streamFrom = sources.get(0);
+    String sendFrom = sources.stream().filter(s -> !sourceToNode.get(s).equals(sourceToNode.get(streamFrom)))
+        .findFirst().orElseThrow(() -> new AssertionError("every source hashed to one node: " + sourceToNode));
+    String node = sourceToNode.get(streamFrom);
+    log("SockJS through HAProxy: %s hashes to %s, %s to %s", streamFrom, node, sendFrom, sourceToNode.get(sendFrom));
+
+    String user = "fleet-bridge-user-" + UNIQUE;
+    String token = issuer.issue(user, Duration.ofHours(1), null, List.of());
+    try (SockJsXhrClient client = SockJsXhrClient.open(vertx, "127.0.0.1", lbPort, streamFrom, sendFrom,
+        "?token=" + token, Map.of())) {
+      assertEquals("HERALD_NODE=" + node, client.cookie());
+      String address = "herald.user.default." + user;
+      client.register(address);
+      JsonObject status = client.call("herald.client.status", new JsonObject());
+      assertEquals(node, status.getString("node_id"), "sends from " + sendFrom + " reached the session's node");
+      assertEquals(user, status.getString("user_id"));
+      // A notification published through HAProxy (to any node) reaches the session on its node.
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      boolean delivered = false;
+      for (int attempt = 0; !delivered && System.nanoTime() < deadline; attempt++) {
+        String id = "bridge-probe-" + attempt;
+        assertEquals(202, publishHttp(id, user, "through the bridge").status());
+        try {
+          delivered = id.equals(client.awaitOn(address, Duration.ofMillis(500)).getJsonObject("body").getString("id"));
+        } catch (AssertionError notYet) {
+          // the registration may still be reaching the node that took the publish
+        }
+      }
+      assertTrue(delivered, "a notification published through HAProxy reached the SockJS session");
+
+      HttpClient withoutCookie = vertx.createHttpClient(new HttpClientOptions().setLocalAddress(sendFrom).setKeepAlive(false));
+      try {
+        String body = new JsonArray().add(new JsonObject().put("type", "ping").encode()).encode();
+        int status404 = Await.result(withoutCookie.request(HttpMethod.POST, lbPort, "127.0.0.1", client.sessionPath() + "/xhr_send")
+            .compose(r -> r.send(Buffer.buffer(body))).compose(r -> r.body().map(b -> r.statusCode())), WAIT, "xhr_send without cookie");
+        assertEquals(404, status404, "without the cookie the send reaches " + sourceToNode.get(sendFrom) + ", which has no such session");
+      } finally {
+        withoutCookie.close();
+      }
     }
   }
 

@@ -37,8 +37,8 @@ class HeraldOptionsTest {
       "slow_client_max_pending", "write_queue_max_bytes", "redis_key_prefix", "session_ttl_secs", "history_size",
       "history_ttl_secs", "offline_queue_ttl_secs", "inbox_size", "initial_state", "initial_state_size",
       "metrics_retention_secs", "jwt_secret", "jwt_public_key", "jwt_issuer", "jwt_audience", "api_key",
-      "allowed_origins", "cluster", "compression", "compression_level", "default_topics", "public_topics",
-      "explorers", "log_level");
+      "dev_mode", "allowed_origins", "cluster", "compression", "compression_level", "default_topics",
+      "public_topics", "explorers", "log_level");
 
   private static final Map<String, String> DEFAULT_EXPLORERS = orderedMap(
       "ethereum", "https://etherscan.io/tx/{hash}",
@@ -105,6 +105,7 @@ class HeraldOptionsTest {
         .setJwtIssuer("issuer")
         .setJwtAudience("aud")
         .setApiKey(API_KEY_16)
+        .setDevMode(true)
         .setAllowedOrigins(List.of("https://app.example.com"))
         .setCluster(true)
         .setCompression(false)
@@ -157,6 +158,7 @@ class HeraldOptionsTest {
     assertNull(o.getJwtIssuer());
     assertNull(o.getJwtAudience());
     assertNull(o.getApiKey());
+    assertFalse(o.isDevMode());
     assertEquals(List.of(), o.getAllowedOrigins());
     assertTrue(o.isCompression());
     assertEquals(6, o.getCompressionLevel());
@@ -196,6 +198,7 @@ class HeraldOptionsTest {
     assertTrue(HeraldOptions.DEFAULT_INITIAL_STATE);
     assertEquals(10, HeraldOptions.DEFAULT_INITIAL_STATE_SIZE);
     assertEquals(604800, HeraldOptions.DEFAULT_METRICS_RETENTION_SECS);
+    assertFalse(HeraldOptions.DEFAULT_DEV_MODE);
     assertEquals(List.of(), HeraldOptions.DEFAULT_ALLOWED_ORIGINS);
     assertTrue(HeraldOptions.DEFAULT_COMPRESSION);
     assertEquals(6, HeraldOptions.DEFAULT_COMPRESSION_LEVEL);
@@ -332,6 +335,7 @@ class HeraldOptionsTest {
     env.put("JWT_ISSUER", "iss-env");
     env.put("JWT_AUDIENCE", "aud-env");
     env.put("HERALD_API_KEY", API_KEY_16);
+    env.put("DEV_MODE", "true");
     env.put("ALLOWED_ORIGINS", "https://x.example.com:8443");
     env.put("COMPRESSION", "false");
     env.put("COMPRESSION_LEVEL", "9");
@@ -375,6 +379,7 @@ class HeraldOptionsTest {
     assertEquals("iss-env", o.getJwtIssuer());
     assertEquals("aud-env", o.getJwtAudience());
     assertEquals(API_KEY_16, o.getApiKey());
+    assertTrue(o.isDevMode());
     assertEquals(List.of("https://x.example.com:8443"), o.getAllowedOrigins());
     assertFalse(o.isCompression());
     assertEquals(9, o.getCompressionLevel());
@@ -512,6 +517,9 @@ class HeraldOptionsTest {
         Arguments.of("jwt_public_key", "{\"jwt_public_key\": \"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\"}"),
         Arguments.of("jwt_public_key", "{\"jwt_public_key\": \"-----BEGIN PRIVATE KEY-----\"}"),
         Arguments.of("api_key", "{\"api_key\": \"" + "k".repeat(15) + "\"}"),
+        Arguments.of("dev_mode", "{\"dev_mode\": true}"),
+        Arguments.of("dev_mode", "{\"dev_mode\": true, \"jwt_secret\": \"" + "s".repeat(32) + "\"}"),
+        Arguments.of("dev_mode", "{\"dev_mode\": true, \"api_key\": \"" + "k".repeat(16) + "\"}"),
         Arguments.of("allowed_origins", "{\"allowed_origins\": [\"https://app.example.com/path\"]}"),
         Arguments.of("allowed_origins", "{\"allowed_origins\": [\"https://app.example.com/\"]}"),
         Arguments.of("allowed_origins", "{\"allowed_origins\": [\"app.example.com\"]}"),
@@ -582,6 +590,7 @@ class HeraldOptionsTest {
         // 16 two-byte characters = 32 bytes: the rule counts bytes, not chars
         Arguments.of("{\"jwt_secret\": \"" + "\u00e9".repeat(16) + "\"}"),
         Arguments.of("{\"api_key\": \"" + "k".repeat(16) + "\"}"),
+        Arguments.of("{\"dev_mode\": true, \"api_key\": \"" + "k".repeat(16) + "\", \"jwt_secret\": \"" + "s".repeat(32) + "\"}"),
         Arguments.of("{\"allowed_origins\": [\"*\", \"http://localhost:3000\", \"https://[::1]:8443\"]}"),
         Arguments.of("{\"compression_level\": 1}"),
         Arguments.of("{\"compression_level\": 9}"),

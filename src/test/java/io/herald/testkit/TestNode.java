@@ -3,6 +3,7 @@ package io.herald.testkit;
 import io.herald.auth.JwtIssuer;
 import io.herald.config.HeraldOptions;
 import io.herald.node.HeraldNode;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -127,8 +128,12 @@ public final class TestNode implements AutoCloseable {
     return client.awaitType("Subscribed", WsClient.DEFAULT_TIMEOUT);
   }
 
-  /** The status code and body of an HTTP request to this node. */
-  public record HttpResult(int status, String body) {
+  /** The status code, body and headers of an HTTP request to this node. */
+  public record HttpResult(int status, String body, MultiMap headers) {
+    public HttpResult(int status, String body) {
+      this(status, body, MultiMap.caseInsensitiveMultiMap());
+    }
+
     public JsonObject json() {
       return new JsonObject(body);
     }
@@ -159,7 +164,7 @@ public final class TestNode implements AutoCloseable {
   public HttpResult get(String path) {
     return Await.result(http.request(HttpMethod.GET, port(), "127.0.0.1", path)
         .compose(r -> r.send()
-            .compose(resp -> resp.body().map(b -> new HttpResult(resp.statusCode(), b.toString())))),
+            .compose(resp -> resp.body().map(b -> new HttpResult(resp.statusCode(), b.toString(), resp.headers())))),
         Duration.ofSeconds(10), "GET " + path);
   }
 

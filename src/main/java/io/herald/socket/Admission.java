@@ -1,0 +1,103 @@
+package io.herald.socket;
+
+import io.herald.auth.AuthException;
+import io.herald.node.ConnectionRegistryVerticle;
+import io.herald.node.NodeInfo;
+import io.herald.protocol.CloseCode;
+import io.herald.protocol.ErrorCode;
+import io.herald.state.SessionInfo;
+import io.herald.state.SessionStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Admits an authenticated connection, the same for {@code /ws} and the event-bus bridge: first against the node's
+ * {@code max_connections} (the connection registry, one step on its own event loop), then against
+ * {@code max_connections_per_user} fleet-wide (the session store checks and registers in one atomic step).
+ * What was granted is recorded in the connection's {@link Ticket}, so that {@link #release} gives back exactly that,
+ * once, however the connection ends.
+ */
+public final class Admission {
+
+  private static final Logger log = LoggerFactory.getLogger(Admission.class);
+
+  private final Vertx vertx;
+  private final NodeInfo node;
+  private final SessionStore sessions;
+  private final int maxPerUser;
+
+  /** What one connection holds: owned by the event loop of the verticle that owns the connection. */
+  public static final class Ticket {
+    private boolean nodeAdmitted;
+    private boolean sessionRegistered;
+  }
+
+  public Admission(Vertx vertx, NodeInfo node, SessionStore sessions, int maxPerUser) {
+    this.vertx = vertx;
+    this.node = node;
+    this.sessions = sessions;
+    this.maxPerUser = maxPerUser;
+  }
+
+  /**
+   * Admits the connection described by {@code session}; fails with an {@link AuthException} carrying
+   * {@link ErrorCode#CONNECTION_LIMIT} when a limit is reached (nothing is then held) or {@link ErrorCode#UNAVAILABLE}
+   * when the node registry did not answer. A session store that is down admits (live delivery goes on); the session
+   * is written at the next heartbeat.
+   */
+  public Future<Void> admit(Ticket ticket, SessionInfo session) {
+    JsonObject key = key(session.tenant(), session.userId());
+    Future<Void> nodeAdmission = vertx.eventBus().request(node.admitAddress(), key).<Void>mapEmpty()
+        .onSuccess(v -> ticket.nodeAdmitted = true)
+        .recover(e -> {
+          if (e instanceof ReplyException re && re.failureCode() == ConnectionRegistryVerticle.REFUSED) {
+            return Future.failedFuture(new AuthException(ErrorCode.CONNECTION_LIMIT, CloseCode.LIMIT_EXCEEDED, re.getMessage()));
+          }
+          return Future.failedFuture(new AuthException(ErrorCode.UNAVAILABLE, CloseCode.INTERNAL_ERROR, "admission failed"));
+        });
+    return nodeAdmission.compose(v -> sessions.register(session, maxPerUser)
+        .recover(e -> {
+          node.metrics().stateFailure("sessions");
+          log.warn("session registration failed for connection {}: {}", session.connectionId(), e.getMessage());
+          return Future.succeededFuture(true);
+        })
+        .compose(admitted -> {
+          if (admitted) {
+            ticket.sessionRegistered = true;
+            return Future.<Void>succeededFuture();
+          }
+          // Refused: give the node admission back now, the connection will never hold it.
+          ticket.nodeAdmitted = false;
+          vertx.eventBus().send(node.releaseAddress(), key);
+          return Future.failedFuture(new AuthException(ErrorCode.CONNECTION_LIMIT, CloseCode.LIMIT_EXCEEDED,
+              "connection limit per user reached (" + maxPerUser + ")"));
+        }));
+  }
+
+  /**
+   * Gives back whatever the ticket holds (the session in the store, the node admission); a second call does nothing.
+   *
+   * @return completes when the session is removed from the store (at once when it was not registered)
+   */
+  public Future<Void> release(Ticket ticket, String tenant, String userId, String connectionId) {
+    Future<Void> unregistered = Future.succeededFuture();
+    if (ticket.sessionRegistered) {
+      ticket.sessionRegistered = false;
+      unregistered = sessions.unregister(tenant, userId, connectionId)
+          .onFailure(e -> node.metrics().stateFailure("sessions"));
+    }
+    if (ticket.nodeAdmitted) {
+      ticket.nodeAdmitted = false;
+      vertx.eventBus().send(node.releaseAddress(), key(tenant, userId));
+    }
+    return unregistered;
+  }
+
+  private static JsonObject key(String tenant, String userId) {
+    return new JsonObject().put("tenant", tenant).put("user_id", userId);
+  }
+}

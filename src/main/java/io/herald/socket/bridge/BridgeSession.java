@@ -1,0 +1,70 @@
+package io.herald.socket.bridge;
+
+import io.herald.auth.AuthenticatedUser;
+import io.herald.model.Filters;
+import io.herald.socket.Admission;
+import io.herald.socket.TokenBucket;
+import io.vertx.core.Future;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Everything Herald knows about one bridge socket: who it is (once authenticated), what it may receive, its filters,
+ * limits and timers. Owned by the event loop of the socket verticle whose bridge created it; released in one place,
+ * {@code BridgeSessions#release}.
+ */
+final class BridgeSession {
+
+  static final long NO_TIMER = -1;
+
+  /** The device recorded for bridge sessions in the session store: the bridge serves browser dashboards. */
+  static final String DEVICE = "Dashboard";
+
+  final String id;
+  final SockJSSocket socket;
+  final String ipAddress;
+  final String userAgent;
+  final Instant connectedAt = Instant.now();
+  final TokenBucket rateLimit;
+  final Admission.Ticket admission = new Admission.Ticket();
+
+  /** Null until a token came (with the URL or a frame's headers); then the authentication and admission. */
+  Future<AuthenticatedUser> authentication;
+  /** Null until authenticated and admitted. */
+  AuthenticatedUser user;
+  boolean closing;
+  Filters filters = Filters.NONE;
+  /** Topics joined through the client API's subscribe or by registering a topic address. */
+  final Set<String> topics = new LinkedHashSet<>();
+  /** Addresses whose REGISTER Herald approved: the only ones whose messages are written to the socket. */
+  final Set<String> registered = new HashSet<>();
+  /** Reply labels of client API requests in flight, with the nanoTime after which they are forgotten. */
+  final Map<String, Long> pendingReplies = new HashMap<>();
+
+  long lastActivityNanos;
+  int refusedInARow;
+  long messagesSent;
+  long authTimer = NO_TIMER;
+  long expiryTimer = NO_TIMER;
+  long slowTimer = NO_TIMER;
+  /** Messages written while the socket's write queue was full; bounded by {@code slow_client_max_pending}. */
+  int writtenWhileFull;
+
+  BridgeSession(String id, SockJSSocket socket, String ipAddress, String userAgent, TokenBucket rateLimit, long nowNanos) {
+    this.id = id;
+    this.socket = socket;
+    this.ipAddress = ipAddress;
+    this.userAgent = userAgent;
+    this.rateLimit = rateLimit;
+    this.lastActivityNanos = nowNanos;
+  }
+
+  boolean authenticated() {
+    return user != null;
+  }
+}

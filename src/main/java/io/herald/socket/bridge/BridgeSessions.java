@@ -1,0 +1,282 @@
+package io.herald.socket.bridge;
+
+import io.herald.auth.AuthException;
+import io.herald.auth.AuthenticatedUser;
+import io.herald.auth.Authenticator;
+import io.herald.auth.Tokens;
+import io.herald.config.HeraldOptions;
+import io.herald.node.NodeInfo;
+import io.herald.protocol.CloseCode;
+import io.herald.protocol.ErrorCode;
+import io.herald.socket.Admission;
+import io.herald.socket.TokenBucket;
+import io.herald.state.SessionInfo;
+import io.herald.state.SessionStore;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bridge sockets of one socket verticle and their lifecycle: opening (node limit, auth timer), authentication
+ * and admission (the same {@link Admission} as {@code /ws}), the per-socket limits (rate limit, idle timeout, token
+ * expiry, slow clients), closing with a Herald close code, and the one place where a session is released.
+ * Everything here runs on the verticle's event loop.
+ */
+final class BridgeSessions {
+
+  private static final Logger log = LoggerFactory.getLogger(BridgeSessions.class);
+
+  private final Vertx vertx;
+  private final HeraldOptions options;
+  private final NodeInfo node;
+  private final SessionStore store;
+  private final Authenticator authenticator;
+  private final Admission admission;
+  private final Map<SockJSSocket, BridgeSession> bySocket = new HashMap<>();
+  private final Map<String, BridgeSession> byId = new HashMap<>();
+
+  BridgeSessions(Vertx vertx, HeraldOptions options, NodeInfo node, SessionStore store, Authenticator authenticator,
+                 Admission admission) {
+    this.vertx = vertx;
+    this.options = options;
+    this.node = node;
+    this.store = store;
+    this.authenticator = authenticator;
+    this.admission = admission;
+  }
+
+  BridgeSession get(SockJSSocket socket) {
+    return bySocket.get(socket);
+  }
+
+  BridgeSession byId(String id) {
+    return byId.get(id);
+  }
+
+  /**
+   * Starts tracking a new socket, or closes it and returns null when the node drains or this verticle already holds
+   * {@code max_connections} bridge sockets. A token on the URL ({@code ?token=}) starts authentication at once.
+   */
+  BridgeSession open(SockJSSocket socket) {
+    if (node.isDraining()) {
+      node.metrics().closed(CloseCode.SHUTDOWN);
+      SockJsClose.close(socket, CloseCode.SHUTDOWN.code(), reason(CloseCode.SHUTDOWN));
+      return null;
+    }
+    if (bySocket.size() >= options.getMaxConnections()) {
+      node.metrics().closed(CloseCode.LIMIT_EXCEEDED);
+      SockJsClose.close(socket, CloseCode.LIMIT_EXCEEDED.code(), ErrorCode.CONNECTION_LIMIT.wireName());
+      return null;
+    }
+    long now = System.nanoTime();
+    String ip = socket.remoteAddress() == null ? null : socket.remoteAddress().hostAddress();
+    String userAgent = socket.headers() == null ? null : socket.headers().get(HttpHeaders.USER_AGENT);
+    BridgeSession s = new BridgeSession(UUID.randomUUID().toString(), socket, ip, userAgent,
+        new TokenBucket(options.getRateLimitPerSec(), options.getRateLimitBurst(), now), now);
+    bySocket.put(socket, s);
+    byId.put(s.id, s);
+    socket.setWriteQueueMaxSize(options.getWriteQueueMaxBytes());
+    socket.drainHandler(v -> writable(s));
+    s.authTimer = vertx.setTimer(TimeUnit.SECONDS.toMillis(options.getAuthTimeoutSecs()), id -> {
+      s.authTimer = BridgeSession.NO_TIMER;
+      if (!s.authenticated()) {
+        close(s, CloseCode.AUTH_TIMEOUT, reason(CloseCode.AUTH_TIMEOUT));
+      }
+    });
+    String token = tokenFromUri(socket.uri());
+    if (token != null) {
+      authenticate(s, token);
+    }
+    return s;
+  }
+
+  private static String tokenFromUri(String uri) {
+    if (uri == null) {
+      return null;
+    }
+    List<String> values = new QueryStringDecoder(uri).parameters().get("token");
+    return values == null || values.isEmpty() || values.get(0).isBlank() ? null : values.get(0);
+  }
+
+  /**
+   * Authenticates the token and admits the user; on success the session's user is set (before any frame waiting on
+   * {@link BridgeSession#authentication} is decided), on failure the socket is closed with the failure's close code
+   * and its error code's wire name as the reason ({@code 4001 token_invalid} for an invalid or expired token).
+   */
+  Future<AuthenticatedUser> authenticate(BridgeSession s, String token) {
+    s.authentication = authenticator.authenticate(token)
+        .compose(user -> s.closing
+            ? Future.<AuthenticatedUser>failedFuture(new IllegalStateException("closed while authenticating"))
+            : admission.admit(s.admission, sessionInfo(s, user)).map(user))
+        .onComplete(result -> {
+          if (result.succeeded()) {
+            AuthenticatedUser user = result.result();
+            if (s.closing) {
+              // Closed while being admitted: give back what the admission granted.
+              admission.release(s.admission, user.tenant(), user.userId(), s.id);
+              return;
+            }
+            s.user = user;
+            cancel(s.authTimer);
+            s.authTimer = BridgeSession.NO_TIMER;
+            scheduleExpiry(s);
+          } else if (!s.closing) {
+            AuthException auth = result.cause() instanceof AuthException a ? a
+                : new AuthException(ErrorCode.UNAVAILABLE, CloseCode.INTERNAL_ERROR, "authentication failed");
+            log.info("bridge authentication refused (token {}, ip {}): {}", Tokens.hint(token), s.ipAddress, auth.getMessage());
+            close(s, auth.closeCode(), auth.errorCode().wireName());
+          }
+        });
+    return s.authentication;
+  }
+
+  private void scheduleExpiry(BridgeSession s) {
+    Instant expiresAt = s.user.expiresAt();
+    if (expiresAt == null) {
+      return;
+    }
+    long delayMs = expiresAt.toEpochMilli() - System.currentTimeMillis()
+        + TimeUnit.SECONDS.toMillis(options.getExpiredCloseDelaySecs());
+    s.expiryTimer = vertx.setTimer(Math.max(1, delayMs), id -> {
+      s.expiryTimer = BridgeSession.NO_TIMER;
+      close(s, CloseCode.TOKEN_INVALID, ErrorCode.TOKEN_INVALID.wireName());
+    });
+  }
+
+  SessionInfo sessionInfo(BridgeSession s, AuthenticatedUser user) {
+    return new SessionInfo(user.tenant(), user.userId(), s.id, BridgeSession.DEVICE, s.connectedAt, Instant.now(),
+        s.ipAddress, s.userAgent, s.filters, node.nodeId());
+  }
+
+  /**
+   * Accounts one frame from the client: activity for the idle timeout, and a token of the rate limit. False when the
+   * frame must be refused; more than {@code rate_limit_burst} refusals in a row close the socket with 4029.
+   */
+  boolean admitFrame(BridgeSession s) {
+    long now = System.nanoTime();
+    s.lastActivityNanos = now;
+    if (s.rateLimit.tryTake(now)) {
+      s.refusedInARow = 0;
+      return true;
+    }
+    node.metrics().rateLimited();
+    s.refusedInARow++;
+    if (s.refusedInARow > options.getRateLimitBurst()) {
+      close(s, CloseCode.LIMIT_EXCEEDED, ErrorCode.RATE_LIMITED.wireName());
+    }
+    return false;
+  }
+
+  /**
+   * Whether one more message may be written. While the socket's write queue is full, at most
+   * {@code slow_client_max_pending} more are written and only for {@code slow_client_grace_secs}; then the socket is
+   * closed with 4010, so a client that stops reading never makes the server buffer without bound.
+   */
+  boolean mayWrite(BridgeSession s) {
+    if (!s.socket.writeQueueFull()) {
+      return true;
+    }
+    if (s.slowTimer == BridgeSession.NO_TIMER) {
+      s.slowTimer = vertx.setTimer(TimeUnit.SECONDS.toMillis(options.getSlowClientGraceSecs()), id -> {
+        s.slowTimer = BridgeSession.NO_TIMER;
+        close(s, CloseCode.SLOW_CLIENT, reason(CloseCode.SLOW_CLIENT));
+      });
+    }
+    if (++s.writtenWhileFull > options.getSlowClientMaxPending()) {
+      close(s, CloseCode.SLOW_CLIENT, reason(CloseCode.SLOW_CLIENT));
+      return false;
+    }
+    return true;
+  }
+
+  private void writable(BridgeSession s) {
+    cancel(s.slowTimer);
+    s.slowTimer = BridgeSession.NO_TIMER;
+    s.writtenWhileFull = 0;
+  }
+
+  /**
+   * The periodic sweep (every {@code heartbeat_interval_secs}): closes sockets silent for {@code connection_timeout_secs}
+   * with 4011 (every frame counts as activity, pings included), refreshes the sessions' TTL in the store, and forgets
+   * reply labels whose request timed out.
+   */
+  void sweep() {
+    long now = System.nanoTime();
+    long timeoutNanos = TimeUnit.SECONDS.toNanos(options.getConnectionTimeoutSecs());
+    for (BridgeSession s : new ArrayList<>(bySocket.values())) {
+      if (s.closing) {
+        continue;
+      }
+      s.pendingReplies.values().removeIf(deadline -> deadline - now < 0);
+      if (now - s.lastActivityNanos > timeoutNanos) {
+        close(s, CloseCode.CONNECTION_TIMEOUT, reason(CloseCode.CONNECTION_TIMEOUT));
+      } else if (s.authenticated()) {
+        store.touch(sessionInfo(s, s.user)).onFailure(e -> node.metrics().stateFailure("sessions"));
+      }
+    }
+  }
+
+  /** Sends a close frame with the code and reason, and releases the session at once. */
+  void close(BridgeSession s, CloseCode code, String reason) {
+    if (s.closing) {
+      return;
+    }
+    s.closing = true;
+    node.metrics().closed(code);
+    SockJsClose.close(s.socket, code.code(), reason);
+    release(s);
+  }
+
+  /** The one place where a session is released: timers, admission, session store. Idempotent. */
+  Future<Void> release(BridgeSession s) {
+    if (bySocket.remove(s.socket) == null) {
+      return Future.succeededFuture();
+    }
+    byId.remove(s.id);
+    s.closing = true;
+    cancel(s.authTimer);
+    cancel(s.expiryTimer);
+    cancel(s.slowTimer);
+    s.registered.clear();
+    s.pendingReplies.clear();
+    if (s.user == null) {
+      // Closed while authenticating: authenticate() gives the admission back once it completes.
+      return Future.succeededFuture();
+    }
+    return admission.release(s.admission, s.user.tenant(), s.user.userId(), s.id);
+  }
+
+  /** Closes every socket with 1001; the futures complete when their sessions are removed from the store. */
+  List<Future<?>> drain() {
+    List<Future<?>> released = new ArrayList<>();
+    for (BridgeSession s : new ArrayList<>(bySocket.values())) {
+      s.closing = true;
+      node.metrics().closed(CloseCode.SHUTDOWN);
+      SockJsClose.close(s.socket, CloseCode.SHUTDOWN.code(), reason(CloseCode.SHUTDOWN));
+      released.add(release(s));
+    }
+    return released;
+  }
+
+  /** The close reason of a close that no error code describes: the close code's name in lower case, e.g. {@code slow_client}. */
+  static String reason(CloseCode code) {
+    return code.name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  private void cancel(long timer) {
+    if (timer != BridgeSession.NO_TIMER) {
+      vertx.cancelTimer(timer);
+    }
+  }
+}

@@ -1,0 +1,268 @@
+package io.herald.socket.bridge;
+
+import io.herald.config.HeraldOptions;
+import io.herald.model.Addresses;
+import io.herald.model.Filters;
+import io.herald.model.Ids;
+import io.herald.node.NodeInfo;
+import io.herald.protocol.ErrorCode;
+import io.herald.protocol.ServerFrames;
+import io.herald.socket.ReplayReader;
+import io.herald.socket.ResumePosition;
+import io.herald.socket.SocketVerticle;
+import io.herald.socket.TopicPolicy;
+import io.herald.state.State;
+import io.herald.state.StoredNotification;
+import io.herald.state.StreamKey;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The client API of the bridge: node-local consumers of the {@code herald.client.*} addresses, answering with the
+ * objects of the matching {@code /ws} frames, or failing with 400 ({@code invalid}) or 503
+ * ({@code unavailable}).
+ *
+ * <p>The user is always the socket's: Herald's bridge hook replaces every client header by its own
+ * ({@link #headersFor}), and the API reads the session those name, never a user in the body. Each socket verticle
+ * registers these consumers, and the event bus hands a request to any of them: one that does not own the session
+ * forwards the request to the owner's private address, where the session's state lives.
+ */
+final class ClientApi {
+
+  static final String HEADER_TENANT = "herald-tenant";
+  static final String HEADER_USER = "herald-user";
+  static final String HEADER_CONNECTION = "herald-connection";
+  static final String HEADER_OWNER = "herald-owner";
+  static final String HEADER_API = "herald-api";
+
+  static final int INVALID = 400;
+  static final int UNAVAILABLE = 503;
+
+  private static final int DEFAULT_UNREAD_LIMIT = 10;
+
+  private final Vertx vertx;
+  private final HeraldOptions options;
+  private final NodeInfo node;
+  private final State state;
+  private final BridgeSessions sessions;
+  private final String ownerAddress;
+
+  ClientApi(Vertx vertx, HeraldOptions options, NodeInfo node, State state, BridgeSessions sessions, String ownerAddress) {
+    this.vertx = vertx;
+    this.options = options;
+    this.node = node;
+    this.state = state;
+    this.sessions = sessions;
+    this.ownerAddress = ownerAddress;
+  }
+
+  /** Registers the consumers (node-local: a request never leaves the node whose bridge forwarded it). */
+  Future<Void> register() {
+    List<Future<Void>> registrations = new ArrayList<>();
+    for (String api : BridgeAddresses.CLIENT_API) {
+      registrations.add(vertx.eventBus().localConsumer(api, message -> route(api, message)).completion());
+    }
+    registrations.add(vertx.eventBus().localConsumer(ownerAddress,
+        message -> route(message.headers().get(HEADER_API), message)).completion());
+    return Future.all(registrations).mapEmpty();
+  }
+
+  /** The headers Herald's hook puts on a client's SEND instead of the client's own. */
+  JsonObject headersFor(BridgeSession s) {
+    return new JsonObject()
+        .put(HEADER_TENANT, s.user.tenant())
+        .put(HEADER_USER, s.user.userId())
+        .put(HEADER_CONNECTION, s.id)
+        .put(HEADER_OWNER, ownerAddress);
+  }
+
+  private void route(String api, Message<Object> message) {
+    BridgeSession s = sessions.byId(message.headers().get(HEADER_CONNECTION));
+    if (s != null) {
+      if (!s.closing && s.authenticated()) {
+        handle(api, s, message);
+      } else {
+        message.fail(UNAVAILABLE, ErrorCode.UNAVAILABLE.wireName());
+      }
+      return;
+    }
+    String owner = message.headers().get(HEADER_OWNER);
+    if (owner == null || owner.equals(ownerAddress) || !BridgeAddresses.isClientApi(api)) {
+      // The session has gone (or the request did not come from a bridge socket).
+      message.fail(UNAVAILABLE, ErrorCode.UNAVAILABLE.wireName());
+      return;
+    }
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(message.headers()).set(HEADER_API, api);
+    vertx.eventBus().request(owner, message.body(), new DeliveryOptions().setHeaders(headers).setLocalOnly(true))
+        .onSuccess(reply -> message.reply(reply.body()))
+        .onFailure(e -> {
+          if (e instanceof ReplyException re && re.failureCode() > 0) {
+            message.fail(re.failureCode(), re.getMessage());
+          } else {
+            message.fail(UNAVAILABLE, ErrorCode.UNAVAILABLE.wireName());
+          }
+        });
+  }
+
+  private void handle(String api, BridgeSession s, Message<Object> message) {
+    Object body = message.body();
+    if (body != null && !(body instanceof JsonObject)) {
+      message.fail(INVALID, ErrorCode.INVALID.wireName());
+      return;
+    }
+    JsonObject request = body == null ? new JsonObject() : (JsonObject) body;
+    try {
+      switch (api) {
+        case BridgeAddresses.PING -> message.reply(ServerFrames.pong());
+        case BridgeAddresses.STATUS -> status(s, message);
+        case BridgeAddresses.UNREAD -> unread(s, request, message);
+        case BridgeAddresses.MARK_READ -> markRead(s, request, message);
+        case BridgeAddresses.SUBSCRIBE -> subscribe(s, request, message);
+        case BridgeAddresses.RESUME -> resume(s, request, message);
+        default -> message.fail(INVALID, ErrorCode.INVALID.wireName());
+      }
+    } catch (IllegalArgumentException e) {
+      message.fail(INVALID, ErrorCode.INVALID.wireName());
+    }
+  }
+
+  private void status(BridgeSession s, Message<Object> message) {
+    JsonObject status = ServerFrames.status(s.id, s.user.userId(), s.user.tenant(), BridgeSession.DEVICE, node.nodeId(),
+            s.connectedAt, s.filters, s.topics, s.messagesSent)
+        .put("addresses", new JsonObject()
+            .put("user", Addresses.user(s.user.tenant(), s.user.userId()))
+            .put("broadcast", Addresses.broadcast(s.user.tenant())));
+    state.history().current(StreamKey.user(s.user.tenant(), s.user.userId())).onComplete(current -> {
+      if (current.succeeded()) {
+        status.put("epoch", current.result().epoch()).put("offset", current.result().offset());
+      } else {
+        // As in Authenticated: without the history store the position is left out.
+        node.metrics().stateFailure("history");
+      }
+      message.reply(status);
+    });
+  }
+
+  private void unread(BridgeSession s, JsonObject request, Message<Object> message) {
+    Object limitValue = request.getValue("limit", DEFAULT_UNREAD_LIMIT);
+    if (!(limitValue instanceof Integer limit) || limit < 1 || limit > SocketVerticle.MAX_UNREAD_LIMIT) {
+      throw new IllegalArgumentException("limit must be an integer from 1 to " + SocketVerticle.MAX_UNREAD_LIMIT);
+    }
+    state.inbox().unread(s.user.tenant(), s.user.userId(), limit)
+        .onSuccess(inbox -> message.reply(ServerFrames.unread(inbox)))
+        .onFailure(e -> {
+          node.metrics().stateFailure("inbox");
+          message.fail(UNAVAILABLE, ErrorCode.UNAVAILABLE.wireName());
+        });
+  }
+
+  private void markRead(BridgeSession s, JsonObject request, Message<Object> message) {
+    Object id = request.getValue("notification_id");
+    if (!(id instanceof String notificationId) || notificationId.isEmpty() || notificationId.length() > Ids.MAX_ID_LENGTH) {
+      throw new IllegalArgumentException("markRead needs a string 'notification_id'");
+    }
+    state.inbox().markRead(s.user.tenant(), s.user.userId(), notificationId)
+        .onSuccess(changed -> {
+          if (changed) {
+            // Every connection of the user, /ws and bridge, on every node, sees the change.
+            vertx.eventBus().publish(Addresses.user(s.user.tenant(), s.user.userId()), ServerFrames.notificationRead(notificationId));
+          }
+          message.reply(new JsonObject().put("type", "MarkedRead").put("notification_id", notificationId));
+        })
+        .onFailure(e -> {
+          node.metrics().stateFailure("inbox");
+          message.fail(UNAVAILABLE, ErrorCode.UNAVAILABLE.wireName());
+        });
+  }
+
+  /** Like {@code /ws} Subscribe: the whole request is validated before anything changes; filters, when present, replace. */
+  private void subscribe(BridgeSession s, JsonObject request, Message<Object> message) {
+    List<String> requested = topicList(request);
+    Filters filters = s.filters;
+    if (request.containsKey("filters")) {
+      Object value = request.getValue("filters");
+      if (value != null && !(value instanceof JsonObject)) {
+        throw new IllegalArgumentException("filters must be an object");
+      }
+      filters = Filters.fromJson((JsonObject) value);
+    }
+    s.filters = filters;
+    JsonArray accepted = new JsonArray();
+    JsonArray refused = new JsonArray();
+    JsonObject addresses = new JsonObject();
+    for (String topic : requested) {
+      boolean room = s.topics.contains(topic) || s.topics.size() < SocketVerticle.MAX_TOPICS_PER_CONNECTION;
+      if (Ids.isValidTopic(topic) && room && TopicPolicy.allows(options, s.user, topic)) {
+        s.topics.add(topic);
+        accepted.add(topic);
+        addresses.put(topic, Addresses.topic(s.user.tenant(), topic));
+      } else {
+        refused.add(topic);
+      }
+    }
+    message.reply(new JsonObject().put("type", "Subscribed")
+        .put("topics", accepted)
+        .put("all_topics", new JsonArray(new ArrayList<>(s.topics)))
+        .put("filters", s.filters.toJson())
+        .put("addresses", addresses)
+        .put("refused", refused));
+  }
+
+  private static List<String> topicList(JsonObject request) {
+    Object value = request.getValue("topics");
+    if (value == null) {
+      return List.of();
+    }
+    if (!(value instanceof JsonArray array) || array.size() > SocketVerticle.MAX_TOPICS_PER_CONNECTION) {
+      throw new IllegalArgumentException("topics must be an array of at most " + SocketVerticle.MAX_TOPICS_PER_CONNECTION + " strings");
+    }
+    List<String> topics = new ArrayList<>(array.size());
+    for (Object item : array) {
+      if (!(item instanceof String topic)) {
+        throw new IllegalArgumentException("topics must be an array of strings");
+      }
+      topics.add(topic);
+    }
+    return topics;
+  }
+
+  /**
+   * The same replay as {@code /ws} Resume, returned in the reply: the notifications after the position, oldest first,
+   * through the socket's filters ({@code missed} counts those returned). The client registers its user address first
+   * and de-duplicates by offset.
+   */
+  private void resume(BridgeSession s, JsonObject request, Message<Object> message) {
+    ResumePosition position = ResumePosition.fromMessage(request);
+    if (position == null) {
+      throw new IllegalArgumentException("resume needs a string 'epoch' and a non-negative integer 'last_offset'");
+    }
+    ReplayReader.read(state.history(), StreamKey.user(s.user.tenant(), s.user.userId()), position)
+        .onSuccess(replay -> {
+          JsonArray notifications = new JsonArray();
+          for (StoredNotification missed : replay.missed()) {
+            if (s.filters.accepts(missed.notification())) {
+              notifications.add(missed.notification()
+                  .withPosition(missed.position().epoch(), missed.position().offset()).toFrame());
+            }
+          }
+          message.reply(new JsonObject().put("type", "Resumed")
+              .put("recovered", replay.recovered())
+              .put("epoch", replay.current().epoch())
+              .put("offset", replay.current().offset())
+              .put("missed", notifications.size())
+              .put("notifications", notifications));
+        })
+        .onFailure(e -> {
+          node.metrics().stateFailure("history");
+          message.fail(UNAVAILABLE, ErrorCode.UNAVAILABLE.wireName());
+        });
+  }
+}

@@ -1,0 +1,165 @@
+package io.herald.socket.bridge;
+
+import io.herald.auth.Authenticator;
+import io.herald.auth.Tokens;
+import io.herald.config.HeraldOptions;
+import io.herald.node.NodeInfo;
+import io.herald.socket.Admission;
+import io.herald.socket.OriginPolicy;
+import io.herald.state.State;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.bridge.PermittedOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
+import io.vertx.ext.web.handler.sockjs.SockJSHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
+import io.vertx.ext.web.handler.sockjs.Transport;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SockJS event-bus bridge of one socket verticle, at {@code /eventbus} on the verticle's router (the port of
+ * {@code /ws}). Browsers reach the user's notifications through vertx's event-bus client: they register the user's,
+ * the tenant's broadcast and permitted topics' addresses, and call the client API ({@code herald.client.*}) with
+ * request/reply. The same authentication, admission and limits as {@code /ws} apply; see README "Browser bridge".
+ *
+ * <p>In front of the SockJS handler: WebSocket upgrades from an origin outside {@code allowed_origins} are refused
+ * (403) as on {@code /ws}; a strict CORS handler answers the XHR and EventSource transports only for those origins;
+ * POST bodies (xhr_send) are limited to {@code max_frame_bytes}; the iframe page is not served, and the JSONP and
+ * htmlfile transports are off (only WebSocket, XHR and EventSource remain).
+ */
+public final class EventBusBridge {
+
+  private static final Logger log = LoggerFactory.getLogger(EventBusBridge.class);
+
+  /** Where the bridge is mounted. */
+  public static final String PATH = "/eventbus";
+
+  /** SockJS's iframe page ({@code /iframe.html}, {@code /iframe-<version>.html}): not served. */
+  private static final Pattern IFRAME = Pattern.compile(Pattern.quote(PATH) + "/iframe[^/]*\\.html");
+
+  /**
+   * The bridge's own ping timer (SOCKET_IDLE after this long without a client ping): far beyond any idle timeout,
+   * because Herald's sweep does the idle timeout, counting every frame as activity.
+   */
+  private static final long BRIDGE_PING_TIMEOUT_MS = TimeUnit.DAYS.toMillis(365);
+
+  /** The bridge's limit on address length: the longest user or topic address is 206 characters. */
+  private static final int MAX_ADDRESS_LENGTH = 256;
+
+  private final Vertx vertx;
+  private final HeraldOptions options;
+  private final NodeInfo node;
+  private final BridgeSessions sessions;
+  private final ClientApi api;
+  private long sweepTimer = -1;
+
+  public EventBusBridge(Vertx vertx, HeraldOptions options, NodeInfo node, State state, Authenticator authenticator,
+                        Admission admission) {
+    this.vertx = vertx;
+    this.options = options;
+    this.node = node;
+    this.sessions = new BridgeSessions(vertx, options, node, state.sessions(), authenticator, admission);
+    String ownerAddress = "herald.node." + node.nodeId() + ".bridge." + UUID.randomUUID();
+    this.api = new ClientApi(vertx, options, node, state, sessions, ownerAddress);
+  }
+
+  /** Mounts the routes on {@code router} and registers the client API; call from the verticle's start. */
+  public Future<Void> mount(Router router) {
+    SockJSBridgeOptions bridgeOptions = bridgeOptions();
+    router.route(PATH + "/*").handler(this::gate);
+    router.route(PATH + "/*").handler(cors()).failureHandler(this::refused);
+    router.post(PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(options.getMaxFrameBytes()))
+        .failureHandler(this::refused);
+    router.route(PATH + "/*").subRouter(SockJSHandler.create(vertx, sockJsOptions())
+        .bridge(bridgeOptions, new BridgeHook(options, node, sessions, api, bridgeOptions)));
+    sweepTimer = vertx.setPeriodic(TimeUnit.SECONDS.toMillis(options.getHeartbeatIntervalSecs()), id -> sessions.sweep());
+    return api.register();
+  }
+
+  /** Closes every bridge socket with 1001; the futures complete when their sessions are out of the session store. */
+  public List<Future<?>> drain() {
+    return sessions.drain();
+  }
+
+  public void stop() {
+    vertx.cancelTimer(sweepTimer);
+  }
+
+  private void gate(RoutingContext ctx) {
+    if (IFRAME.matcher(ctx.normalizedPath()).matches()) {
+      ctx.response().setStatusCode(404).end();
+      return;
+    }
+    if ("websocket".equalsIgnoreCase(ctx.request().getHeader(HttpHeaders.UPGRADE))) {
+      if (!OriginPolicy.allows(options.getAllowedOrigins(), ctx.request().getHeader(HttpHeaders.ORIGIN))) {
+        ctx.response().setStatusCode(403).end("origin not allowed");
+        return;
+      }
+      if (node.isDraining()) {
+        ctx.response().setStatusCode(503).end("node draining");
+        return;
+      }
+    }
+    ctx.next();
+  }
+
+  /**
+   * Answers a request the CORS check (403) or the body limit (413) refused: a client's mistake, logged at debug
+   * level instead of vertx-web's error log for unhandled failures.
+   */
+  private void refused(RoutingContext ctx) {
+    int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+    log.debug("bridge request {} refused with {}: {}", Tokens.redactUri(ctx.request().uri()), status,
+        ctx.failure() == null ? "-" : ctx.failure().getMessage());
+    if (!ctx.response().ended()) {
+      ctx.response().setStatusCode(status).end();
+    }
+  }
+
+  /**
+   * Answers CORS (and preflights) only for {@code allowed_origins}; a request from another origin gets 403. With
+   * {@code allowed_origins} empty (any origin) every origin is echoed, as SockJS itself would.
+   */
+  private CorsHandler cors() {
+    List<String> allowed = options.getAllowedOrigins();
+    CorsHandler cors = CorsHandler.create()
+        .allowCredentials(true)
+        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS))
+        .allowedHeader(HttpHeaders.CONTENT_TYPE.toString());
+    if (allowed.isEmpty() || allowed.contains("*")) {
+      return cors.addOriginWithRegex(".*");
+    }
+    return cors.addOrigins(allowed);
+  }
+
+  private SockJSHandlerOptions sockJsOptions() {
+    return new SockJSHandlerOptions()
+        .addDisabledTransport(Transport.JSON_P.name())
+        .addDisabledTransport(Transport.HTML_FILE.name())
+        // HAProxy's own cookie (HERALD_NODE) makes sessions sticky; SockJS's JSESSIONID=dummy is not needed.
+        .setInsertJSESSIONID(false)
+        .setHeartbeatInterval(TimeUnit.SECONDS.toMillis(options.getHeartbeatIntervalSecs()));
+  }
+
+  private static SockJSBridgeOptions bridgeOptions() {
+    SockJSBridgeOptions bridge = new SockJSBridgeOptions()
+        .setMaxAddressLength(MAX_ADDRESS_LENGTH)
+        .setMaxHandlersPerSocket(BridgeHook.MAX_REGISTRATIONS + BridgeHook.MAX_PENDING_REQUESTS)
+        .setPingTimeout(BRIDGE_PING_TIMEOUT_MS)
+        .addOutboundPermitted(new PermittedOptions().setAddressRegex(BridgeAddresses.OUTBOUND_REGEX));
+    BridgeAddresses.CLIENT_API.forEach(address -> bridge.addInboundPermitted(new PermittedOptions().setAddress(address)));
+    return bridge;
+  }
+}

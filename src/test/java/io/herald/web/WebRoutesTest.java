@@ -1,0 +1,119 @@
+package io.herald.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.herald.testkit.TestNode;
+import io.herald.testkit.WsClient;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The page, the client and its vendor scripts as served by a real node, and the development session. */
+class WebRoutesTest {
+
+  /** Every path the web routes serve, as the browser asks for them. */
+  private static final List<String> SERVED = List.of("/", "/index.html", "/herald-client.js",
+      "/notification-center.js", "/notification-center.css", "/vendor/vertx-eventbus.js",
+      "/vendor/sockjs-client/sockjs.min.js");
+
+  /** A node without dev_mode (the test secrets are configured, as in production). */
+  private static TestNode node;
+  /** A node with dev_mode on. */
+  private static TestNode devNode;
+
+  @BeforeAll
+  static void start() {
+    node = TestNode.start();
+    devNode = TestNode.start(TestNode.options().setDevMode(true));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (node != null) {
+      node.close();
+    }
+    if (devNode != null) {
+      devNode.close();
+    }
+  }
+
+  @ParameterizedTest(name = "GET {0}")
+  @CsvSource({
+      "/,                                    text/html,       notification-center.js",
+      "/index.html,                          text/html,       id=\"unread-count\"",
+      "/herald-client.js,                    text/javascript, export class Herald",
+      "/notification-center.js,              text/javascript, from './herald-client.js'",
+      "/notification-center.css,             text/css,        data-state=\"reconnecting\"",
+      "/vendor/vertx-eventbus.js,            text/javascript, Apache License v2.0",
+      "/vendor/sockjs-client/sockjs.min.js,  text/javascript, SockJS",
+  })
+  void servesThePageTheClientAndTheVendorScripts(String path, String type, String content) {
+    TestNode.HttpResult result = node.get(path);
+    assertEquals(200, result.status(), path);
+    assertTrue(result.headers().get("content-type").startsWith(type), result.headers().get("content-type"));
+    assertTrue(result.body().contains(content), path + " lacks " + content);
+  }
+
+  @Test
+  void servesNothingElseFromTheClasspath() {
+    // Only the listed files: no directory listing, no other resource under webroot or in the WebJar.
+    assertEquals(404, node.get("/webroot/index.html").status());
+    assertEquals(404, node.get("/vendor/").status());
+    assertNotEquals(200, node.get("/vendor/sockjs-client/").status());
+    assertEquals(404, node.get("/vendor/sockjs-client/../../logback.xml").status());
+    assertEquals(404, node.get("/logback.xml").status());
+  }
+
+  @Test
+  void withoutDevModeThereIsNoSessionAndNoSecretInAnyServedFile() {
+    assertEquals(404, node.get("/dev/session").status());
+    for (String path : SERVED) {
+      String body = node.get(path).body();
+      assertFalse(body.contains(TestNode.API_KEY), path + " contains the API key");
+      assertFalse(body.contains(TestNode.JWT_SECRET), path + " contains the JWT secret");
+    }
+  }
+
+  @Test
+  void devSessionHandsOutATokenForTheDemoUserAndTheApiKey() {
+    TestNode.HttpResult result = devNode.get("/dev/session");
+    assertEquals(200, result.status());
+    assertEquals("no-store", result.headers().get("cache-control"));
+    JsonObject session = result.json();
+    assertEquals("demo", session.getString("user_id"));
+    assertEquals(TestNode.API_KEY, session.getString("api_key"));
+    assertTrue(Instant.parse(session.getString("expires_at")).isAfter(Instant.now().plus(DevSession.TOKEN_TTL).minusSeconds(60)));
+
+    // The token authenticates as the demo user, and every call gives a token that works.
+    try (WsClient client = devNode.connectWithToken(session.getString("token"), "Dashboard")) {
+      JsonObject subscribed = TestNode.subscribe(client, new JsonObject().put("topics", new JsonArray().add("any.topic")));
+      assertEquals(new JsonArray().add("any.topic"), subscribed.getJsonArray("topics"), "the dev token grants every topic");
+      // The page's publish form posts with the handed-out key; the notification reaches the demo user.
+      JsonObject accepted = devNode.publish(new JsonObject().put("user_id", "demo").put("message", "from the form"));
+      JsonObject notification = client.awaitType("Notification", WsClient.DEFAULT_TIMEOUT);
+      assertEquals(accepted.getJsonArray("ids").getString(0), notification.getString("id"));
+    }
+    assertEquals(401, devNode.post("/api/v1/notifications", "{}", "not-the-key-0123456789").status());
+  }
+
+  @Test
+  void theDevSessionIsForLoopbackClientsOnly() {
+    assertTrue(DevSession.isLoopback(SocketAddress.inetSocketAddress(5000, "127.0.0.1")));
+    assertTrue(DevSession.isLoopback(SocketAddress.inetSocketAddress(5000, "127.3.2.1")));
+    assertTrue(DevSession.isLoopback(SocketAddress.inetSocketAddress(5000, "::1")));
+    assertFalse(DevSession.isLoopback(SocketAddress.inetSocketAddress(5000, "192.0.2.10")));
+    assertFalse(DevSession.isLoopback(SocketAddress.inetSocketAddress(5000, "2001:db8::1")));
+    assertFalse(DevSession.isLoopback(SocketAddress.domainSocketAddress("/tmp/herald.sock")));
+    assertFalse(DevSession.isLoopback(null));
+  }
+}
