@@ -21,7 +21,10 @@ public final class ReplayReader {
       return history.current(stream).map(current -> new Replay(true, current, List.of()));
     }
     if (resume.lastOffset() <= 0) {
-      return history.current(stream).compose(current -> history.since(stream, current.epoch(), 0));
+      // Nothing seen and nothing written yet (no stream, or an empty one): nothing was missed.
+      return history.current(stream).compose(current -> current.offset() == 0
+          ? Future.succeededFuture(new Replay(true, current, List.of()))
+          : history.since(stream, current.epoch(), 0));
     }
     return history.since(stream, resume.epoch(), resume.lastOffset());
   }

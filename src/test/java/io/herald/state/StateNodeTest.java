@@ -266,6 +266,17 @@ class StateNodeTest {
   }
 
   @Test
+  void offsetZeroOnAStreamThatHasNothingYetIsRecoveredWithNothingMissed() {
+    String user = user();
+    try (WsClient fresh = node.open()) {
+      JsonObject authenticated = authenticate(fresh, node.token(user), "any-epoch", 0L);
+      assertEquals(Boolean.TRUE, authenticated.getBoolean("recovered"), "nothing seen, nothing written: " + authenticated);
+      assertEquals(0L, authenticated.getLong("offset"));
+      fresh.assertNoFrame(QUIET);
+    }
+  }
+
+  @Test
   void aWrongEpochIsNotRecoveredAndOffsetZeroRecoversEverythingRetained() {
     String user = user();
     String epoch;
