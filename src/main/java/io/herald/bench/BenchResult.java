@@ -81,6 +81,11 @@ public final class BenchResult {
       row(out, "server RSS MiB", (processes.size() == 1 ? "" : "sum: ") + "idle " + mib(s.getLong("rss_idle_kib"))
           + ", connected " + mib(s.getLong("rss_connected_kib")) + ", peak " + mib(s.getLong("rss_peak_kib"))
           + " (" + s.getValue("rss_per_connection_kib") + " KiB/connection)");
+      if (s.containsKey("live_heap_per_connection_kib")) {
+        row(out, "server live heap MiB", "idle " + mib(s.getLong("live_heap_idle_kib")) + ", connected "
+            + mib(s.getLong("live_heap_connected_kib")) + " (" + s.getValue("live_heap_per_connection_kib")
+            + " KiB/connection, after a full GC)");
+      }
       if (processes.size() > 1) {
         for (int i = 0; i < processes.size(); i++) {
           JsonObject p = processes.getJsonObject(i);

@@ -99,6 +99,8 @@ public final class BenchRunner {
         .put("cores", Runtime.getRuntime().availableProcessors())
         .put("java", System.getProperty("java.version"));
     ServerProcesses.Sample idle = server != null ? server.sample() : null;
+    boolean measureLiveHeap = server != null && config.scenario == BenchConfig.Scenario.CONNECT;
+    long liveHeapIdle = measureLiveHeap ? server.liveHeapBytes() : -1;
     long selfCpu0 = self.cpuNanos();
 
     // ---- tokens: one per connection, made before anything is measured
@@ -195,6 +197,7 @@ public final class BenchRunner {
     // Let allocation after the handshakes settle before reading the connected footprint.
     Thread.sleep(config.settle.toMillis());
     ServerProcesses.Sample connectedSample = server != null ? server.sample() : null;
+    long liveHeapConnected = measureLiveHeap ? server.liveHeapBytes() : -1;
     ServerProcesses.RssPeaks peaks = new ServerProcesses.RssPeaks(connectedSample);
 
     List<BenchResult.Point> series = Collections.synchronizedList(new ArrayList<>());
@@ -347,8 +350,15 @@ public final class BenchRunner {
     result.put("server_errors", stats.serverErrors.sum());
     if (server != null) {
       peaks.add(phaseEndSample);
-      result.put("server", serverFigures(idle, connectedSample, phaseStartSample, phaseEndSample, peaks, tally.delivered(),
-          connected.size()));
+      JsonObject figures = serverFigures(idle, connectedSample, phaseStartSample, phaseEndSample, peaks, tally.delivered(),
+          connected.size());
+      if (measureLiveHeap) {
+        figures.put("live_heap_idle_kib", liveHeapIdle / 1024).put("live_heap_connected_kib", liveHeapConnected / 1024);
+        if (!connected.isEmpty()) {
+          figures.put("live_heap_per_connection_kib", round((liveHeapConnected - liveHeapIdle) / 1024.0 / connected.size(), 2));
+        }
+      }
+      result.put("server", figures);
     }
     JsonObject gen = new JsonObject().put("cpu_s", round((self.cpuNanos() - selfCpu0) / 1e9, 3));
     if (tally.delivered() > 0) {

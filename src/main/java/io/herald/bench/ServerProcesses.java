@@ -1,6 +1,9 @@
 package io.herald.bench;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.ToLongFunction;
@@ -65,6 +68,34 @@ public final class ServerProcesses {
       each.add(p.sample());
     }
     return new Sample(each);
+  }
+
+  /**
+   * The live Java heap of every process, summed, in bytes: the total of {@code jcmd <pid> GC.class_histogram}, which
+   * runs a full collection first, so it counts only reachable objects. Unlike RSS it does not depend on how far the
+   * JVM grew its heap; it is what a connection really keeps. Only for connect runs: the forced collection would
+   * disturb a publishing phase.
+   *
+   * @throws IllegalStateException when jcmd is missing or its output has no total
+   */
+  public long liveHeapBytes() throws IOException, InterruptedException {
+    long total = 0;
+    for (long pid : pids()) {
+      Process jcmd = new ProcessBuilder("jcmd", Long.toString(pid), "GC.class_histogram").redirectErrorStream(true).start();
+      String output = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!jcmd.waitFor(60, TimeUnit.SECONDS) || jcmd.exitValue() != 0) {
+        throw new IllegalStateException("jcmd " + pid + " GC.class_histogram failed: " + output.lines().findFirst().orElse(""));
+      }
+      total += histogramTotal(output);
+    }
+    return total;
+  }
+
+  /** The byte total of a class histogram: its last line, {@code Total <instances> <bytes>}. */
+  static long histogramTotal(String histogram) {
+    return histogram.lines().map(String::trim).filter(l -> l.startsWith("Total")).reduce((a, b) -> b)
+        .map(l -> Long.parseLong(l.split("\\s+")[2]))
+        .orElseThrow(() -> new IllegalStateException("no Total line in the class histogram"));
   }
 
   /** Peak RSS seen per process and of their sum, over the samples given (by the sampler thread and the run's). */

@@ -159,6 +159,19 @@ class AccountingTest {
   }
 
   @Test
+  void theLiveHeapIsTheTotalOfTheClassHistogram() {
+    String histogram = String.join("\n",
+        "12345:",
+        " num     #instances         #bytes  class name (module)",
+        "-------------------------------------------------------",
+        "   1:        137731      159567320  [Ljava.lang.Object; (java.base@17.0.15)",
+        "   2:         38010       21893760  io.netty.util.internal.shaded.org.jctools.queues.MpscUnboundedArrayQueue",
+        "Total       2734567      412345678");
+    assertEquals(412_345_678L, ServerProcesses.histogramTotal(histogram));
+    assertThrows(IllegalStateException.class, () -> ServerProcesses.histogramTotal("12345:\nno histogram"));
+  }
+
+  @Test
   void severalServerProcessesSumTheirCpuAndMemory() {
     long self = ProcessHandle.current().pid();
     ServerProcesses one = new ServerProcesses(List.of(self));

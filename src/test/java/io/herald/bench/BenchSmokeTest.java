@@ -103,6 +103,10 @@ class BenchSmokeTest {
     assertTrue(idle0 > 0 && idle1 > 0, j.encode());
     assertEquals(idle0 + idle1, server.getLong("rss_idle_kib"), j.encode());
     assertTrue(r.table().contains("summed over pids " + self + ", " + self), r.table());
+    // The live heap after a full collection, through jcmd, summed over the (two) processes.
+    assertTrue(server.getLong("live_heap_idle_kib") > 0, j.encode());
+    assertTrue(server.containsKey("live_heap_per_connection_kib"), j.encode());
+    assertTrue(r.table().contains("after a full GC"), r.table());
     assertTrue(SvgPlot.render("t", r.series()).startsWith("<svg"));
     assertTrue(r.table().contains("connected"));
   }
