@@ -10,7 +10,7 @@ public final class StateStores {
 
   /** Redis commands a verticle may have waiting for a pooled connection (fan-out bursts of history writes). */
   static final int REDIS_MAX_POOL_WAITING = 4096;
-  static final int REDIS_MAX_POOL_SIZE = 8;
+  static final int REDIS_MAX_POOL_SIZE = 32;
 
   private StateStores() {
   }
