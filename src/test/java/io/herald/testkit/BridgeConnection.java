@@ -20,8 +20,11 @@ import java.util.function.Predicate;
  */
 public abstract class BridgeConnection implements AutoCloseable {
 
-  /** Default wait of the methods without a timeout. */
-  public static final Duration WAIT = Duration.ofSeconds(5);
+  /**
+   * Default wait of the methods without a timeout: generous, since the suite shares two cores with other builds and
+   * a first request on a cold node can take seconds there.
+   */
+  public static final Duration WAIT = Duration.ofSeconds(10);
 
   /** Messages received, as the transport parsed them; filled by the transport's thread. */
   protected final LinkedBlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();

@@ -65,7 +65,15 @@ final class BridgeHook implements Handler<BridgeEvent> {
   public void handle(BridgeEvent event) {
     BridgeEventType type = event.type();
     switch (type) {
-      case SOCKET_CREATED -> event.complete(sessions.open(event.socket()) != null);
+      case SOCKET_CREATED -> {
+        BridgeSession s = sessions.open(event.socket());
+        event.complete(s != null);
+        // Only once the bridge has accepted the socket (and set its handlers on it), so that a close caused by the
+        // token, which may be decided at once, reaches the bridge and frees its state for the socket.
+        if (s != null) {
+          sessions.authenticateFromUri(s);
+        }
+      }
       case SOCKET_PING -> {
         BridgeSession s = sessions.get(event.socket());
         if (s != null && !s.closing) {

@@ -66,7 +66,7 @@ final class BridgeSessions {
 
   /**
    * Starts tracking a new socket, or closes it and returns null when the node drains or this verticle already holds
-   * {@code max_connections} bridge sockets. A token on the URL ({@code ?token=}) starts authentication at once.
+   * {@code max_connections} bridge sockets.
    */
   BridgeSession open(SockJSSocket socket) {
     if (node.isDraining()) {
@@ -94,19 +94,16 @@ final class BridgeSessions {
         close(s, CloseCode.AUTH_TIMEOUT, reason(CloseCode.AUTH_TIMEOUT));
       }
     });
-    String token = tokenFromUri(socket.uri());
-    if (token != null) {
-      authenticate(s, token);
-    }
     return s;
   }
 
-  private static String tokenFromUri(String uri) {
-    if (uri == null) {
-      return null;
+  /** Starts authenticating with the token of the socket's URL ({@code ?token=}), when it has one. */
+  void authenticateFromUri(BridgeSession s) {
+    String uri = s.socket.uri();
+    List<String> values = uri == null ? null : new QueryStringDecoder(uri).parameters().get("token");
+    if (values != null && !values.isEmpty() && !values.get(0).isBlank()) {
+      authenticate(s, values.get(0));
     }
-    List<String> values = new QueryStringDecoder(uri).parameters().get("token");
-    return values == null || values.isEmpty() || values.get(0).isBlank() ? null : values.get(0);
   }
 
   /**
