@@ -151,11 +151,7 @@ public final class SocketVerticle extends VerticleBase {
         .setPerMessageWebSocketCompressionSupported(options.isCompression())
         .setPerFrameWebSocketCompressionSupported(options.isCompression())
         .setWebSocketCompressionLevel(options.getCompressionLevel())
-        .setTcpNoDelay(true)
-        // Every request and response of this server is handled on its verticle's event loop: Vert.x then skips
-        // the cross-thread write queue of each HTTP connection (a 4 KiB array per connection, kept for the life of
-        // an upgraded WebSocket).
-        .setStrictThreadMode(true);
+        .setTcpNoDelay(true);
     // Port 0 means "any free port"; a negative port makes every instance share the same random port.
     int port = options.getWebsocketPort() == 0 ? -1 : options.getWebsocketPort();
     server = vertx.createHttpServer(serverOptions).requestHandler(router);
