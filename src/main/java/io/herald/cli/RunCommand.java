@@ -9,6 +9,9 @@ import io.herald.node.HeraldNode;
 import io.herald.cluster.ClusterSettings;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.herald.web.DevSession;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -115,8 +118,25 @@ public final class RunCommand implements Callable<Integer> {
         log.warn("shutdown incomplete: {}", e.getMessage());
       }
     }, "herald-shutdown"));
+    if (options.isDevMode()) {
+      queueWelcome(vertx, node);
+    }
     printWelcome(vertx, options, node, devSecret, devApiKey);
     return 0;
+  }
+
+  /**
+   * Development mode: a first notification for the page's demo user, published like any HTTP notification. Nobody is
+   * connected yet, so it waits in the user's offline queue and is the first thing the page shows when opened.
+   */
+  private static void queueWelcome(Vertx vertx, HeraldNode node) {
+    JsonObject welcome = new JsonObject().put("user_id", DevSession.USER)
+        .put("alert_name", "Welcome to Herald")
+        .put("notification_type", "welcome")
+        .put("message", "This node is running on embedded defaults. Publish another notification with the form.")
+        .put("actions", new JsonArray().add(new JsonObject().put("label", "Node health").put("url", "/health")));
+    vertx.eventBus().request(node.info().httpIngressAddress(), welcome.toBuffer())
+        .onFailure(e -> log.warn("the welcome notification was not published: {}", e.getMessage()));
   }
 
   private static void printWelcome(Vertx vertx, HeraldOptions options, HeraldNode node, boolean devSecret, boolean devApiKey) {

@@ -20,10 +20,10 @@ import java.util.List;
  * to anyone but loopback clients: in development mode the node still listens on every interface by default, and
  * the API key must not reach the network.
  */
-final class DevSession {
+public final class DevSession {
 
   /** The user the development token is for: the one {@code herald run} prints a token for. */
-  static final String USER = "demo";
+  public static final String USER = "demo";
 
   /** Lifetime of each development token; the page's client fetches a new one before every reconnect. */
   static final Duration TOKEN_TTL = Duration.ofHours(1);

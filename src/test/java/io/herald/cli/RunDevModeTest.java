@@ -57,6 +57,9 @@ class RunDevModeTest {
       try (WsClient client = WsClient.connect(vertx, run.port, "/ws")) {
         client.send(new JsonObject().put("type", "Authenticate").put("token", body.getString("token")));
         assertEquals("demo", client.awaitType("Authenticated", WsClient.DEFAULT_TIMEOUT).getString("user_id"));
+        // herald run queued a welcome for the demo user: the first page to connect shows a notification at once.
+        JsonObject welcome = client.awaitType("Notification", WsClient.DEFAULT_TIMEOUT);
+        assertEquals("Welcome to Herald", welcome.getString("alert_name"), welcome.encode());
         // The handed-out key is the node's API key: the page's publish form reaches the demo user.
         HttpResponse<String> published = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + run.port
                 + "/api/v1/notifications"))

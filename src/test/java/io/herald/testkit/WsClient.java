@@ -326,7 +326,8 @@ public final class WsClient implements AutoCloseable {
     return "ws://" + (o.getHost() == null ? "localhost" : o.getHost()) + ":" + o.getPort() + o.getURI();
   }
 
-  private JsonObject poll(Duration timeout) {
+  /** The next frame received within {@code timeout}, or null when none came. */
+  public JsonObject poll(Duration timeout) {
     try {
       return frames.poll(Math.max(0, timeout.toMillis()), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
