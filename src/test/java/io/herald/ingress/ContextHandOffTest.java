@@ -70,13 +70,7 @@ class ContextHandOffTest {
 
   @Test
   void aBurstIsHandledInOneContextTask() throws Exception {
-    CountDownLatch contextBusy = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    context.runOnContext(v -> {
-      contextBusy.countDown();
-      awaitQuietly(release);
-    });
-    assertTrue(contextBusy.await(10, TimeUnit.SECONDS));
+    CountDownLatch release = blockContext();
     AtomicInteger handled = new AtomicInteger();
     ContextHandOff<Integer> handOff = new ContextHandOff<>(context, 1000, item -> handled.incrementAndGet());
     for (int i = 0; i < 500; i++) {
@@ -93,13 +87,7 @@ class ContextHandOffTest {
 
   @Test
   void aFullQueueMakesTheProducerWaitInsteadOfGrowing() throws Exception {
-    CountDownLatch contextBusy = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    context.runOnContext(v -> {
-      contextBusy.countDown();
-      awaitQuietly(release);
-    });
-    assertTrue(contextBusy.await(10, TimeUnit.SECONDS));
+    CountDownLatch release = blockContext();
     AtomicInteger handled = new AtomicInteger();
     ContextHandOff<Integer> handOff = new ContextHandOff<>(context, 4, item -> handled.incrementAndGet());
     AtomicInteger offered = new AtomicInteger();
@@ -119,6 +107,18 @@ class ContextHandOffTest {
     release.countDown();
     producer.join(WAIT.toMillis());
     Await.until(() -> handled.get() == 6, WAIT, "the waiting items handled once the context is free");
+  }
+
+  /** Keeps the context's event loop busy until the returned latch is counted down (at most 10 s). */
+  private CountDownLatch blockContext() throws InterruptedException {
+    CountDownLatch contextBusy = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    context.runOnContext(v -> {
+      contextBusy.countDown();
+      awaitQuietly(release);
+    });
+    assertTrue(contextBusy.await(10, TimeUnit.SECONDS));
+    return release;
   }
 
   private static void awaitQuietly(CountDownLatch latch) {

@@ -12,6 +12,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.core.read.ListAppender;
 import io.herald.testkit.Await;
+import io.herald.testkit.PrivateRedis;
 import io.herald.testkit.CloseInfo;
 import io.herald.testkit.TestNode;
 import io.herald.testkit.WsClient;
@@ -21,12 +22,6 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -34,7 +29,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -73,7 +67,7 @@ class HealthTest {
           full.close();
         }
       } finally {
-        destroy(privateRedis);
+        PrivateRedis.stop(privateRedis);
       }
     }
   }
@@ -124,8 +118,8 @@ class HealthTest {
 
   @Test
   void redisLostIsReportedDeliveryGoesOnAndRecoveryResubscribes() throws Exception {
-    int port = freePort();
-    privateRedis = startRedis(port);
+    int port = PrivateRedis.freePort();
+    privateRedis = PrivateRedis.start(port);
     String prefix;
     try (TestNode node = TestNode.start(TestNode.options().setRedisUrl("redis://127.0.0.1:" + port))) {
       prefix = node.nodeOptions().getRedisChannelPrefix();
@@ -139,7 +133,7 @@ class HealthTest {
             new JsonObject().put("message", "before").encode()));
         assertEquals("before", client.awaitType("Notification", WAIT).getString("message"));
 
-        destroy(privateRedis);
+        PrivateRedis.stop(privateRedis);
         privateRedis = null;
         Await.until(() -> {
           TestNode.HttpResult r = node.get("/health");
@@ -158,7 +152,7 @@ class HealthTest {
           Thread.sleep(50); // pacing of a quiet period: there is no event to await
         }
 
-        privateRedis = startRedis(port);
+        privateRedis = PrivateRedis.start(port);
         Await.until(() -> node.get("/health").status() == 200, Duration.ofSeconds(15),
             "/health back to 200 after redis-server restarted");
         assertEquals("up", node.get("/health").json().getJsonObject("dependencies").getJsonObject("redis").getString("status"));
@@ -171,7 +165,7 @@ class HealthTest {
         assertEquals("High", after.getString("priority"));
       }
     } finally {
-      destroy(privateRedis);
+      PrivateRedis.stop(privateRedis);
       privateRedis = null;
     }
   }
@@ -315,62 +309,6 @@ class HealthTest {
       return r.toLong();
     } finally {
       redis.close();
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket()) {
-      s.setReuseAddress(true);
-      s.bind(new InetSocketAddress("127.0.0.1", 0));
-      return s.getLocalPort();
-    }
-  }
-
-  private static Process startRedis(int port) throws IOException {
-    Process p = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-        "--save", "", "--appendonly", "no", "--daemonize", "no")
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    try {
-      Await.until(() -> {
-        if (!p.isAlive()) {
-          throw new IllegalStateException("redis-server exited with " + p.exitValue());
-        }
-        return pong(port);
-      }, Duration.ofSeconds(10), "private redis-server on port " + port);
-    } catch (AssertionError e) {
-      destroy(p);
-      throw e;
-    }
-    return p;
-  }
-
-  private static boolean pong(int port) {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-      s.setSoTimeout(500);
-      OutputStream out = s.getOutputStream();
-      out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      InputStream in = s.getInputStream();
-      byte[] buf = new byte[7];
-      int n = in.readNBytes(buf, 0, 7);
-      return n == 7 && new String(buf, StandardCharsets.US_ASCII).equals("+PONG\r\n");
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static void destroy(Process p) {
-    if (p == null || !p.isAlive()) {
-      return;
-    }
-    p.destroy();
-    try {
-      if (!p.waitFor(5, TimeUnit.SECONDS)) {
-        p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 }

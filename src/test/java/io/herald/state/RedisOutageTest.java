@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.testkit.Await;
+import io.herald.testkit.PrivateRedis;
 import io.herald.testkit.TestNode;
 import io.herald.testkit.WsClient;
 import io.vertx.core.Vertx;
@@ -19,9 +20,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -48,8 +46,8 @@ class RedisOutageTest {
 
   @BeforeAll
   static void start() throws IOException {
-    port = freePort();
-    redisServer = startRedis(port);
+    port = PrivateRedis.freePort();
+    redisServer = PrivateRedis.start(port);
     vertx = Vertx.vertx();
     node = TestNode.start(TestNode.options().setRedisUrl("redis://127.0.0.1:" + port).setHeartbeatIntervalSecs(1)
         .setConnectionTimeoutSecs(10).setSessionTtlSecs(5).setAuthTimeoutSecs(3));
@@ -62,7 +60,7 @@ class RedisOutageTest {
         node.close();
       }
     } finally {
-      destroy(redisServer);
+      PrivateRedis.kill(redisServer);
       vertx.close().await(10, TimeUnit.SECONDS);
     }
   }
@@ -79,7 +77,7 @@ class RedisOutageTest {
       assertEquals(1L, before.getLong("offset"));
       assertEquals(200, node.get("/health").status());
 
-      destroy(redisServer);
+      PrivateRedis.kill(redisServer);
       redisServer = null;
 
       node.publish(note(user, "during"));
@@ -102,7 +100,7 @@ class RedisOutageTest {
         assertEquals("during-2", notifications(client, 1).get(0).getString("message"));
       }
 
-      redisServer = startRedis(port);
+      redisServer = PrivateRedis.start(port);
       Redis redis = Redis.createClient(vertx, "redis://127.0.0.1:" + port);
       AtomicReference<JsonObject> positioned = new AtomicReference<>();
       Await.until(() -> {
@@ -129,54 +127,5 @@ class RedisOutageTest {
   private static double historyFailures() {
     Matcher m = HISTORY_FAILURES.matcher(node.get("/metrics").body());
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
-  }
-
-  // ---------------------------------------------------------------- private redis-server
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket()) {
-      s.setReuseAddress(true);
-      s.bind(new InetSocketAddress("127.0.0.1", 0));
-      return s.getLocalPort();
-    }
-  }
-
-  static Process startRedis(int port) throws IOException {
-    Process p = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-        "--save", "", "--appendonly", "no", "--daemonize", "no")
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    try {
-      Await.until(() -> {
-        if (!p.isAlive()) {
-          throw new IllegalStateException("redis-server exited with " + p.exitValue());
-        }
-        return accepts(port);
-      }, Duration.ofSeconds(10), "private redis-server on port " + port);
-    } catch (AssertionError e) {
-      destroy(p);
-      throw e;
-    }
-    return p;
-  }
-
-  private static boolean accepts(int port) {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  static void destroy(Process p) {
-    if (p == null) {
-      return;
-    }
-    p.destroyForcibly();
-    try {
-      p.waitFor(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

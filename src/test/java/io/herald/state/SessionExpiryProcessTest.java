@@ -1,5 +1,6 @@
 package io.herald.state;
 
+import io.herald.testkit.PrivateRedis;
 import static io.herald.state.StateNodeTest.WAIT;
 import static io.herald.state.StateNodeTest.send;
 import static io.herald.state.StateNodeTest.user;
@@ -61,7 +62,7 @@ class SessionExpiryProcessTest {
     vertx = Vertx.vertx();
     http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setConnectTimeout(1000));
     redis = Redis.createClient(vertx, TestNode.REDIS_URL);
-    childPort = RedisOutageTest.freePort();
+    childPort = PrivateRedis.freePort();
     childLog = Files.createTempFile("herald-session-expiry-", ".log");
     ProcessBuilder builder = new ProcessBuilder(System.getProperty("java.home") + "/bin/java",
         "-cp", System.getProperty("java.class.path"), "io.herald.Main", "run", "--port", Integer.toString(childPort))
