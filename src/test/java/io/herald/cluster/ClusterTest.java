@@ -8,11 +8,11 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.multimap.MultiMap;
 import io.herald.config.HeraldOptions;
 import io.herald.testkit.Await;
+import io.herald.testkit.ClusterFleet;
 import io.herald.testkit.CloseInfo;
 import io.herald.testkit.TestNode;
 import io.herald.testkit.WsClient;
 import io.nats.client.Nats;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -29,9 +29,6 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.spi.cluster.hazelcast.impl.HazelcastRegistrationInfo;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,7 +43,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
@@ -97,7 +93,7 @@ class ClusterTest {
     http = clientVertx.createHttpClient();
     redis = Redis.createClient(clientVertx, TestNode.REDIS_URL);
     base = fleetOptions();
-    List<TestNode> fleet = startFleet(base, "A", "B", "C");
+    List<TestNode> fleet = ClusterFleet.start(base, "A", "B", "C");
     a = fleet.get(0);
     b = fleet.get(1);
     c = fleet.get(2);
@@ -108,7 +104,7 @@ class ClusterTest {
   @AfterAll
   static void stopFleet() throws Exception {
     try {
-      closeOneByOne(live);
+      ClusterFleet.closeOneByOne(live);
     } finally {
       if (nats != null) {
         nats.close();
@@ -287,9 +283,9 @@ class ClusterTest {
     for (TestNode n : live) {
       configuredBefore.addAll(tcpIpMembers(n));
     }
-    int portOfD = freePortRange(1);
+    int portOfD = ClusterFleet.freePortRange(1);
     while (configuredBefore.contains("127.0.0.1:" + portOfD)) {
-      portOfD = freePortRange(1);
+      portOfD = ClusterFleet.freePortRange(1);
     }
     String subscriberBefore = awaitRedisSubscriber(live).node().nodeId();
     Set<String> fleetBefore = new HashSet<>(((VertxInternal) a.vertx()).clusterManager().getNodes());
@@ -362,7 +358,7 @@ class ClusterTest {
   @Order(6)
   void theRedisSubscriptionMovesToAnotherNodeWhenItsHolderStops() throws Exception {
     HeraldOptions options = fleetOptions();
-    List<TestNode> fleet = new CopyOnWriteArrayList<>(startFleet(options, "D", "E", "F"));
+    List<TestNode> fleet = new CopyOnWriteArrayList<>(ClusterFleet.start(options, "D", "E", "F"));
     try {
       TestNode subscriber = awaitRedisSubscriber(fleet);
       for (TestNode n : fleet) {
@@ -410,7 +406,7 @@ class ClusterTest {
         receiveExactly(expected, client);
       }
     } finally {
-      closeOneByOne(fleet);
+      ClusterFleet.closeOneByOne(fleet);
     }
   }
 
@@ -465,86 +461,6 @@ class ClusterTest {
         .setRedisUrl(TestNode.REDIS_URL)
         .setNatsUrl(TestNode.NATS_URL)
         .setPublicTopics(List.of(TOPIC));
-  }
-
-  /**
-   * Starts one clustered Vert.x per node id in parallel (random cluster name, Hazelcast ports base..base+n-1,
-   * every node listing all of them), then deploys a node with a copy of the options into each.
-   */
-  private static List<TestNode> startFleet(HeraldOptions options, String... ids) throws Exception {
-    String name = "herald-test-" + UUID.randomUUID();
-    int port = freePortRange(ids.length);
-    String members = java.util.stream.IntStream.range(0, ids.length)
-        .mapToObj(i -> "127.0.0.1:" + (port + i)).collect(Collectors.joining(","));
-    long t0 = System.nanoTime();
-    List<Future<Vertx>> starting = new ArrayList<>();
-    for (int i = 0; i < ids.length; i++) {
-      starting.add(new ClusterSettings(name, members, "127.0.0.1", port + i, null).startVertx(new VertxOptions()));
-    }
-    try {
-      Future.all(starting).await(60, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      for (Future<Vertx> f : starting) {
-        if (f.succeeded()) {
-          f.result().close().await(20, TimeUnit.SECONDS);
-        }
-      }
-      throw new AssertionError("the fleet did not form: " + e, e);
-    }
-    // A node started in parallel may finish joining before the last one has: wait until all see all.
-    Await.until(() -> starting.stream().allMatch(f -> ((VertxInternal) f.result()).clusterManager().getNodes().size()
-        == ids.length), Duration.ofSeconds(30), ids.length + " members seen by every node of the fleet");
-    long clustered = ms(t0);
-    List<TestNode> nodes = new ArrayList<>();
-    try {
-      for (int i = 0; i < ids.length; i++) {
-        nodes.add(TestNode.start(new HeraldOptions(options).setNodeId(ids[i]), starting.get(i).result()));
-      }
-    } catch (RuntimeException | Error e) {
-      closeOneByOne(nodes);
-      for (int i = nodes.size() + 1; i < ids.length; i++) {
-        starting.get(i).result().close().await(20, TimeUnit.SECONDS);
-      }
-      throw e;
-    }
-    System.out.printf("[ClusterTest] fleet %s: Hazelcast cluster formed in %d ms, nodes deployed in %d ms more%n",
-        String.join(",", ids), clustered, ms(t0) - clustered);
-    return nodes;
-  }
-
-  /** Closes the nodes one at a time (closing clustered nodes all at once is slow and noisy). */
-  private static void closeOneByOne(List<TestNode> nodes) {
-    AssertionError first = null;
-    for (TestNode n : List.copyOf(nodes)) {
-      try {
-        n.close();
-      } catch (AssertionError e) {
-        first = first == null ? e : first;
-      }
-      nodes.remove(n);
-    }
-    if (first != null) {
-      throw first;
-    }
-  }
-
-  /** A base port with n consecutive free ports on the loopback, in 20000-40000. */
-  private static int freePortRange(int n) {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int port = ThreadLocalRandom.current().nextInt(20_000, 40_000 - n);
-      boolean free = true;
-      for (int i = 0; i < n && free; i++) {
-        try (ServerSocket s = new ServerSocket(port + i, 1, InetAddress.getLoopbackAddress())) {
-          s.setReuseAddress(true);
-        } catch (IOException taken) {
-          free = false;
-        }
-      }
-      if (free) {
-        return port;
-      }
-    }
-    throw new AssertionError("no free port range found");
   }
 
   private static HazelcastInstance hazelcast(TestNode node) {

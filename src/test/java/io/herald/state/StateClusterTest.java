@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.herald.cluster.ClusterSettings;
 import io.herald.config.HeraldOptions;
 import io.herald.testkit.Await;
+import io.herald.testkit.ClusterFleet;
 import io.herald.testkit.RedisTestKeys;
 import io.herald.testkit.CloseInfo;
 import io.herald.testkit.RawWsClient;
@@ -16,12 +16,10 @@ import io.herald.testkit.WsClient;
 import io.nats.client.Nats;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -29,9 +27,6 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,10 +40,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -92,7 +85,7 @@ class StateClusterTest {
         .setInitialState(true)
         .setAuthTimeoutSecs(2);
     prefix = base.getRedisKeyPrefix();
-    fleet.addAll(startFleet(base, "A", "B", "C"));
+    fleet.addAll(ClusterFleet.start(base, "A", "B", "C"));
     a = fleet.get(0);
     b = fleet.get(1);
     c = fleet.get(2);
@@ -101,7 +94,7 @@ class StateClusterTest {
   @AfterAll
   static void stopFleet() throws Exception {
     try {
-      closeOneByOne(fleet);
+      ClusterFleet.closeOneByOne(fleet);
     } finally {
       try {
         if (redis != null && prefix != null) {
@@ -605,80 +598,6 @@ class StateClusterTest {
 
   // ---------------------------------------------------------------- fleet helpers (as in ClusterTest)
 
-  /**
-   * Starts one clustered Vert.x per node id in parallel (random cluster name, Hazelcast ports base..base+n-1,
-   * every node listing all of them), then deploys a node with a copy of the options into each.
-   */
-  private static List<TestNode> startFleet(HeraldOptions options, String... ids) throws Exception {
-    String name = "herald-test-" + UUID.randomUUID();
-    int port = freePortRange(ids.length);
-    String members = IntStream.range(0, ids.length).mapToObj(i -> "127.0.0.1:" + (port + i))
-        .collect(Collectors.joining(","));
-    List<Future<Vertx>> starting = new ArrayList<>();
-    for (int i = 0; i < ids.length; i++) {
-      starting.add(new ClusterSettings(name, members, "127.0.0.1", port + i, null).startVertx(new VertxOptions()));
-    }
-    try {
-      Future.all(starting).await(60, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      for (Future<Vertx> f : starting) {
-        if (f.succeeded()) {
-          f.result().close().await(20, TimeUnit.SECONDS);
-        }
-      }
-      throw new AssertionError("the fleet did not form: " + e, e);
-    }
-    Await.until(() -> starting.stream().allMatch(f -> ((VertxInternal) f.result()).clusterManager().getNodes().size()
-        == ids.length), Duration.ofSeconds(30), ids.length + " members seen by every node of the fleet");
-    List<TestNode> nodes = new ArrayList<>();
-    try {
-      for (int i = 0; i < ids.length; i++) {
-        nodes.add(TestNode.start(new HeraldOptions(options).setNodeId(ids[i]), starting.get(i).result()));
-      }
-    } catch (RuntimeException | Error e) {
-      closeOneByOne(nodes);
-      for (int i = nodes.size() + 1; i < ids.length; i++) {
-        starting.get(i).result().close().await(20, TimeUnit.SECONDS);
-      }
-      throw e;
-    }
-    return nodes;
-  }
-
-  /** Closes the nodes one at a time (closing clustered nodes all at once is slow and noisy). */
-  private static void closeOneByOne(List<TestNode> nodes) {
-    AssertionError first = null;
-    for (TestNode n : List.copyOf(nodes)) {
-      try {
-        n.close();
-      } catch (AssertionError e) {
-        first = first == null ? e : first;
-      }
-      nodes.remove(n);
-    }
-    if (first != null) {
-      throw first;
-    }
-  }
-
-  /** A base port with n consecutive free ports on the loopback, in 20000-40000. */
-  private static int freePortRange(int n) {
-    for (int attempt = 0; attempt < 50; attempt++) {
-      int port = ThreadLocalRandom.current().nextInt(20_000, 40_000 - n);
-      boolean free = true;
-      for (int i = 0; i < n && free; i++) {
-        try (ServerSocket s = new ServerSocket(port + i, 1, InetAddress.getLoopbackAddress())) {
-          s.setReuseAddress(true);
-        } catch (IOException taken) {
-          free = false;
-        }
-      }
-      if (free) {
-        return port;
-      }
-    }
-    throw new AssertionError("no free port range found");
-  }
 
   private static String unique(String prefix) {
     return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
