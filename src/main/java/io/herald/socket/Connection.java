@@ -51,6 +51,10 @@ final class Connection {
   long authTimer = NO_TIMER;
   long expiryTimer = NO_TIMER;
   long slowTimer = NO_TIMER;
+  /** Releases what {@link #userStream} held when the gap did not fill in time. */
+  long reorderTimer = NO_TIMER;
+  /** Puts the user stream's notifications back in offset order (they can arrive out of order in a fleet). */
+  final UserStreamSequencer userStream = new UserStreamSequencer();
   long lastActivityNanos;
   /** Client messages refused by the rate limit since the last accepted one. */
   int refusedInARow;

@@ -447,6 +447,7 @@ public final class SocketVerticle extends VerticleBase {
       // to the current offset; one that did not was replayed only what followed its baseline, and must still get
       // its offline queue (offsets up to the baseline) and everything live after the current offset.
       c.userStreamEpoch = replay.current().epoch();
+      c.userStream.start(replay.current().epoch(), replay.current().offset());
       if (positionGiven) {
         c.userStreamReplayedFrom = 0;
         c.userStreamReplayedUpTo = Math.max(c.userStreamReplayedUpTo, replay.current().offset());
@@ -894,19 +895,20 @@ public final class SocketVerticle extends VerticleBase {
     long latencyMs = Math.max(0, System.currentTimeMillis() - notification.timestamp().toEpochMilli());
     int written = 0;
     for (Connection c : targets) {
-      if (deliverTo(c, notification)) {
-        written++;
-      }
+      written += deliverTo(c, notification);
     }
     framesSent += written;
     latencySumMs += written * latencyMs;
     node.metrics().delivered(written);
   }
 
-  /** Filters, deduplicates against a replay, holds during one, and writes; true when a frame was written. */
-  private boolean deliverTo(Connection c, Notification notification) {
+  /**
+   * Deduplicates against a replay, holds during one, puts the user stream back in offset order, filters, and writes;
+   * returns the frames written (more than one when this notification filled a gap others waited on).
+   */
+  private int deliverTo(Connection c, Notification notification) {
     if (c.closing) {
-      return false;
+      return 0;
     }
     if (c.heldDuringReplay != null) {
       if (c.heldDuringReplay.size() >= options.getSlowClientMaxPending()) {
@@ -914,26 +916,56 @@ public final class SocketVerticle extends VerticleBase {
       } else {
         c.heldDuringReplay.add(notification);
       }
-      return false;
+      return 0;
     }
-    if (notification.target() instanceof Target.Users && notification.epoch() != null
-        && notification.epoch().equals(c.userStreamEpoch) && notification.offset() <= c.userStreamReplayedUpTo
-        && notification.offset() > c.userStreamReplayedFrom) {
-      return false;
+    if (!(notification.target() instanceof Target.Users)) {
+      return writeFiltered(c, notification);
     }
-    if (c.writtenFromQueueTake != null && notification.target() instanceof Target.Users && notification.epoch() != null
+    if (notification.epoch() != null && notification.epoch().equals(c.userStreamEpoch)
+        && notification.offset() <= c.userStreamReplayedUpTo && notification.offset() > c.userStreamReplayedFrom) {
+      return 0;
+    }
+    if (c.writtenFromQueueTake != null && notification.epoch() != null
         && c.writtenFromQueueTake.contains(new Position(notification.epoch(), notification.offset()))) {
-      return false;
+      return 0;
+    }
+    int written = 0;
+    for (Notification inOrder : c.userStream.offer(notification)) {
+      written += writeFiltered(c, inOrder);
+    }
+    if (c.userStream.holding()) {
+      if (c.reorderTimer == Connection.NO_TIMER) {
+        c.reorderTimer = vertx.setTimer(UserStreamSequencer.MAX_WAIT_MS, id -> {
+          c.reorderTimer = Connection.NO_TIMER;
+          int late = 0;
+          for (Notification waited : c.userStream.releaseAll()) {
+            late += writeFiltered(c, waited);
+          }
+          framesSent += late;
+          node.metrics().delivered(late);
+        });
+      }
+    } else {
+      cancel(c.reorderTimer);
+      c.reorderTimer = Connection.NO_TIMER;
+    }
+    return written;
+  }
+
+  /** Writes the notification unless the connection's filters exclude it; 1 when a frame was written. */
+  private int writeFiltered(Connection c, Notification notification) {
+    if (c.closing) {
+      return 0;
     }
     if (!c.filters.accepts(notification)) {
       node.metrics().filteredOut();
-      return false;
+      return 0;
     }
     if (write(c, notification.frameBytes())) {
       c.messagesSent++;
-      return true;
+      return 1;
     }
-    return false;
+    return 0;
   }
 
   private Future<Void> flushMetrics() {
@@ -1058,6 +1090,7 @@ public final class SocketVerticle extends VerticleBase {
     cancel(c.authTimer);
     cancel(c.expiryTimer);
     cancel(c.slowTimer);
+    cancel(c.reorderTimer);
     c.pending = null;
     if (c.user != null) {
       leave(c, Addresses.user(c.user.tenant(), c.user.userId()));

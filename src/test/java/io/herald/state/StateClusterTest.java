@@ -234,6 +234,45 @@ class StateClusterTest {
   }
 
   @Test
+  void aUsersNotificationsEnteringThroughThreeNodesAtOnceArriveInOffsetOrder() throws Exception {
+    String user = unique("order");
+    int perNode = 40;
+    List<TestNode> entries = List.of(a, b, c);
+    try (WsClient onA = a.connect(user)) {
+      // Three publishers, one per node, at the same moment: each node appends (the store hands out consecutive
+      // offsets) and publishes on its own, so the copies reach A's connection in whatever order the fleet makes.
+      ExecutorService pool = Executors.newFixedThreadPool(entries.size());
+      try {
+        CountDownLatch start = new CountDownLatch(1);
+        List<java.util.concurrent.Future<?>> publishers = new ArrayList<>();
+        for (TestNode entry : entries) {
+          publishers.add(pool.submit(() -> {
+            start.await();
+            for (int i = 0; i < perNode; i++) {
+              publish(entry, new JsonObject().put("user_id", user).put("message", "order " + i));
+            }
+            return null;
+          }));
+        }
+        start.countDown();
+        for (java.util.concurrent.Future<?> publisher : publishers) {
+          publisher.get(60, TimeUnit.SECONDS);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      List<Long> offsets = new ArrayList<>();
+      for (int i = 0; i < perNode * entries.size(); i++) {
+        offsets.add(onA.awaitType("Notification", WAIT).getLong("offset"));
+      }
+      for (int i = 1; i < offsets.size(); i++) {
+        assertEquals(offsets.get(i - 1) + 1, offsets.get(i), "offsets in order and without a gap: " + offsets);
+      }
+      onA.assertNoFrame(Duration.ofMillis(300));
+    }
+  }
+
+  @Test
   void aClientReconnectingToAnotherNodeRecoversEveryMissedNotificationOnceInOrder() throws Exception {
     String user = unique("recover");
     List<JsonObject> seen = new ArrayList<>();

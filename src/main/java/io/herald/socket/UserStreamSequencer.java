@@ -1,0 +1,99 @@
+package io.herald.socket;
+
+import io.herald.model.Notification;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * Puts one connection's user-stream notifications back in offset order.
+ *
+ * <p>In a fleet, consecutive notifications of a user can enter through different nodes (NATS's queue group, HTTP
+ * behind a load balancer). The store gives them consecutive offsets, but each node publishes on its own, so they
+ * can arrive out of order — and a client that keeps the highest offset it saw for {@code Resume} would then skip
+ * the one still on its way. A notification ahead of the next expected offset waits here until the gap fills, for
+ * at most {@link #MAX_WAIT_MS} (the caller's timer) or {@link #MAX_HELD} notifications; one at or behind it (late
+ * after such a wait, or an offline-queue notification older than the connection) passes at once. Nothing is
+ * dropped; on a single node, where the ingress publishes a stream in order, nothing ever waits.
+ *
+ * <p>Owned by the connection's event loop, like the rest of {@link Connection}.
+ */
+final class UserStreamSequencer {
+
+  /** Longest a notification waits for an earlier one, in milliseconds. */
+  static final long MAX_WAIT_MS = 50;
+  /** Most notifications waiting at once; one more releases them all. */
+  static final int MAX_HELD = 256;
+
+  private String epoch;
+  /** Started at offset 0, nothing seen since: the stream's first notification may carry any epoch (see README). */
+  private boolean anyEpoch;
+  private long next;
+  private final TreeMap<Long, Notification> held = new TreeMap<>();
+
+  /**
+   * Starts (or, after a {@code Resume}, restarts) at a position of the stream whose notifications up to
+   * {@code lastOffset} the connection has been written: the next expected is {@code lastOffset + 1}, and what waited
+   * up to there is not written again.
+   */
+  void start(String streamEpoch, long lastOffset) {
+    if (!streamEpoch.equals(epoch)) {
+      held.clear();
+    }
+    epoch = streamEpoch;
+    anyEpoch = lastOffset == 0;
+    next = lastOffset + 1;
+    held.headMap(next).clear();
+  }
+
+  /** The notifications to write now, in offset order: usually just {@code n}, none when it must wait. */
+  List<Notification> offer(Notification n) {
+    if (n.epoch() == null || epoch == null) {
+      return List.of(n);
+    }
+    if (!n.epoch().equals(epoch) && anyEpoch && held.isEmpty()) {
+      // Started before the stream had anything: it was created since, under its own epoch, from offset 1.
+      epoch = n.epoch();
+    }
+    anyEpoch = false;
+    if (!n.epoch().equals(epoch)) {
+      // The stream restarted under a new epoch: what waited belongs to the old one and goes first.
+      List<Notification> out = releaseAll();
+      out.add(n);
+      epoch = n.epoch();
+      next = n.offset() + 1;
+      return out;
+    }
+    long offset = n.offset();
+    if (offset < next) {
+      return List.of(n);
+    }
+    if (offset == next) {
+      List<Notification> out = new ArrayList<>(1 + held.size());
+      out.add(n);
+      next++;
+      while (!held.isEmpty() && held.firstKey() == next) {
+        out.add(held.pollFirstEntry().getValue());
+        next++;
+      }
+      return out;
+    }
+    held.put(offset, n);
+    return held.size() > MAX_HELD ? releaseAll() : List.of();
+  }
+
+  /** Whether notifications are waiting for an earlier one. */
+  boolean holding() {
+    return !held.isEmpty();
+  }
+
+  /** Gives up on the gap: everything waiting, in offset order; the next expected follows the last of them. */
+  List<Notification> releaseAll() {
+    List<Notification> out = new ArrayList<>(held.values());
+    if (!held.isEmpty()) {
+      next = held.lastKey() + 1;
+      held.clear();
+    }
+    return out;
+  }
+}
