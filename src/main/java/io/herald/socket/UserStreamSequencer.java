@@ -69,9 +69,13 @@ final class UserStreamSequencer {
       return List.of(n);
     }
     if (offset == next) {
+      next++;
+      if (held.isEmpty()) {
+        // The usual case on every delivery: nothing waited.
+        return List.of(n);
+      }
       List<Notification> out = new ArrayList<>(1 + held.size());
       out.add(n);
-      next++;
       while (!held.isEmpty() && held.firstKey() == next) {
         out.add(held.pollFirstEntry().getValue());
         next++;
