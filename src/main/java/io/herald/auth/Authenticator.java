@@ -149,7 +149,11 @@ public final class Authenticator {
         return Future.succeededFuture(verifyKnox(byKey, token, true));
       }
       // A record without a digest proves nothing about the rest of the token: accept it only when it is
-      // stored under the whole token.
+      // stored under the whole token, and only when the whole token is longer than its key. Otherwise the
+      // "whole token" is the non-secret key itself and would find the key's own record.
+      if (token.length() <= Tokens.KNOX_KEY_LENGTH) {
+        return Future.failedFuture(AuthException.invalid("token invalid"));
+      }
       return get(KNOX_KEY_PREFIX + token).map(whole -> verifyKnox(whole, token, false));
     });
   }

@@ -338,6 +338,15 @@ class AuthTest {
   }
 
   @Test
+  void knoxTokenKeyAloneNeverAuthenticates() {
+    // Ekko's producers write digest-less records under the token key; the key is the token's non-secret prefix,
+    // so presenting the key itself as the token must not find "its own" record and authenticate.
+    String tokenKey = knoxToken().substring(0, 8);
+    putKnox(tokenKey, new JsonObject().put("user_id", "victim").put("token_key", tokenKey));
+    assertRefused(knoxNode, tokenKey, ErrorCode.TOKEN_INVALID, CloseCode.TOKEN_INVALID);
+  }
+
+  @Test
   void knoxRecordWithoutDigestUnderTheWholeTokenAuthenticates() {
     String token = knoxToken();
     putKnox(token, new JsonObject().put("user_id", "whole-user"));
