@@ -1,5 +1,6 @@
 package io.herald.auth;
 
+import io.herald.model.LogText;
 import java.util.regex.Pattern;
 
 /** Token classification and the redaction used wherever a token could reach a log, an error or a metric. */
@@ -31,7 +32,7 @@ public final class Tokens {
     if (token == null || token.isEmpty()) {
       return "<none>";
     }
-    return token.substring(0, Math.min(4, token.length())) + "…";
+    return LogText.of(token.substring(0, Math.min(4, token.length()))) + "…";
   }
 
   /** The URI with the value of every {@code token} query parameter replaced by {@code <redacted>}. */

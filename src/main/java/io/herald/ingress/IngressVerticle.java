@@ -1,5 +1,6 @@
 package io.herald.ingress;
 
+import io.herald.model.LogText;
 import io.herald.config.HeraldOptions;
 import io.herald.model.Addresses;
 import io.herald.model.InvalidNotificationException;
@@ -202,9 +203,10 @@ public final class IngressVerticle extends VerticleBase {
     log.warn("state write to {} failed (notification still delivered live): {}", store, e.getMessage());
   }
 
+  /** Counts and logs a refused message; the reason may quote a Redis channel name, chosen by any publisher. */
   private void rejected(String source, String reason) {
     node.metrics().invalid(source);
-    log.warn("invalid {} notification dropped: {}", source, reason);
+    log.warn("invalid {} notification dropped: {}", source, LogText.of(reason));
   }
 
   // ---------------------------------------------------------------- HTTP

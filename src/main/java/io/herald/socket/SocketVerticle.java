@@ -1,5 +1,6 @@
 package io.herald.socket;
 
+import io.herald.model.LogText;
 import io.herald.auth.AuthException;
 import io.herald.auth.AuthenticatedUser;
 import io.herald.auth.Authenticator;
@@ -205,7 +206,7 @@ public final class SocketVerticle extends VerticleBase {
     HttpServerRequest request = ctx.request();
     String origin = request.getHeader(HttpHeaders.ORIGIN);
     if (!OriginPolicy.allows(options.getAllowedOrigins(), origin)) {
-      log.info("upgrade refused: origin {} not allowed ({})", origin, Tokens.redactUri(request.uri()));
+      log.info("upgrade refused: origin {} not allowed ({})", LogText.of(origin), LogText.of(Tokens.redactUri(request.uri())));
       ctx.response().setStatusCode(403).end("origin not allowed");
       return;
     }
@@ -217,7 +218,7 @@ public final class SocketVerticle extends VerticleBase {
     String ip = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
     String userAgent = request.getHeader(HttpHeaders.USER_AGENT);
     request.toWebSocket().onSuccess(ws -> accept(ws, FrameWriter.webSocketContext(request), token, ip, userAgent))
-        .onFailure(e -> log.debug("upgrade failed for {}: {}", Tokens.redactUri(request.uri()), e.getMessage()));
+        .onFailure(e -> log.debug("upgrade failed for {}: {}", LogText.of(Tokens.redactUri(request.uri())), e.getMessage()));
   }
 
   private static String tokenFromUpgrade(HttpServerRequest request) {
@@ -309,7 +310,7 @@ public final class SocketVerticle extends VerticleBase {
   private void refuseAuthentication(Connection c, String token, Throwable cause) {
     AuthException auth = cause instanceof AuthException a ? a
         : new AuthException(ErrorCode.UNAVAILABLE, CloseCode.INTERNAL_ERROR, "authentication failed");
-    log.info("authentication refused (token {}, ip {}): {}", Tokens.hint(token), c.ipAddress, auth.getMessage());
+    log.info("authentication refused (token {}, ip {}): {}", Tokens.hint(token), LogText.of(c.ipAddress), auth.getMessage());
     sendError(c, auth.errorCode(), auth.getMessage());
     close(c, auth.closeCode(), auth.getMessage());
   }

@@ -434,6 +434,31 @@ class IngressTest {
     }, WAIT, "invalid and accepted counters for nats and redis in /metrics");
   }
 
+  @Test
+  void aHostileRedisChannelNameIsLoggedEscapedAndBounded() {
+    // Whoever may PUBLISH on the Redis server chooses the channel name: it must not forge or flood log lines.
+    ch.qos.logback.classic.Logger ingressLog =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(IngressVerticle.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+        new ch.qos.logback.core.read.ListAppender<>();
+    appender.start();
+    ingressLog.addAppender(appender);
+    String marker = unique("forged");
+    try {
+      redisPublish(prefix() + ":user:x\n2026-12-03 ERROR " + marker + "\r" + "y".repeat(5_000),
+          new JsonObject().put("type", "TIP").put("payload", new JsonObject().put("message", "m")).encode());
+      Await.until(() -> appender.list.stream().anyMatch(e -> e.getFormattedMessage().contains(marker)), WAIT,
+          "the refused channel in the ingress log");
+      String line = appender.list.stream().map(e -> e.getFormattedMessage()).filter(m -> m.contains(marker))
+          .findFirst().orElseThrow();
+      assertFalse(line.contains("\n") || line.contains("\r"), line);
+      assertTrue(line.contains("x\\n2026-12-03 ERROR " + marker + "\\r"), line);
+      assertTrue(line.length() < 600, "bounded: " + line.length() + " characters");
+    } finally {
+      ingressLog.detachAppender(appender);
+    }
+  }
+
   // ---------------------------------------------------------------- tenants
 
   @Test

@@ -1,5 +1,6 @@
 package io.herald.socket.bridge;
 
+import io.herald.model.LogText;
 import io.herald.auth.AuthException;
 import io.herald.auth.AuthenticatedUser;
 import io.herald.auth.Authenticator;
@@ -131,7 +132,7 @@ final class BridgeSessions {
           } else if (!s.closing) {
             AuthException auth = result.cause() instanceof AuthException a ? a
                 : new AuthException(ErrorCode.UNAVAILABLE, CloseCode.INTERNAL_ERROR, "authentication failed");
-            log.info("bridge authentication refused (token {}, ip {}): {}", Tokens.hint(token), s.ipAddress, auth.getMessage());
+            log.info("bridge authentication refused (token {}, ip {}): {}", Tokens.hint(token), LogText.of(s.ipAddress), auth.getMessage());
             close(s, auth.closeCode(), auth.errorCode().wireName());
           }
         });

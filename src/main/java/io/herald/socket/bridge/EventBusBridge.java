@@ -1,5 +1,6 @@
 package io.herald.socket.bridge;
 
+import io.herald.model.LogText;
 import io.herald.auth.Authenticator;
 import io.herald.auth.Tokens;
 import io.herald.config.HeraldOptions;
@@ -121,7 +122,7 @@ public final class EventBusBridge {
    */
   private void refused(RoutingContext ctx) {
     int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
-    log.debug("bridge request {} refused with {}: {}", Tokens.redactUri(ctx.request().uri()), status,
+    log.debug("bridge request {} refused with {}: {}", LogText.of(Tokens.redactUri(ctx.request().uri())), status,
         ctx.failure() == null ? "-" : ctx.failure().getMessage());
     if (!ctx.response().ended()) {
       ctx.response().setStatusCode(status).end();
