@@ -846,8 +846,22 @@ public final class SocketVerticle extends VerticleBase {
       }
       c.user = fresh;
       scheduleExpiry(c);
+      // The new token may grant fewer topics than the one the connection joined them with: leave those now,
+      // or a revoked grant would keep delivering until the client reconnects.
+      List<String> revoked = new ArrayList<>();
+      for (String topic : c.topics) {
+        if (!TopicPolicy.allows(options, fresh, topic)) {
+          revoked.add(topic);
+        }
+      }
+      for (String topic : revoked) {
+        c.topics.remove(topic);
+        leave(c, Addresses.topic(c.user.tenant(), topic));
+      }
       write(c, new JsonObject().put("type", "Refreshed")
-          .put("expires_at", fresh.expiresAt() == null ? null : fresh.expiresAt().toString()).encode());
+          .put("expires_at", fresh.expiresAt() == null ? null : fresh.expiresAt().toString())
+          .put("revoked_topics", new JsonArray(revoked))
+          .put("all_topics", new JsonArray(new ArrayList<>(c.topics))).encode());
     });
   }
 

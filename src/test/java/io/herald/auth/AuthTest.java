@@ -12,6 +12,7 @@ import io.herald.testkit.CloseInfo;
 import io.herald.testkit.TestNode;
 import io.herald.testkit.WsClient;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.PubSecKeyOptions;
@@ -443,6 +444,29 @@ class AuthTest {
       client.send(refresh(hs(new JsonObject().put("sub", "alice").put("exp", past))));
       assertError(client.next(), ErrorCode.TOKEN_INVALID);
       assertPingAnswered(client);
+    }
+  }
+
+  @Test
+  void refreshWithATokenThatNoLongerGrantsATopicLeavesIt() {
+    String user = "refresh-" + knoxToken().substring(0, 8);
+    String kept = "kept." + user;
+    String revoked = "revoked." + user;
+    try (WsClient client = node.connectWithToken(
+        node.token(user, Duration.ofHours(1), null, List.of("kept.*", "revoked.*")), "Dashboard")) {
+      client.send(new JsonObject().put("type", "Subscribe").put("topics", new JsonArray().add(kept).add(revoked)));
+      assertEquals(2, client.awaitType("Subscribed", T).getJsonArray("all_topics").size());
+
+      client.send(refresh(node.token(user, Duration.ofHours(1), null, List.of("kept.*"))));
+      JsonObject refreshed = client.awaitType("Refreshed", T);
+      assertEquals(new JsonArray().add(revoked), refreshed.getJsonArray("revoked_topics"), refreshed.encode());
+      assertEquals(new JsonArray().add(kept), refreshed.getJsonArray("all_topics"), refreshed.encode());
+
+      // The revoked topic's notification is published first: if it still arrived, it would come first.
+      node.publish(new JsonObject().put("topic", revoked).put("message", "after revocation"));
+      node.publish(new JsonObject().put("topic", kept).put("message", "still granted"));
+      assertEquals("still granted", client.awaitType("Notification", T).getString("message"));
+      client.assertNoFrame(Duration.ofMillis(300));
     }
   }
 
