@@ -69,6 +69,8 @@ public final class HeraldOptions {
   public static final int DEFAULT_AUTH_TIMEOUT_SECS = 10;
   /** Default delay before closing a connection whose token expired, in seconds = {@value}. */
   public static final int DEFAULT_EXPIRED_CLOSE_DELAY_SECS = 25;
+  /** Default interval between re-checks of a Knox token against its record, in seconds = {@value} (0: never). */
+  public static final int DEFAULT_AUTH_RECHECK_SECS = 60;
   /** Default maximum WebSocket frame size in bytes = {@value}. */
   public static final int DEFAULT_MAX_FRAME_BYTES = 65536;
   /** Default sustained client message rate limit, in messages per second = {@value}. */
@@ -156,6 +158,7 @@ public final class HeraldOptions {
   private int connectionTimeoutSecs;
   private int authTimeoutSecs;
   private int expiredCloseDelaySecs;
+  private int authRecheckSecs;
   private int maxFrameBytes;
   private int rateLimitPerSec;
   private int rateLimitBurst;
@@ -205,6 +208,7 @@ public final class HeraldOptions {
     connectionTimeoutSecs = DEFAULT_CONNECTION_TIMEOUT_SECS;
     authTimeoutSecs = DEFAULT_AUTH_TIMEOUT_SECS;
     expiredCloseDelaySecs = DEFAULT_EXPIRED_CLOSE_DELAY_SECS;
+    authRecheckSecs = DEFAULT_AUTH_RECHECK_SECS;
     maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
     rateLimitPerSec = DEFAULT_RATE_LIMIT_PER_SEC;
     rateLimitBurst = DEFAULT_RATE_LIMIT_BURST;
@@ -257,6 +261,7 @@ public final class HeraldOptions {
     connectionTimeoutSecs = other.connectionTimeoutSecs;
     authTimeoutSecs = other.authTimeoutSecs;
     expiredCloseDelaySecs = other.expiredCloseDelaySecs;
+    authRecheckSecs = other.authRecheckSecs;
     maxFrameBytes = other.maxFrameBytes;
     rateLimitPerSec = other.rateLimitPerSec;
     rateLimitBurst = other.rateLimitBurst;
@@ -331,6 +336,7 @@ public final class HeraldOptions {
     num("connection_timeout_secs", HeraldOptions::setConnectionTimeoutSecs, HeraldOptions::getConnectionTimeoutSecs);
     num("auth_timeout_secs", HeraldOptions::setAuthTimeoutSecs, HeraldOptions::getAuthTimeoutSecs);
     num("expired_close_delay_secs", HeraldOptions::setExpiredCloseDelaySecs, HeraldOptions::getExpiredCloseDelaySecs);
+    num("auth_recheck_secs", HeraldOptions::setAuthRecheckSecs, HeraldOptions::getAuthRecheckSecs);
     num("max_frame_bytes", HeraldOptions::setMaxFrameBytes, HeraldOptions::getMaxFrameBytes);
     num("rate_limit_per_sec", HeraldOptions::setRateLimitPerSec, HeraldOptions::getRateLimitPerSec);
     num("rate_limit_burst", HeraldOptions::setRateLimitBurst, HeraldOptions::getRateLimitBurst);
@@ -657,6 +663,7 @@ public final class HeraldOptions {
     }
     min("auth_timeout_secs", authTimeoutSecs, 1);
     min("expired_close_delay_secs", expiredCloseDelaySecs, 0);
+    min("auth_recheck_secs", authRecheckSecs, 0);
     min("max_frame_bytes", maxFrameBytes, 256);
     min("rate_limit_per_sec", rateLimitPerSec, 1);
     min("rate_limit_burst", rateLimitBurst, 1);
@@ -1165,6 +1172,28 @@ public final class HeraldOptions {
    */
   public HeraldOptions setExpiredCloseDelaySecs(int expiredCloseDelaySecs) {
     this.expiredCloseDelaySecs = expiredCloseDelaySecs;
+    return this;
+  }
+
+  /**
+   * @return the interval between re-checks of a Knox-authenticated connection's token, in seconds
+   *     ({@code auth_recheck_secs}); 0 means never
+   */
+  public int getAuthRecheckSecs() {
+    return authRecheckSecs;
+  }
+
+  /**
+   * Sets how often a connection authenticated with a Knox token looks its token up again, in seconds: a record
+   * deleted (logout, revocation) or expired since closes the connection with 4001. JWTs are not re-checked (they
+   * carry their expiry). Key {@code auth_recheck_secs}, env {@code AUTH_RECHECK_SECS}; &gt;= 0, 0 turns re-checks
+   * off. Default {@value #DEFAULT_AUTH_RECHECK_SECS}.
+   *
+   * @param authRecheckSecs the interval in seconds
+   * @return this
+   */
+  public HeraldOptions setAuthRecheckSecs(int authRecheckSecs) {
+    this.authRecheckSecs = authRecheckSecs;
     return this;
   }
 

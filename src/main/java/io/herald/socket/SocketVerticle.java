@@ -57,6 +57,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -294,6 +295,7 @@ public final class SocketVerticle extends VerticleBase {
             refuseAuthentication(c, token, result.cause());
             return;
           }
+          c.knoxToken = "knox".equals(result.result().method()) ? token : null;
           completeAuthentication(c, result.result(), device, resume, baseline[0]);
         });
   }
@@ -322,6 +324,7 @@ public final class SocketVerticle extends VerticleBase {
     cancel(c.authTimer);
     c.authTimer = Connection.NO_TIMER;
     scheduleExpiry(c);
+    scheduleRecheck(c);
     connectionsOpened++;
     // From the first registration until Authenticated (and any replay) is written, live notifications wait:
     // Authenticated is always the first frame, and a replay is never overtaken by what follows it.
@@ -844,24 +847,74 @@ public final class SocketVerticle extends VerticleBase {
         sendError(c, ErrorCode.FORBIDDEN, "refresh token is for another user");
         return;
       }
-      c.user = fresh;
-      scheduleExpiry(c);
-      // The new token may grant fewer topics than the one the connection joined them with: leave those now,
-      // or a revoked grant would keep delivering until the client reconnects.
-      List<String> revoked = new ArrayList<>();
-      for (String topic : c.topics) {
-        if (!TopicPolicy.allows(options, fresh, topic)) {
-          revoked.add(topic);
-        }
-      }
-      for (String topic : revoked) {
-        c.topics.remove(topic);
-        leave(c, Addresses.topic(c.user.tenant(), topic));
-      }
+      c.knoxToken = "knox".equals(fresh.method()) ? tokenText : null;
+      List<String> revoked = renew(c, fresh);
       write(c, new JsonObject().put("type", "Refreshed")
           .put("expires_at", fresh.expiresAt() == null ? null : fresh.expiresAt().toString())
           .put("revoked_topics", new JsonArray(revoked))
           .put("all_topics", new JsonArray(new ArrayList<>(c.topics))).encode());
+    });
+  }
+
+  /**
+   * Puts a newer proof of the same user in place: its expiry and re-check take over, and the topics joined under the
+   * old grants that the new ones do not cover are left at once (a revoked grant must not keep delivering until the
+   * client reconnects). Returns the topics left.
+   */
+  private List<String> renew(Connection c, AuthenticatedUser fresh) {
+    c.user = fresh;
+    scheduleExpiry(c);
+    scheduleRecheck(c);
+    List<String> revoked = new ArrayList<>();
+    for (String topic : c.topics) {
+      if (!TopicPolicy.allows(options, fresh, topic)) {
+        revoked.add(topic);
+      }
+    }
+    for (String topic : revoked) {
+      c.topics.remove(topic);
+      leave(c, Addresses.topic(fresh.tenant(), topic));
+    }
+    return revoked;
+  }
+
+  /**
+   * A Knox token is only as valid as its record, which can be deleted (logout) or changed at any time: look it up
+   * again every {@code auth_recheck_secs} (with 10 % jitter, so connections opened together do not re-check
+   * together). A record gone, expired or now for someone else closes with 4001; a token store that does not
+   * answer keeps the connection and tries again at the next interval.
+   */
+  private void scheduleRecheck(Connection c) {
+    cancel(c.recheckTimer);
+    c.recheckTimer = Connection.NO_TIMER;
+    if (c.knoxToken == null || options.getAuthRecheckSecs() == 0) {
+      return;
+    }
+    long intervalMs = TimeUnit.SECONDS.toMillis(options.getAuthRecheckSecs());
+    long delayMs = intervalMs - ThreadLocalRandom.current().nextLong(intervalMs / 10 + 1);
+    c.recheckTimer = vertx.setTimer(Math.max(1, delayMs), id -> {
+      c.recheckTimer = Connection.NO_TIMER;
+      String token = c.knoxToken;
+      authenticator.authenticate(token).onComplete(result -> {
+        if (c.closing || !token.equals(c.knoxToken)) {
+          return;
+        }
+        if (result.succeeded() && result.result().userId().equals(c.user.userId())
+            && result.result().tenant().equals(c.user.tenant())) {
+          List<String> revoked = renew(c, result.result());
+          if (!revoked.isEmpty()) {
+            write(c, new JsonObject().put("type", "Unsubscribed").put("topics", new JsonArray(revoked))
+                .put("all_topics", new JsonArray(new ArrayList<>(c.topics))).encode());
+          }
+        } else if (result.failed() && result.cause() instanceof AuthException auth
+            && auth.closeCode() == CloseCode.TRY_AGAIN_LATER) {
+          scheduleRecheck(c);
+        } else {
+          log.info("connection {} of user {}: Knox token no longer valid, closing", c.id, c.user.userId());
+          sendError(c, ErrorCode.TOKEN_INVALID, "token revoked");
+          close(c, CloseCode.TOKEN_INVALID, "token revoked");
+        }
+      });
     });
   }
 
@@ -1104,6 +1157,7 @@ public final class SocketVerticle extends VerticleBase {
     c.closing = true;
     cancel(c.authTimer);
     cancel(c.expiryTimer);
+    cancel(c.recheckTimer);
     cancel(c.slowTimer);
     cancel(c.reorderTimer);
     c.pending = null;

@@ -65,7 +65,7 @@ class AuthTest {
   @BeforeAll
   static void start() throws Exception {
     node = TestNode.start(TestNode.options().setAuthTimeoutSecs(1).setExpiredCloseDelaySecs(1));
-    knoxNode = TestNode.start(TestNode.options().setRedisUrl(TestNode.REDIS_URL));
+    knoxNode = TestNode.start(TestNode.options().setRedisUrl(TestNode.REDIS_URL).setAuthRecheckSecs(1));
     redis = Redis.createClient(node.vertx(), TestNode.REDIS_URL);
     hs256 = JWTAuth.create(node.vertx(), new JWTAuthOptions()
         .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(TestNode.JWT_SECRET)));
@@ -352,6 +352,22 @@ class AuthTest {
     String token = knoxToken();
     putKnox(token, new JsonObject().put("user_id", "whole-user"));
     assertEquals("whole-user", authenticated(knoxNode, token).getString("user_id"));
+  }
+
+  @Test
+  void knoxConnectionIsClosedWith4001OnceItsRecordIsDeleted() {
+    // A Knox record without expiry: nothing but the re-check (auth_recheck_secs=1 here) notices a logout.
+    String token = knoxToken();
+    putKnox(token.substring(0, 8), knoxRecord("knox-user", token));
+    try (WsClient client = knoxNode.connectWithToken(token, "Dashboard")) {
+      // Two re-checks pass while the record is there.
+      client.assertNoFrame(Duration.ofMillis(2200));
+      assertFalse(client.isClosed());
+      Await.result(redis.send(Request.cmd(Command.DEL).arg(Authenticator.KNOX_KEY_PREFIX + token.substring(0, 8))),
+          T, "deleting the Knox record (logout)");
+      assertError(client.next(Duration.ofSeconds(3)), ErrorCode.TOKEN_INVALID);
+      assertClose(client, CloseCode.TOKEN_INVALID);
+    }
   }
 
   @Test

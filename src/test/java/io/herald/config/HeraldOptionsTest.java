@@ -33,6 +33,7 @@ class HeraldOptionsTest {
       "node_id", "websocket_host", "websocket_port", "instances", "max_connections", "max_connections_per_user",
       "redis_url", "nats_url", "nats_subject", "nats_queue_group", "redis_channel_prefix",
       "heartbeat_interval_secs", "connection_timeout_secs", "auth_timeout_secs", "expired_close_delay_secs",
+      "auth_recheck_secs",
       "max_frame_bytes", "rate_limit_per_sec", "rate_limit_burst", "slow_client_grace_secs",
       "slow_client_max_pending", "write_queue_max_bytes", "redis_key_prefix", "session_ttl_secs", "history_size",
       "history_ttl_secs", "offline_queue_ttl_secs", "inbox_size", "initial_state", "initial_state_size",
@@ -85,6 +86,7 @@ class HeraldOptionsTest {
         .setConnectionTimeoutSecs(60)
         .setAuthTimeoutSecs(3)
         .setExpiredCloseDelaySecs(0)
+        .setAuthRecheckSecs(5)
         .setMaxFrameBytes(4096)
         .setRateLimitPerSec(7)
         .setRateLimitBurst(9)
@@ -499,6 +501,7 @@ class HeraldOptionsTest {
         Arguments.of("connection_timeout_secs", "{\"connection_timeout_secs\": 20, \"heartbeat_interval_secs\": 21}"),
         Arguments.of("auth_timeout_secs", "{\"auth_timeout_secs\": 0}"),
         Arguments.of("expired_close_delay_secs", "{\"expired_close_delay_secs\": -1}"),
+        Arguments.of("auth_recheck_secs", "{\"auth_recheck_secs\": -1}"),
         Arguments.of("max_frame_bytes", "{\"max_frame_bytes\": 255}"),
         Arguments.of("rate_limit_per_sec", "{\"rate_limit_per_sec\": 0}"),
         Arguments.of("rate_limit_burst", "{\"rate_limit_burst\": 0}"),
