@@ -6,6 +6,11 @@
 //
 // Commands (times in milliseconds; TEXT is the rest of the line):
 //   open URL                      load the page
+//   new-page                      close the page and start a fresh one (same browser, requests still recorded)
+//   no-websocket                  the next pages have no WebSocket (SockJS then falls back to its XHR transports)
+//   block GLOB                    the next pages' requests matching GLOB fail (e.g. **/xhr_streaming*)
+//   address                       the page's address as the page sees it (location.href)
+//   requests                      every request URL, Referer and WebSocket URL the pages made so far
 //   state STATE TIMEOUT           wait until the connection dot shows STATE (connecting|open|reconnecting|closed)
 //   label TEXT TIMEOUT            wait until the connection label reads TEXT (TIMEOUT is the last word)
 //   notification TIMEOUT TEXT     wait until a notification whose message is TEXT is listed; answers its id
@@ -37,6 +42,11 @@ const userDataDir = mkdtempSync(join(tmpdir(), 'herald-chromium-'));
 let context = null;
 let page = null;
 const pageErrors = [];
+/** Every request the pages made (HTTP and WebSocket): {url, referer}. */
+const requests = [];
+/** Applied to every page created after they were set: no WebSocket constructor, URL patterns whose requests fail. */
+let withoutWebSocket = false;
+const blocked = [];
 
 async function shutdown(code) {
   try {
@@ -63,18 +73,56 @@ function item(text) {
   return page.locator('li.notification').filter({ has: page.locator('.message', { hasText: text }) }).first();
 }
 
+/** Makes a new page the current one: every request recorded, the blocked patterns and the init script applied. */
+async function adopt(fresh) {
+  page = fresh;
+  page.setDefaultTimeout(ACTION_TIMEOUT_MS);
+  page.on('pageerror', (e) => {
+    pageErrors.push(String(e));
+    console.error(`page error: ${e}`);
+  });
+  page.on('console', (m) => console.error(`page console ${m.type()}: ${m.text()}`));
+  // The Referer as Chromium decided it when the request left: "" or absent when the page's policy sends none.
+  page.on('request', (r) => requests.push({ url: r.url(), referer: r.headers().referer ?? null }));
+  page.on('websocket', (socket) => requests.push({ url: socket.url(), referer: null, websocket: true }));
+  if (withoutWebSocket) {
+    await page.addInitScript(() => {
+      delete window.WebSocket;
+    });
+  }
+  for (const glob of blocked) {
+    await page.route(glob, (route) => route.abort());
+  }
+}
+
 const commands = {
   async open(url) {
-    page = context.pages()[0] ?? await context.newPage();
-    page.setDefaultTimeout(ACTION_TIMEOUT_MS);
-    page.on('pageerror', (e) => {
-      pageErrors.push(String(e));
-      console.error(`page error: ${e}`);
-    });
-    page.on('console', (m) => console.error(`page console ${m.type()}: ${m.text()}`));
+    if (!page) {
+      await adopt(context.pages()[0] ?? await context.newPage());
+    }
     await page.goto(url);
     await page.locator('#connection').waitFor();
     return { url: page.url() };
+  },
+  async 'new-page'() {
+    const old = page;
+    await adopt(await context.newPage());
+    await old?.close();
+    return { pages: context.pages().length };
+  },
+  async 'no-websocket'() {
+    withoutWebSocket = true;
+    return { websocket: false };
+  },
+  async block(glob) {
+    blocked.push(glob);
+    return { blocked };
+  },
+  async address() {
+    return { href: await page.evaluate(() => location.href), url: page.url() };
+  },
+  async requests() {
+    return requests;
   },
   async state(args) {
     const [state, timeout] = args.split(' ');

@@ -244,7 +244,10 @@ function withTimeout(promise, ms, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** The /ws transport: one WebSocket, JSON text frames, answers matched to requests in order per reply type. */
+/**
+ * The /ws transport: one WebSocket, JSON text frames, answers matched to requests in order per reply type. The token
+ * goes in the first frame, Authenticate, never in the URL (an upgrade's ?token= would reach access logs).
+ */
 class WebSocketTransport {
   constructor(base, options, events) {
     this.url = endpoint(base, '/ws', true);
@@ -461,8 +464,10 @@ async function loadEventBus(base) {
 }
 
 /**
- * The SockJS transport: the event-bus bridge at /eventbus, token in the URL, requests to the
- * herald.client.* addresses, notifications on the user, broadcast and topic addresses the bridge names.
+ * The SockJS transport: the event-bus bridge at /eventbus, requests to the herald.client.* addresses, notifications
+ * on the user, broadcast and topic addresses the bridge names. The token goes in the headers of the first frame,
+ * never in the URL: sockjs-client repeats its URL's query on every request of every transport (info, xhr_send,
+ * each poll), and URLs end up in proxy, balancer and server access logs.
  */
 class SockJsTransport {
   constructor(base, options, events) {
@@ -486,7 +491,7 @@ class SockJsTransport {
     const EventBus = await loadEventBus(this.base);
     return new Promise((resolve, reject) => {
       let opened = false;
-      const bus = new EventBus(`${this.url}?token=${encodeURIComponent(token)}`);
+      const bus = new EventBus(this.url);
       this.bus = bus;
       bus.onerror = (err) => this.events.error(new HeraldError(err?.message ?? 'bridge_error',
           err?.body ?? err?.message ?? 'event-bus bridge error'));
@@ -504,7 +509,8 @@ class SockJsTransport {
       };
       bus.onopen = async () => {
         try {
-          const status = await this.call('herald.client.status', {});
+          // The first frame authenticates the socket (README "Browser bridge"); later frames need no token.
+          const status = await this.call('herald.client.status', {}, { token });
           this.held = [];
           bus.registerHandler(status.addresses.user, this.onAddressMessage);
           bus.registerHandler(status.addresses.broadcast, this.onAddressMessage);
@@ -559,7 +565,7 @@ class SockJsTransport {
     }
   }
 
-  call(address, body) {
+  call(address, body, headers = {}) {
     return new Promise((resolve, reject) => {
       if (!this.bus || this.bus.state !== globalThis.EventBus.OPEN) {
         reject(new ConnectionLost());
@@ -571,7 +577,7 @@ class SockJsTransport {
         this.pending.delete(request);
         reject(new HeraldError('timeout', `${address}: no answer within ${this.options.requestTimeout} ms`));
       }, this.options.requestTimeout);
-      this.bus.send(address, body, {}, (err, reply) => {
+      this.bus.send(address, body, headers, (err, reply) => {
         clearTimeout(timer);
         if (!this.pending.delete(request)) {
           return;

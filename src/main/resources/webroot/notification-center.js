@@ -1,5 +1,6 @@
 // The notification-center page: one Herald client, rendered. In development mode (GET /dev/session answers) it
-// connects as the demo user and can publish test notifications; otherwise it takes its token from ?token=.
+// connects as the demo user and can publish test notifications; otherwise it takes its token from the address
+// fragment, #token=<jwt>, which browsers never send to a server.
 import { Herald } from './herald-client.js';
 
 /** Most notifications kept on the page; the oldest go first. */
@@ -8,6 +9,28 @@ const MAX_ITEMS = 200;
 const MAX_EVENTS = 50;
 const TRANSPORT_LABELS = { websocket: 'WebSocket', sockjs: 'SockJS' };
 
+/**
+ * Takes the token out of the page's address: {@code #token=} is read, {@code ?token=} is not (that address has
+ * already reached the server's and every proxy's access log; the page no longer invites the habit). Both are removed
+ * from the address bar at once, so that history, bookmarks and shared links do not keep the token.
+ */
+function takeTokenFromAddress() {
+  const url = new URL(location.href);
+  const fragment = new URLSearchParams(url.hash.slice(1));
+  const token = fragment.get('token');
+  const inQuery = url.searchParams.has('token');
+  if (token === null && !inQuery) {
+    return { token: null, inQuery };
+  }
+  fragment.delete('token');
+  url.searchParams.delete('token');
+  url.hash = fragment.toString();
+  history.replaceState(history.state, '', url.href);
+  return { token: token || null, inQuery };
+}
+
+/** The token the page was opened with, held in memory only: a reload needs the #token= address again. */
+const opened = takeTokenFromAddress();
 const params = new URLSearchParams(location.search);
 const $ = (id) => document.getElementById(id);
 const view = {
@@ -58,13 +81,12 @@ async function fetchDevSession() {
 
 /** The token source handed to the client: called before every (re)connect. */
 function tokenSource() {
-  const fromUrl = params.get('token');
-  if (fromUrl) {
-    return fromUrl;
+  if (opened.token) {
+    return opened.token;
   }
   return fetchDevSession().then((session) => {
     if (!session) {
-      throw new Error('this node is not in development mode: open the page with ?token=<jwt>');
+      throw new Error('this node is not in development mode: open the page with #token=<jwt>');
     }
     return session.token;
   });
@@ -264,7 +286,10 @@ async function publish(event) {
 }
 
 async function start() {
-  if (!params.get('token')) {
+  if (opened.inQuery) {
+    logEvent('?token= in the address is no longer read (and was removed from it): open the page with #token=<jwt>', true);
+  }
+  if (!opened.token) {
     try {
       if (!(await fetchDevSession())) {
         view.tokenHelp.hidden = false;

@@ -144,7 +144,7 @@ public final class RunCommand implements Callable<Integer> {
     StringBuilder out = new StringBuilder();
     out.append("\nHerald node ").append(node.nodeId()).append(" is up\n");
     out.append("  Notification center: http://").append(base).append('/')
-        .append(options.isDevMode() ? "   (development mode: the page connects as user \"demo\")" : "?token=<token>").append('\n');
+        .append(options.isDevMode() ? "   (development mode: the page connects as user \"demo\")" : "#token=<token>").append('\n');
     out.append("  WebSocket endpoint: ws://").append(base).append("/ws\n");
     out.append("  HTTP ingress:       POST http://").append(base).append("/api/v1/notifications\n");
     out.append("  Health:             http://").append(base).append("/health   Metrics: http://").append(base).append("/metrics\n");

@@ -17,6 +17,7 @@ public final class WebRoutes {
   static final String SOCKJS_CLIENT_VERSION = "1.6.1";
 
   private static final String WEBROOT = "webroot";
+  private static final String REFERRER_POLICY = "Referrer-Policy";
   /** The files served from webroot: the page (at / too), its script and style, the client, the bridge client. */
   private static final String PAGE_FILES =
       "/|/index\\.html|/herald-client\\.js|/notification-center\\.(?:js|css)|/vendor/vertx-eventbus\\.js";
@@ -30,7 +31,12 @@ public final class WebRoutes {
     // No cache headers: after an upgrade a browser must not keep an old client next to a new page.
     StaticHandler pages = StaticHandler.create(WEBROOT).setCachingEnabled(false).setDirectoryListing(false);
     // A regex route: StaticHandler resolves its whole path under webroot (an exact route's path would be stripped).
-    router.getWithRegex(PAGE_FILES).handler(pages);
+    // The page may be opened with a token in its address (#token=): no Referer is to carry that address anywhere,
+    // neither to this node nor to a link a notification holds. index.html says so too, for a copy served elsewhere.
+    router.getWithRegex(PAGE_FILES).handler(ctx -> {
+      ctx.response().putHeader(REFERRER_POLICY, "no-referrer");
+      ctx.next();
+    }).handler(pages);
     // The route's prefix is stripped: /vendor/sockjs-client/sockjs.min.js is <dist>/sockjs.min.js.
     router.get("/vendor/sockjs-client/*").handler(StaticHandler.create(SOCKJS_CLIENT_DIST).setDirectoryListing(false));
     if (options.isDevMode()) {

@@ -77,7 +77,8 @@ class RunDevModeTest {
   @Test
   void withAConfiguredApiKeyThereIsNoDevSession() throws Exception {
     try (RunningNode run = RunningNode.start(Map.of("HERALD_API_KEY", TestNode.API_KEY))) {
-      assertTrue(run.pageLine.endsWith("?token=<token>"), run.pageLine);
+      // The token goes in the fragment, which no browser sends to a server.
+      assertTrue(run.pageLine.endsWith("/#token=<token>"), run.pageLine);
       HttpResponse<String> session = get(run.port, "/dev/session");
       assertEquals(404, session.statusCode());
       assertFalse(session.body().contains(TestNode.API_KEY));

@@ -1,6 +1,8 @@
 package io.herald.web;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.config.HeraldOptions;
@@ -122,6 +124,86 @@ class BrowserTest {
       assertEquals(new JsonArray("[500,1000,2000,4000,8000,15000,15000]"), backoff.getJsonArray("fullJitter"));
       assertEquals(new JsonArray(), browser.pageErrors(), "uncaught errors in the page");
     }
+  }
+
+  /**
+   * The token never travels in a URL or a Referer: the page takes it from its fragment ({@code #token=}, which no
+   * browser sends) and clears it from the address bar, the client sends it in the first frame over {@code /ws} and
+   * in the first bridge frame's {@code headers.token} over SockJS, on SockJS's WebSocket, XHR-streaming and
+   * XHR-polling transports alike; the page sends no Referer at all, and a token left in {@code ?token=} is cleared
+   * from the address bar too.
+   */
+  @Test
+  void theTokenTravelsInNoUrlAndNoReferer() throws Exception {
+    // Not the development user: notifications for this one arrive only if the page used the token of its fragment.
+    String user = "reader";
+    String token = node.token(user);
+    String page = "http://127.0.0.1:" + node.port() + "/";
+    try (BrowserDriver browser = BrowserDriver.start(SCREENSHOTS.resolve("driver-token.log"))) {
+      browser.send("open " + page + "#token=" + token, STEP);
+      assertEquals("Connected · WebSocket", browser.send("state open " + STEP.toMillis(), STEP).getString("label"));
+      assertAddressWithoutToken(browser, token);
+      deliver(browser, user, "to the fragment's user over WebSocket");
+
+      browser.send("transport sockjs", STEP);
+      browser.send("label Connected · SockJS " + STEP.toMillis(), STEP);
+      deliver(browser, user, "to the fragment's user over SockJS's WebSocket");
+
+      // Without a WebSocket in the page, SockJS falls back to XHR streaming; with that refused too, to XHR polling.
+      browser.send("no-websocket", STEP);
+      browser.send("new-page", STEP);
+      browser.send("open " + page + "?transport=sockjs#token=" + token, STEP);
+      browser.send("label Connected · SockJS " + STEP.toMillis(), STEP);
+      assertAddressWithoutToken(browser, token);
+      deliver(browser, user, "to the fragment's user over XHR streaming");
+
+      browser.send("block **/xhr_streaming*", STEP);
+      browser.send("block **/eventsource*", STEP);
+      browser.send("new-page", STEP);
+      browser.send("open " + page + "?transport=sockjs#token=" + token, STEP);
+      browser.send("label Connected · SockJS " + STEP.toMillis(), STEP);
+      assertAddressWithoutToken(browser, token);
+      deliver(browser, user, "to the fragment's user over XHR polling");
+
+      JsonArray requests = browser.send("requests", Duration.ZERO).getJsonArray("value");
+      List<String> urls = requests.stream().map(r -> ((JsonObject) r).getString("url")).toList();
+      // Every transport of the scenario was really used.
+      assertTrue(urls.stream().anyMatch(u -> u.matches("ws://[^/]+/ws(\\?.*)?")), String.join("\n", urls));
+      assertTrue(urls.stream().anyMatch(u -> u.matches("ws://[^/]+/eventbus/[^/]+/[^/]+/websocket(\\?.*)?")), String.join("\n", urls));
+      assertTrue(urls.stream().anyMatch(u -> u.matches("http://[^/]+/eventbus/[^/]+/[^/]+/xhr_streaming(\\?.*)?")), String.join("\n", urls));
+      assertTrue(urls.stream().anyMatch(u -> u.matches("http://[^/]+/eventbus/[^/]+/[^/]+/xhr(\\?.*)?")), String.join("\n", urls));
+      assertTrue(urls.stream().anyMatch(u -> u.matches("http://[^/]+/eventbus/[^/]+/[^/]+/xhr_send(\\?.*)?")), String.join("\n", urls));
+      for (Object entry : requests) {
+        // What reaches a server: the URL without its fragment (the page's own address is reported with it).
+        String sent = ((JsonObject) entry).getString("url").replaceFirst("#.*", "");
+        assertFalse(sent.contains(token), "the token is in the URL of a request: " + sent);
+        assertFalse(sent.contains("token="), "a token parameter is in the URL of a request: " + sent);
+      }
+      for (Object entry : requests) {
+        // Chromium reports the Referer a no-referrer policy suppressed as empty.
+        String referer = ((JsonObject) entry).getString("referer");
+        assertTrue(referer == null || referer.isEmpty(),
+            "Referer " + referer + " went out with " + ((JsonObject) entry).getString("url"));
+      }
+      assertEquals(new JsonArray(), browser.pageErrors(), "uncaught errors in the page");
+
+      // The query form is no longer read, but is cleared from the address bar all the same.
+      browser.send("new-page", STEP);
+      browser.send("open " + page + "?token=" + token, STEP);
+      assertAddressWithoutToken(browser, token);
+    }
+  }
+
+  private static void assertAddressWithoutToken(BrowserDriver browser, String token) {
+    JsonObject address = browser.send("address", STEP);
+    assertFalse(address.getString("href").contains(token), "the address bar holds the token: " + address.getString("href"));
+    assertFalse(address.getString("href").contains("token="), address.getString("href"));
+    assertFalse(address.getString("url").contains(token), "the page's URL holds the token: " + address.getString("url"));
+  }
+
+  private void deliver(BrowserDriver browser, String user, String message) {
+    node.publish(new JsonObject().put("user_id", user).put("message", message));
+    browser.send("notification " + STEP.toMillis() + " " + message, STEP);
   }
 
   private void scenario(String transport, int alertValue) throws Exception {

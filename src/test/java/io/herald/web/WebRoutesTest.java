@@ -65,6 +65,15 @@ class WebRoutesTest {
   }
 
   @Test
+  void thePageSendsNoReferer() {
+    // A page opened with a token in its address must not pass that address on in a Referer (also in index.html).
+    for (String path : List.of("/", "/index.html", "/notification-center.js", "/notification-center.css")) {
+      assertEquals("no-referrer", node.get(path).headers().get("referrer-policy"), path);
+    }
+    assertTrue(node.get("/").body().contains("<meta name=\"referrer\" content=\"no-referrer\">"));
+  }
+
+  @Test
   void servesNothingElseFromTheClasspath() {
     // Only the listed files: no directory listing, no other resource under webroot or in the WebJar.
     assertEquals(404, node.get("/webroot/index.html").status());
