@@ -178,7 +178,7 @@ public final class RunCommand implements Callable<Integer> {
   static String missingSecrets(HeraldOptions options) {
     List<String> missing = new ArrayList<>();
     if (options.getJwtSecret() == null && options.getJwtPublicKey() == null && !options.redisEnabled()) {
-      missing.add("jwt_secret (JWT_SECRET) or jwt_public_key (JWT_PUBLIC_KEY) — or redis_url for Knox tokens only");
+      missing.add("jwt_secret (JWT_SECRET) or jwt_public_key (JWT_PUBLIC_KEY), unless redis_url is set for Knox tokens only");
     }
     if (options.getApiKey() == null) {
       missing.add("api_key (HERALD_API_KEY)");
@@ -186,7 +186,7 @@ public final class RunCommand implements Callable<Integer> {
     if (missing.isEmpty()) {
       return null;
     }
-    return "missing " + String.join(" and ", missing) + ": a node generates no secret outside development mode"
+    return "missing secrets: " + String.join("; ", missing) + ". A node generates no secret outside development mode"
         + " (scripts/run, herald run --dev)";
   }
 
