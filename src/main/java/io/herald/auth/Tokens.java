@@ -14,7 +14,7 @@ public final class Tokens {
 
   private static final Pattern JWT_SHAPE = Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*");
   private static final Pattern KNOX_SHAPE = Pattern.compile("[A-Za-z0-9_-]{" + KNOX_KEY_LENGTH + ",512}");
-  private static final Pattern TOKEN_QUERY = Pattern.compile("([?&]token=)[^&#]*");
+  private static final Pattern QUERY_AND_FRAGMENT = Pattern.compile("[?#].*", Pattern.DOTALL);
 
   private Tokens() {
   }
@@ -35,8 +35,12 @@ public final class Tokens {
     return LogText.of(token.substring(0, Math.min(4, token.length()))) + "…";
   }
 
-  /** The URI with the value of every {@code token} query parameter replaced by {@code <redacted>}. */
+  /**
+   * The URI for a log: its path, with any query string and fragment replaced by {@code ?<redacted>}. The whole query
+   * goes, not only {@code token=}: the token parameter is found under other spellings too ({@code %74oken=} is
+   * decoded to {@code token}), and no log needs the rest.
+   */
   public static String redactUri(String uri) {
-    return uri == null ? null : TOKEN_QUERY.matcher(uri).replaceAll("$1<redacted>");
+    return uri == null ? null : QUERY_AND_FRAGMENT.matcher(uri).replaceFirst("?<redacted>");
   }
 }

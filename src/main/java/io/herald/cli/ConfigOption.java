@@ -4,7 +4,6 @@ import io.herald.config.ConfigException;
 import io.herald.config.HeraldOptions;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** The {@code --conf} option shared by every command: a JSON file, else {@code HERALD_CONF}; the environment overrides it. */
@@ -14,12 +13,16 @@ final class ConfigOption {
   Path file;
 
   HeraldOptions load() {
-    Map<String, String> env = new HashMap<>(System.getenv());
-    Path chosen = file;
-    if (chosen == null && env.get("HERALD_CONF") != null && !env.get("HERALD_CONF").isBlank()) {
-      chosen = Path.of(env.get("HERALD_CONF"));
+    return HeraldOptions.load(chosenFile(), new HashMap<>(System.getenv()));
+  }
+
+  /** The configuration file in use: {@code --conf}, else {@code HERALD_CONF}, else null (built-in defaults). */
+  Path chosenFile() {
+    String fromEnv = System.getenv("HERALD_CONF");
+    if (file == null && fromEnv != null && !fromEnv.isBlank()) {
+      return Path.of(fromEnv);
     }
-    return HeraldOptions.load(chosen, env);
+    return file;
   }
 
   /** The exit code of a command whose configuration is invalid. */

@@ -12,8 +12,10 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.herald.web.DevSession;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -43,6 +45,11 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--cluster", description = "Join the fleet's Hazelcast cluster (same as cluster: true); see conf/cluster.xml and HERALD_CLUSTER_*.")
   boolean cluster;
 
+  @Option(names = "--dev", description = "Development mode (scripts/run): generates a JWT secret and an API key, prints"
+      + " them, and serves GET /dev/session to the page on localhost. Refused with a configuration file, Redis, NATS,"
+      + " a cluster or configured secrets.")
+  boolean dev;
+
   /** Whether a node was started and the JVM must stay up after main returns. */
   public static boolean isRunning() {
     return running;
@@ -65,23 +72,28 @@ public final class RunCommand implements Callable<Integer> {
       options.validate();
     } catch (ConfigException e) {
       System.err.println("invalid configuration: " + e.getMessage());
-      return 2;
+      return ConfigOption.INVALID_CONFIGURATION_EXIT;
+    }
+    if (dev) {
+      String refused = devRefusal(options, config.chosenFile());
+      if (refused != null) {
+        System.err.println("herald run --dev: " + refused);
+        return ConfigOption.INVALID_CONFIGURATION_EXIT;
+      }
+      // Secrets that exist only for this run: the page may hand them to the developer's browser (see DevSession).
+      options.setJwtSecret(randomHex(32)).setApiKey(randomHex(24)).setDevMode(true);
+    } else {
+      String missing = missingSecrets(options);
+      if (missing != null) {
+        System.err.println("invalid configuration: " + missing);
+        return ConfigOption.INVALID_CONFIGURATION_EXIT;
+      }
     }
     applyLogLevel(options.getLogLevel());
-    boolean devSecret = options.getJwtSecret() == null && options.getJwtPublicKey() == null;
-    if (devSecret) {
-      options.setJwtSecret(randomHex(32));
-    }
-    boolean devApiKey = options.getApiKey() == null;
-    if (devApiKey) {
-      options.setApiKey(randomHex(24));
-    }
-    if (devSecret && devApiKey) {
-      // Both secrets exist only for this run: the page may hand them to the browser (see DevSession). A
-      // configured secret or key is never handed out unless dev_mode is set explicitly.
-      options.setDevMode(true);
-    }
     log.info("configuration: {}", options);
+    if (options.getAdminKey() == null) {
+      log.info("operator routes (POST /admin/drain) are off: no admin_key (HERALD_ADMIN_KEY) configured");
+    }
     // Netty's epoll transport (bundled for linux-x86_64) writes with plain write/writev calls and no NIO
     // selector bookkeeping: less CPU per delivered frame. Vert.x falls back to NIO where it cannot load.
     VertxOptions vertxOptions = new VertxOptions().setPreferNativeTransport(true);
@@ -121,8 +133,61 @@ public final class RunCommand implements Callable<Integer> {
     if (options.isDevMode()) {
       queueWelcome(vertx, node);
     }
-    printWelcome(vertx, options, node, devSecret, devApiKey);
+    printWelcome(vertx, options, node);
     return 0;
+  }
+
+  /**
+   * Why development mode may not start with this configuration, or null when it may. It generates secrets and hands
+   * them to whoever loads the page, so it is for a developer's machine on embedded defaults only: never with a
+   * configuration file or the services and fleet of a deployment, and never with secrets someone configured.
+   */
+  static String devRefusal(HeraldOptions options, Path configFile) {
+    List<String> reasons = new ArrayList<>();
+    if (configFile != null) {
+      reasons.add("a configuration file (" + configFile + ", from --conf or HERALD_CONF)");
+    }
+    if (options.redisEnabled()) {
+      reasons.add("redis_url (REDIS_URL)");
+    }
+    if (options.natsEnabled()) {
+      reasons.add("nats_url (NATS_URL)");
+    }
+    if (options.isCluster()) {
+      reasons.add("a cluster (--cluster, CLUSTER)");
+    }
+    if (options.getJwtSecret() != null || options.getJwtPublicKey() != null) {
+      reasons.add("a configured jwt_secret or jwt_public_key (JWT_SECRET, JWT_PUBLIC_KEY)");
+    }
+    if (options.getApiKey() != null) {
+      reasons.add("a configured api_key (HERALD_API_KEY)");
+    }
+    if (reasons.isEmpty()) {
+      return null;
+    }
+    return "development mode runs on embedded defaults with secrets of its own, not with " + String.join(", ", reasons)
+        + "; start a configured node without --dev (scripts/herald run)";
+  }
+
+  /**
+   * The secrets a node without development mode lacks, named with their environment variables, or null. None is
+   * ever generated there: a generated secret would have to be printed to be usable, into logs anyone may read.
+   * Without a JWT key a node still authenticates Knox tokens when Redis is configured; admin_key and metrics_key
+   * are optional (operator routes off, /metrics open on the node's own port).
+   */
+  static String missingSecrets(HeraldOptions options) {
+    List<String> missing = new ArrayList<>();
+    if (options.getJwtSecret() == null && options.getJwtPublicKey() == null && !options.redisEnabled()) {
+      missing.add("jwt_secret (JWT_SECRET) or jwt_public_key (JWT_PUBLIC_KEY), unless redis_url is set for Knox tokens only");
+    }
+    if (options.getApiKey() == null) {
+      missing.add("api_key (HERALD_API_KEY)");
+    }
+    if (missing.isEmpty()) {
+      return null;
+    }
+    return "missing secrets: " + String.join("; ", missing) + ". A node generates no secret outside development mode"
+        + " (scripts/run, herald run --dev)";
   }
 
   /**
@@ -139,7 +204,8 @@ public final class RunCommand implements Callable<Integer> {
         .onFailure(e -> log.warn("the welcome notification was not published: {}", e.getMessage()));
   }
 
-  private static void printWelcome(Vertx vertx, HeraldOptions options, HeraldNode node, boolean devSecret, boolean devApiKey) {
+  /** The node's addresses; in development mode also the secrets it generated, which nothing else prints. */
+  private static void printWelcome(Vertx vertx, HeraldOptions options, HeraldNode node) {
     String base = "localhost:" + node.port();
     StringBuilder out = new StringBuilder();
     out.append("\nHerald node ").append(node.nodeId()).append(" is up\n");
@@ -148,16 +214,16 @@ public final class RunCommand implements Callable<Integer> {
     out.append("  WebSocket endpoint: ws://").append(base).append("/ws\n");
     out.append("  HTTP ingress:       POST http://").append(base).append("/api/v1/notifications\n");
     out.append("  Health:             http://").append(base).append("/health   Metrics: http://").append(base).append("/metrics\n");
-    out.append("  Redis: ").append(options.redisEnabled() ? "on" : "off (set REDIS_URL)")
-        .append("   NATS: ").append(options.natsEnabled() ? "on" : "off (set NATS_URL)").append('\n');
-    if (devSecret) {
+    // Development mode runs without them by design: no hint to set what --dev refuses.
+    String hint = options.isDevMode() ? "" : " (set %s)";
+    out.append("  Redis: ").append(options.redisEnabled() ? "on" : "off" + hint.formatted("REDIS_URL"))
+        .append("   NATS: ").append(options.natsEnabled() ? "on" : "off" + hint.formatted("NATS_URL")).append('\n');
+    if (options.isDevMode()) {
       String token = new JwtIssuer(vertx, options.getJwtSecret()).issue("demo", Duration.ofHours(24), null, List.of());
       out.append("\nDevelopment mode: a JWT secret was generated for this run (set JWT_SECRET or JWT_PUBLIC_KEY in production).\n");
       out.append("  JWT_SECRET=").append(options.getJwtSecret()).append('\n');
       out.append("  Token for user \"demo\" (24 h):\n  ").append(token).append('\n');
       out.append("  Connect:  websocat 'ws://").append(base).append("/ws'  then send {\"type\":\"Authenticate\",\"token\":\"<token>\"}\n");
-    }
-    if (devApiKey) {
       out.append("\nDevelopment API key (set HERALD_API_KEY in production):\n  HERALD_API_KEY=").append(options.getApiKey()).append('\n');
       out.append("  Publish: HERALD_API_KEY=").append(options.getApiKey())
           .append(" WEBSOCKET_PORT=").append(node.port())

@@ -29,15 +29,17 @@ import java.util.regex.Pattern;
  * <p>
  * In a JSON file keys are snake_case ({@code websocket_port}); the matching environment variable is the
  * UPPER_SNAKE_CASE of the key ({@code WEBSOCKET_PORT}), except {@code api_key} (read from
- * {@code HERALD_API_KEY}, falling back to {@code API_KEY}) and {@code allowed_origins} (read from
- * {@code ALLOWED_ORIGINS}, falling back to {@code CORS_ORIGIN}). An empty environment value counts as unset.
+ * {@code HERALD_API_KEY}, falling back to {@code API_KEY}), {@code allowed_origins} (read from
+ * {@code ALLOWED_ORIGINS}, falling back to {@code CORS_ORIGIN}), {@code admin_key} ({@code HERALD_ADMIN_KEY}) and
+ * {@code metrics_key} ({@code HERALD_METRICS_KEY}). An empty environment value counts as unset.
  * List options are comma separated in the environment; {@code explorers} is a JSON object string.
  * <p>
  * File keys starting with {@code "_"} or {@code "//"} are ignored (documentation entries); any other
  * unknown key is rejected. Setters do not check their argument: {@link #validate()} does, and reports the
  * first problem as a {@link ConfigException} naming the key.
  * <p>
- * Secrets ({@code jwt_secret}, {@code api_key}, passwords in {@code redis_url}/{@code nats_url}) are
+ * Secrets ({@code jwt_secret}, {@code api_key}, {@code admin_key}, {@code metrics_key}, passwords in
+ * {@code redis_url}/{@code nats_url}) are
  * hidden by {@link #toRedactedJson()} and {@link #toString()}.
  */
 public final class HeraldOptions {
@@ -101,7 +103,7 @@ public final class HeraldOptions {
   public static final int DEFAULT_INITIAL_STATE_SIZE = 10;
   /** Default TTL of the hourly metrics keys in Redis, in seconds = {@value} (seven days). */
   public static final int DEFAULT_METRICS_RETENTION_SECS = 604800;
-  /** Default for the development mode = {@value} (no token or API key is ever handed out). */
+  /** Default for the development mode = {@value} (no token or API key is ever handed out); only {@code herald run --dev} sets it. */
   public static final boolean DEFAULT_DEV_MODE = false;
   /** Default allowed WebSocket origins = empty list (any origin). */
   public static final List<String> DEFAULT_ALLOWED_ORIGINS = List.of();
@@ -188,6 +190,8 @@ public final class HeraldOptions {
   private List<String> publicTopics;
   private Map<String, String> explorers;
   private String logLevel;
+  private String adminKey;
+  private String metricsKey;
 
   /**
    * Creates options with every default.
@@ -238,6 +242,8 @@ public final class HeraldOptions {
     publicTopics = DEFAULT_PUBLIC_TOPICS;
     explorers = DEFAULT_EXPLORERS;
     logLevel = DEFAULT_LOG_LEVEL;
+    adminKey = null;
+    metricsKey = null;
   }
 
   /**
@@ -291,6 +297,8 @@ public final class HeraldOptions {
     publicTopics = other.publicTopics;
     explorers = other.explorers;
     logLevel = other.logLevel;
+    adminKey = other.adminKey;
+    metricsKey = other.metricsKey;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -359,8 +367,6 @@ public final class HeraldOptions {
     str("jwt_audience", HeraldOptions::setJwtAudience, HeraldOptions::getJwtAudience);
     opt("api_key", Kind.STRING, List.of("HERALD_API_KEY", "API_KEY"),
         (BiConsumer<HeraldOptions, String>) HeraldOptions::setApiKey, HeraldOptions::getApiKey);
-    opt("dev_mode", Kind.BOOL, null,
-        (BiConsumer<HeraldOptions, Boolean>) HeraldOptions::setDevMode, HeraldOptions::isDevMode);
     opt("allowed_origins", Kind.LIST, List.of("ALLOWED_ORIGINS", "CORS_ORIGIN"),
         (BiConsumer<HeraldOptions, List<String>>) HeraldOptions::setAllowedOrigins, HeraldOptions::getAllowedOrigins);
     opt("cluster", Kind.BOOL, null,
@@ -375,6 +381,10 @@ public final class HeraldOptions {
     opt("explorers", Kind.MAP, null,
         (BiConsumer<HeraldOptions, Map<String, String>>) HeraldOptions::setExplorers, HeraldOptions::getExplorers);
     str("log_level", HeraldOptions::setLogLevel, HeraldOptions::getLogLevel);
+    opt("admin_key", Kind.STRING, List.of("HERALD_ADMIN_KEY"),
+        (BiConsumer<HeraldOptions, String>) HeraldOptions::setAdminKey, HeraldOptions::getAdminKey);
+    opt("metrics_key", Kind.STRING, List.of("HERALD_METRICS_KEY"),
+        (BiConsumer<HeraldOptions, String>) HeraldOptions::setMetricsKey, HeraldOptions::getMetricsKey);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -398,6 +408,11 @@ public final class HeraldOptions {
         continue;
       }
       Opt opt = OPTS.get(name);
+      if (opt == null && name.equals("dev_mode")) {
+        // A key of earlier versions: a file that still has it says what replaced it.
+        throw new ConfigException(name, "no longer a configuration key: development mode is herald run --dev"
+            + " (scripts/run), never with a configuration file");
+      }
       if (opt == null) {
         throw new ConfigException(name, "unknown configuration key");
       }
@@ -441,8 +456,9 @@ public final class HeraldOptions {
 
   /**
    * Overrides options from environment variables. Each key is read from the UPPER_SNAKE_CASE of its name,
-   * except {@code api_key} ({@code HERALD_API_KEY}, else {@code API_KEY}) and {@code allowed_origins}
-   * ({@code ALLOWED_ORIGINS}, else {@code CORS_ORIGIN}). Empty (blank) values are ignored; values are trimmed.
+   * except {@code api_key} ({@code HERALD_API_KEY}, else {@code API_KEY}), {@code allowed_origins}
+   * ({@code ALLOWED_ORIGINS}, else {@code CORS_ORIGIN}), {@code admin_key} ({@code HERALD_ADMIN_KEY}) and
+   * {@code metrics_key} ({@code HERALD_METRICS_KEY}). Empty (blank) values are ignored; values are trimmed.
    * Integers must parse as decimal ints; booleans are {@code true/false} (also {@code 1/0}, {@code yes/no},
    * {@code on/off}); lists are comma separated; {@code EXPLORERS} is a JSON object string. Does not validate.
    *
@@ -700,8 +716,7 @@ public final class HeraldOptions {
     }
     if (devMode && (jwtSecret == null || apiKey == null)) {
       // The development session signs a token with jwt_secret and hands out api_key: both must exist.
-      throw new ConfigException("dev_mode", "needs jwt_secret and api_key (herald run turns dev_mode on by itself"
-          + " when it generates both, that is when neither is configured)");
+      throw new ConfigException("dev_mode", "needs jwt_secret and api_key (herald run --dev generates both)");
     }
     for (String origin : allowedOrigins) {
       if (!isOrigin(origin)) {
@@ -725,6 +740,19 @@ public final class HeraldOptions {
     if (logLevel == null || !LOG_LEVELS.contains(logLevel)) {
       throw new ConfigException("log_level", "must be one of " + String.join(", ", LOG_LEVELS)
           + " (got " + (logLevel == null ? "null" : "'" + logLevel + "'") + ")");
+    }
+    // Each key is one role: a key shared with another role would let its holder act in both.
+    if (adminKey != null && adminKey.length() < 16) {
+      throw new ConfigException("admin_key", "must be at least 16 characters (got " + adminKey.length() + ")");
+    }
+    if (adminKey != null && adminKey.equals(apiKey)) {
+      throw new ConfigException("admin_key", "must differ from api_key (publishers must not reach operator routes)");
+    }
+    if (metricsKey != null && metricsKey.length() < 16) {
+      throw new ConfigException("metrics_key", "must be at least 16 characters (got " + metricsKey.length() + ")");
+    }
+    if (metricsKey != null && (metricsKey.equals(apiKey) || metricsKey.equals(adminKey))) {
+      throw new ConfigException("metrics_key", "must differ from api_key and admin_key");
     }
     if (nodeId == null) {
       nodeId = "herald-" + HexFormat.of().toHexDigits(RANDOM.nextInt());
@@ -807,7 +835,8 @@ public final class HeraldOptions {
   }
 
   /**
-   * Like {@link #toJson()}, but {@code jwt_secret} and {@code api_key} are replaced by {@value #REDACTED} when
+   * Like {@link #toJson()}, but {@code jwt_secret}, {@code api_key}, {@code admin_key} and {@code metrics_key} are
+   * replaced by {@value #REDACTED} when
    * set, and the password of any userinfo in {@code redis_url}/{@code nats_url} is replaced by
    * {@value #REDACTED} (e.g. {@code redis://:<redacted>@host:6379}; a userinfo without ':' is a token and is
    * redacted as a whole).
@@ -821,6 +850,12 @@ public final class HeraldOptions {
     }
     if (apiKey != null) {
       json.put("api_key", REDACTED);
+    }
+    if (adminKey != null) {
+      json.put("admin_key", REDACTED);
+    }
+    if (metricsKey != null) {
+      json.put("metrics_key", REDACTED);
     }
     if (redisUrl != null) {
       json.put("redis_url", redactUrlPassword(redisUrl));
@@ -1577,7 +1612,8 @@ public final class HeraldOptions {
   }
 
   /**
-   * Sets the API key protecting the HTTP publish/admin API (secret; redacted in logs). Key {@code api_key}, env
+   * Sets the API key protecting the HTTP publish API (secret; redacted in logs); it never opens the operator routes
+   * ({@code admin_key}). Key {@code api_key}, env
    * {@code HERALD_API_KEY} (or {@code API_KEY} when that is absent); at least 16 characters when set. Default
    * null.
    *
@@ -1590,18 +1626,19 @@ public final class HeraldOptions {
   }
 
   /**
-   * @return whether the node serves the development session ({@code dev_mode})
+   * @return whether the node serves the development session (development mode, {@code herald run --dev})
    */
   public boolean isDevMode() {
     return devMode;
   }
 
   /**
-   * Development mode: the node serves {@code GET /dev/session} (to loopback clients only), which hands out a
-   * fresh token for the demo user and the API key, so that the notification-center page at {@code /} connects
-   * and publishes with no other step. {@code herald run} turns it on when it generated both the JWT secret
-   * and the API key; never turn it on in production. Needs {@code jwt_secret} and {@code api_key}. Key
-   * {@code dev_mode}, env {@code DEV_MODE}. Default {@value #DEFAULT_DEV_MODE}.
+   * Development mode: the node serves {@code GET /dev/session} (to loopback clients that name this machine in their
+   * {@code Host} and come through no proxy), which hands out a fresh token for the demo user and the API key, so
+   * that the notification-center page at {@code /} connects and publishes with no other step. Not a configuration
+   * key: only {@code herald run --dev} ({@code scripts/run}) turns it on, with secrets it generated itself, and
+   * refuses to with a configuration file, Redis, NATS or a cluster. Needs {@code jwt_secret} and {@code api_key}.
+   * Default {@value #DEFAULT_DEV_MODE}.
    *
    * @param devMode whether to serve the development session
    * @return this
@@ -1771,6 +1808,48 @@ public final class HeraldOptions {
    */
   public HeraldOptions setLogLevel(String logLevel) {
     this.logLevel = logLevel == null ? null : logLevel.trim().toUpperCase(Locale.ROOT);
+    return this;
+  }
+
+  /**
+   * @return the key of the operator routes ({@code admin_key}), or null when they are off
+   */
+  public String getAdminKey() {
+    return adminKey;
+  }
+
+  /**
+   * Sets the key of the operator routes ({@code POST /admin/drain}; secret; redacted in logs): they accept this key
+   * only, never {@code api_key}, and are refused (403) while it is not set. Call them on a node's own port: the
+   * balancer of {@code conf/haproxy.cfg} never forwards them. Key {@code admin_key}, env {@code HERALD_ADMIN_KEY};
+   * at least 16 characters and different from {@code api_key} when set. Default null (operator routes off).
+   *
+   * @param adminKey the key, or null
+   * @return this
+   */
+  public HeraldOptions setAdminKey(String adminKey) {
+    this.adminKey = adminKey;
+    return this;
+  }
+
+  /**
+   * @return the key {@code GET /metrics} requires ({@code metrics_key}), or null when it is open
+   */
+  public String getMetricsKey() {
+    return metricsKey;
+  }
+
+  /**
+   * Sets the bearer key {@code GET /metrics} requires (secret; redacted in logs), for a Prometheus scraper's
+   * {@code authorization} credentials. Key {@code metrics_key}, env {@code HERALD_METRICS_KEY}; at least 16
+   * characters, different from {@code api_key} and {@code admin_key}, when set. Default null: {@code /metrics} is
+   * open on the node's own port (the balancer of {@code conf/haproxy.cfg} never forwards it).
+   *
+   * @param metricsKey the key, or null
+   * @return this
+   */
+  public HeraldOptions setMetricsKey(String metricsKey) {
+    this.metricsKey = metricsKey;
     return this;
   }
 

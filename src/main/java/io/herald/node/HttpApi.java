@@ -32,7 +32,9 @@ public final class HttpApi {
   }
 
   public static void mount(Router router, Vertx vertx, HeraldOptions options, NodeInfo node) {
-    byte[] apiKey = options.getApiKey() == null ? null : options.getApiKey().getBytes(StandardCharsets.UTF_8);
+    byte[] apiKey = bytes(options.getApiKey());
+    byte[] adminKey = bytes(options.getAdminKey());
+    byte[] metricsKey = bytes(options.getMetricsKey());
     router.post("/api/v1/notifications")
         .handler(ctx -> {
           if (!authorised(ctx, apiKey)) {
@@ -46,10 +48,16 @@ public final class HttpApi {
     router.post("/api/v1/notifications")
         .handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES))
         .handler(ctx -> publish(ctx, vertx, node));
+    // Operator routes take admin_key only: a publisher's api_key must never drain the fleet node by node.
     router.post("/admin/drain").handler(ctx -> {
-      if (!authorised(ctx, apiKey)) {
+      if (adminKey == null) {
+        ctx.response().setStatusCode(403).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+            .end(error("operator routes are off: no admin_key configured"));
+        return;
+      }
+      if (!authorised(ctx, adminKey)) {
         ctx.response().setStatusCode(401).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-            .end(error("missing or invalid API key"));
+            .putHeader("WWW-Authenticate", "Bearer").end(error("missing or invalid admin key"));
         return;
       }
       node.startDraining(vertx.eventBus());
@@ -57,12 +65,22 @@ public final class HttpApi {
           .end(new JsonObject().put("draining", true).put("node_id", node.nodeId()).encode());
     });
     router.get("/health").handler(ctx -> health(ctx, vertx, node));
-    router.get("/metrics").handler(ctx -> ctx.response()
-        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
-        .end(node.metrics().scrape()));
+    router.get("/metrics").handler(ctx -> {
+      if (metricsKey != null && !authorised(ctx, metricsKey)) {
+        ctx.response().setStatusCode(401).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+            .putHeader("WWW-Authenticate", "Bearer").end(error("missing or invalid metrics key"));
+        return;
+      }
+      ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+          .end(node.metrics().scrape());
+    });
   }
 
-  /** With no {@code api_key} configured the HTTP ingress refuses every request. */
+  private static byte[] bytes(String key) {
+    return key == null ? null : key.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Whether the request carries {@code Authorization: Bearer <key>}; never with no key configured. */
   private static boolean authorised(RoutingContext ctx, byte[] apiKey) {
     String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
     if (apiKey == null || header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {

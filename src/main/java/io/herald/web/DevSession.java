@@ -5,7 +5,9 @@ import io.herald.config.HeraldOptions;
 import io.netty.util.NetUtil;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import java.net.InetAddress;
@@ -13,12 +15,21 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 
 /**
- * {@code GET /dev/session}, mounted only when {@code dev_mode} is on: a fresh token for the demo user and the
- * node's API key, so that the notification-center page connects and publishes with no other step. Refused (403)
- * to anyone but loopback clients: in development mode the node still listens on every interface by default, and
- * the API key must not reach the network.
+ * {@code GET /dev/session}, mounted only in development mode ({@code herald run --dev}): a fresh token for the demo
+ * user and the node's API key, so that the notification-center page connects and publishes with no other step.
+ * Served only to a request that is the developer's own browser talking straight to the node (403 otherwise):
+ * <ul>
+ *   <li>from a loopback address — the node still listens on every interface by default, and the key must not
+ *   reach the network;</li>
+ *   <li>with a {@code Host} of {@code localhost}, {@code 127.0.0.1} or {@code [::1]}, with the node's port or none —
+ *   a page of another site whose name was re-bound to 127.0.0.1 (DNS rebinding) sends its own name;</li>
+ *   <li>with no {@code Forwarded}, {@code X-Forwarded-*} or {@code X-Real-IP} header — behind a proxy on the same
+ *   machine every client would otherwise look like loopback.</li>
+ * </ul>
  */
 public final class DevSession {
 
@@ -31,6 +42,9 @@ public final class DevSession {
   /** Topic grants of the development token: every topic, so that subscriptions can be tried from the page. */
   private static final List<String> TOPIC_GRANTS = List.of("*");
 
+  /** The names a developer's browser uses for this machine; a Host naming anything else is refused. */
+  private static final Set<String> LOCAL_NAMES = Set.of("localhost", "127.0.0.1", "[::1]");
+
   private DevSession() {
   }
 
@@ -40,9 +54,9 @@ public final class DevSession {
     router.get("/dev/session").handler(ctx -> {
       ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
           .putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
-      if (!isLoopback(ctx.request().remoteAddress())) {
-        ctx.response().setStatusCode(403)
-            .end(new JsonObject().put("error", "the development session is served to loopback clients only").encode());
+      String refusal = refusal(ctx.request());
+      if (refusal != null) {
+        ctx.response().setStatusCode(403).end(new JsonObject().put("error", refusal).encode());
         return;
       }
       Instant expiresAt = Instant.now().plus(TOKEN_TTL);
@@ -53,6 +67,37 @@ public final class DevSession {
           .put("api_key", apiKey)
           .encode());
     });
+  }
+
+  /** Why the request may not have the development session, or null when it may. */
+  static String refusal(HttpServerRequest request) {
+    if (!isLoopback(request.remoteAddress())) {
+      return "the development session is served to loopback clients only";
+    }
+    for (String name : request.headers().names()) {
+      String lower = name.toLowerCase(Locale.ROOT);
+      if (lower.equals("forwarded") || lower.startsWith("x-forwarded-") || lower.equals("x-real-ip")) {
+        return "the development session is not served through a proxy";
+      }
+    }
+    // The Host (or :authority) the client sent: the router rebuilds none from forwarding headers (allowForward is
+    // off), and a request carrying any was refused above.
+    if (!isLocalHost(request.authority(), request.localAddress())) {
+      return "the development session is served to http://localhost:<port>/ only";
+    }
+    return null;
+  }
+
+  /**
+   * Whether the request's authority ({@code Host}, or HTTP/2's {@code :authority}) names this machine by a loopback
+   * name or address ({@code localhost}, {@code 127.0.0.1}, {@code [::1]}, any case) with no port or the port the
+   * request came in on.
+   */
+  static boolean isLocalHost(HostAndPort authority, SocketAddress local) {
+    if (authority == null || !LOCAL_NAMES.contains(authority.host().toLowerCase(Locale.ROOT))) {
+      return false;
+    }
+    return authority.port() < 0 || (local != null && authority.port() == local.port());
   }
 
   /** Whether the peer is this machine (127.0.0.0/8 or ::1); false for a Unix socket or an unparsable address. */

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -207,5 +208,20 @@ class CliTest {
     assertTrue(run.err().contains("max_connections"), run.toString());
     assertFalse(run.out().contains("is up"), run.toString());
     assertFalse(RunCommand.isRunning(), "a node was started");
+  }
+
+  @Test
+  void runDevIsRefusedWithAConfigurationFileOrInACluster() throws IOException {
+    Path conf = conf("dev.json", new JsonObject().put("websocket_port", 0));
+    for (String[] args : List.of(new String[] {"run", "--dev", "--conf", conf.toString()},
+        new String[] {"run", "--dev", "--cluster"})) {
+      Run run = herald(args);
+      assertEquals(2, run.exit(), run.toString());
+      assertTrue(run.err().contains("herald run --dev: development mode runs on embedded defaults"), run.toString());
+      assertTrue(run.err().contains(args[2].equals("--conf") ? "dev.json" : "--cluster"), run.toString());
+      assertFalse(run.out().contains("is up"), run.toString());
+      assertFalse(RunCommand.isRunning(), "a node was started");
+    }
+    assertTrue(herald("run", "--help").out().contains("--dev"));
   }
 }

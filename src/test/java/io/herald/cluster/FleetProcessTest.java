@@ -99,6 +99,8 @@ class FleetProcessTest {
   private static volatile boolean stopped;
   /** Whether the node killed in the fail-over test was also the fleet's Redis subscriber. */
   private static boolean subscriberKilled;
+  /** The admin key scripts/fleet generated for the fleet (the test gives none), read from the fleet's env file. */
+  private static String adminKey;
 
   // ---------------------------------------------------------------- lifecycle
 
@@ -136,6 +138,11 @@ class FleetProcessTest {
     assertNotNull(haproxyPid, "HAProxy pid recorded\n" + start);
     assertFalse(start.out().contains(SECRET) || start.out().contains(API_KEY),
         "secrets given by the caller are not printed:\n" + start);
+    adminKey = Files.readAllLines(FLEET_DIR.resolve("env")).stream().filter(l -> l.startsWith("HERALD_ADMIN_KEY="))
+        .map(l -> l.substring("HERALD_ADMIN_KEY=".length())).findFirst()
+        .orElseThrow(() -> new AssertionError("no generated HERALD_ADMIN_KEY in " + FLEET_DIR.resolve("env")));
+    assertFalse(start.out().contains(adminKey), "a generated secret is not printed either:\n" + start);
+    assertTrue(start.out().contains("HERALD_ADMIN_KEY"), "the generated secrets are named:\n" + start);
   }
 
   @AfterAll
@@ -215,9 +222,17 @@ class FleetProcessTest {
     assertNotNull(eventbus.setCookie(), "HAProxy sets its stickiness cookie on /eventbus/");
     assertTrue(eventbus.setCookie().matches("HERALD_NODE=herald-[1-" + NODES + "];.*"), eventbus.setCookie());
     assertEquals(null, request(HttpMethod.GET, lbPort, "/health", null, null).setCookie(), "no cookie outside /eventbus/");
-    // Drain acts on one node: never through the balancer.
-    Http drain = request(HttpMethod.POST, lbPort, "/admin/drain", "", API_KEY);
-    assertEquals(403, drain.status(), drain.body());
+    // Drain acts on one node: never through the balancer, whatever the spelling or the key; nor /metrics.
+    for (String path : List.of("/admin/drain", "//admin/drain", "/%61dmin/drain", "/./admin/drain",
+        "/api/v1/../../admin/drain")) {
+      for (String key : List.of(API_KEY, adminKey)) {
+        Http drain = request(HttpMethod.POST, lbPort, path, "", key);
+        assertTrue(drain.status() == 400 || drain.status() == 403, path + ": " + drain.status() + " " + drain.body());
+      }
+    }
+    assertEquals(403, request(HttpMethod.GET, lbPort, "/metrics", null, null).status());
+    // On a node's own port the publishers' key drains nothing either.
+    assertEquals(401, request(HttpMethod.POST, lbPort + 1, "/admin/drain", "", API_KEY).status());
     for (int k = 1; k <= NODES; k++) {
       assertEquals(200, request(HttpMethod.GET, lbPort + k, "/health", null, null).status(), "herald-" + k + " still up");
     }
@@ -391,6 +406,19 @@ class FleetProcessTest {
     } finally {
       client.close();
     }
+  }
+
+  @Test
+  @Order(5)
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void aSurvivorDrainsOnItsOwnPortWithTheGeneratedAdminKey() {
+    int survivor = nodePids.keySet().stream().filter(k -> !gone(nodePids.get(k))).findFirst()
+        .orElseThrow(() -> new AssertionError("no node left alive"));
+    Http drain = request(HttpMethod.POST, lbPort + survivor, "/admin/drain", "", adminKey);
+    assertEquals(202, drain.status(), drain.body());
+    Http health = request(HttpMethod.GET, lbPort + survivor, "/health", null, null);
+    assertEquals(503, health.status(), health.body());
+    assertEquals("draining", health.json().getString("status"));
   }
 
   /**
@@ -785,7 +813,8 @@ class FleetProcessTest {
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
     Map<String, String> env = pb.environment();
-    for (String inherited : List.of("HERALD_CONF", "API_KEY", "JWT_PUBLIC_KEY", "NODE_ID", "HERALD_CLUSTER_MEMBERS",
+    for (String inherited : List.of("HERALD_CONF", "API_KEY", "JWT_PUBLIC_KEY", "HERALD_ADMIN_KEY", "HERALD_METRICS_KEY",
+        "NODE_ID", "HERALD_CLUSTER_MEMBERS",
         "HERALD_CLUSTER_PORT", "HERALD_CLUSTER_CONFIG", "FLEET_KEEP_ON_FAILURE")) {
       env.remove(inherited);
     }

@@ -38,8 +38,8 @@ class HeraldOptionsTest {
       "slow_client_max_pending", "write_queue_max_bytes", "redis_key_prefix", "session_ttl_secs", "history_size",
       "history_ttl_secs", "offline_queue_ttl_secs", "inbox_size", "initial_state", "initial_state_size",
       "metrics_retention_secs", "jwt_secret", "jwt_public_key", "jwt_issuer", "jwt_audience", "api_key",
-      "dev_mode", "allowed_origins", "cluster", "compression", "compression_level", "default_topics",
-      "public_topics", "explorers", "log_level");
+      "allowed_origins", "cluster", "compression", "compression_level", "default_topics",
+      "public_topics", "explorers", "log_level", "admin_key", "metrics_key");
 
   private static final Map<String, String> DEFAULT_EXPLORERS = orderedMap(
       "ethereum", "https://etherscan.io/tx/{hash}",
@@ -52,6 +52,8 @@ class HeraldOptionsTest {
 
   private static final String SECRET_32 = "0123456789abcdef0123456789abcdef";
   private static final String API_KEY_16 = "k-0123456789abcd";
+  private static final String ADMIN_KEY_16 = "a-0123456789abcd";
+  private static final String METRICS_KEY_16 = "m-0123456789abcd";
   private static final String PEM = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n";
 
   private static Map<String, String> orderedMap(String... kv) {
@@ -107,7 +109,6 @@ class HeraldOptionsTest {
         .setJwtIssuer("issuer")
         .setJwtAudience("aud")
         .setApiKey(API_KEY_16)
-        .setDevMode(true)
         .setAllowedOrigins(List.of("https://app.example.com"))
         .setCluster(true)
         .setCompression(false)
@@ -115,7 +116,9 @@ class HeraldOptionsTest {
         .setDefaultTopics(List.of("news"))
         .setPublicTopics(List.of("status"))
         .setExplorers(Map.of("sol", "https://solscan.io/tx/{hash}"))
-        .setLogLevel("warn");
+        .setLogLevel("warn")
+        .setAdminKey(ADMIN_KEY_16)
+        .setMetricsKey(METRICS_KEY_16);
   }
 
   // ------------------------------------------------------------------------------------------ defaults
@@ -161,6 +164,8 @@ class HeraldOptionsTest {
     assertNull(o.getJwtAudience());
     assertNull(o.getApiKey());
     assertFalse(o.isDevMode());
+    assertNull(o.getAdminKey());
+    assertNull(o.getMetricsKey());
     assertEquals(List.of(), o.getAllowedOrigins());
     assertTrue(o.isCompression());
     assertEquals(6, o.getCompressionLevel());
@@ -337,7 +342,8 @@ class HeraldOptionsTest {
     env.put("JWT_ISSUER", "iss-env");
     env.put("JWT_AUDIENCE", "aud-env");
     env.put("HERALD_API_KEY", API_KEY_16);
-    env.put("DEV_MODE", "true");
+    env.put("HERALD_ADMIN_KEY", ADMIN_KEY_16);
+    env.put("HERALD_METRICS_KEY", METRICS_KEY_16);
     env.put("ALLOWED_ORIGINS", "https://x.example.com:8443");
     env.put("COMPRESSION", "false");
     env.put("COMPRESSION_LEVEL", "9");
@@ -381,7 +387,8 @@ class HeraldOptionsTest {
     assertEquals("iss-env", o.getJwtIssuer());
     assertEquals("aud-env", o.getJwtAudience());
     assertEquals(API_KEY_16, o.getApiKey());
-    assertTrue(o.isDevMode());
+    assertEquals(ADMIN_KEY_16, o.getAdminKey());
+    assertEquals(METRICS_KEY_16, o.getMetricsKey());
     assertEquals(List.of("https://x.example.com:8443"), o.getAllowedOrigins());
     assertFalse(o.isCompression());
     assertEquals(9, o.getCompressionLevel());
@@ -520,9 +527,11 @@ class HeraldOptionsTest {
         Arguments.of("jwt_public_key", "{\"jwt_public_key\": \"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\"}"),
         Arguments.of("jwt_public_key", "{\"jwt_public_key\": \"-----BEGIN PRIVATE KEY-----\"}"),
         Arguments.of("api_key", "{\"api_key\": \"" + "k".repeat(15) + "\"}"),
-        Arguments.of("dev_mode", "{\"dev_mode\": true}"),
-        Arguments.of("dev_mode", "{\"dev_mode\": true, \"jwt_secret\": \"" + "s".repeat(32) + "\"}"),
-        Arguments.of("dev_mode", "{\"dev_mode\": true, \"api_key\": \"" + "k".repeat(16) + "\"}"),
+        Arguments.of("admin_key", "{\"admin_key\": \"" + "a".repeat(15) + "\"}"),
+        Arguments.of("admin_key", "{\"admin_key\": \"" + "k".repeat(16) + "\", \"api_key\": \"" + "k".repeat(16) + "\"}"),
+        Arguments.of("metrics_key", "{\"metrics_key\": \"" + "m".repeat(15) + "\"}"),
+        Arguments.of("metrics_key", "{\"metrics_key\": \"" + "k".repeat(16) + "\", \"api_key\": \"" + "k".repeat(16) + "\"}"),
+        Arguments.of("metrics_key", "{\"metrics_key\": \"" + "a".repeat(16) + "\", \"admin_key\": \"" + "a".repeat(16) + "\"}"),
         Arguments.of("allowed_origins", "{\"allowed_origins\": [\"https://app.example.com/path\"]}"),
         Arguments.of("allowed_origins", "{\"allowed_origins\": [\"https://app.example.com/\"]}"),
         Arguments.of("allowed_origins", "{\"allowed_origins\": [\"app.example.com\"]}"),
@@ -593,7 +602,8 @@ class HeraldOptionsTest {
         // 16 two-byte characters = 32 bytes: the rule counts bytes, not chars
         Arguments.of("{\"jwt_secret\": \"" + "\u00e9".repeat(16) + "\"}"),
         Arguments.of("{\"api_key\": \"" + "k".repeat(16) + "\"}"),
-        Arguments.of("{\"dev_mode\": true, \"api_key\": \"" + "k".repeat(16) + "\", \"jwt_secret\": \"" + "s".repeat(32) + "\"}"),
+        Arguments.of("{\"api_key\": \"" + "k".repeat(16) + "\", \"admin_key\": \"" + "a".repeat(16) + "\", \"metrics_key\": \""
+            + "m".repeat(16) + "\"}"),
         Arguments.of("{\"allowed_origins\": [\"*\", \"http://localhost:3000\", \"https://[::1]:8443\"]}"),
         Arguments.of("{\"compression_level\": 1}"),
         Arguments.of("{\"compression_level\": 9}"),
@@ -700,6 +710,36 @@ class HeraldOptionsTest {
     assertEquals("config_file", assertThrows(ConfigException.class, () -> HeraldOptions.load(array, Map.of())).key());
   }
 
+  @Test
+  void devModeIsNoConfigurationKey(@TempDir Path dir) throws Exception {
+    // Only herald run --dev turns it on: neither a file nor the environment can.
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> HeraldOptions.load(write(dir, "{\"dev_mode\": true}"), Map.of()));
+    assertEquals("dev_mode", e.key());
+    assertTrue(e.getMessage().contains("herald run --dev"), e.getMessage());
+    assertFalse(HeraldOptions.load(null, Map.of("DEV_MODE", "true")).isDevMode());
+    assertFalse(new HeraldOptions().setDevMode(true).toJson().containsKey("dev_mode"));
+  }
+
+  @Test
+  void devModeNeedsTheSecretsItHandsOut() {
+    for (HeraldOptions o : List.of(new HeraldOptions().setDevMode(true),
+        new HeraldOptions().setDevMode(true).setJwtSecret(SECRET_32),
+        new HeraldOptions().setDevMode(true).setApiKey(API_KEY_16))) {
+      assertEquals("dev_mode", assertThrows(ConfigException.class, o::validate).key());
+    }
+    new HeraldOptions().setDevMode(true).setJwtSecret(SECRET_32).setApiKey(API_KEY_16).validate();
+  }
+
+  @Test
+  void adminAndMetricsKeysComeFromTheirOwnVariablesOnly() {
+    HeraldOptions o = HeraldOptions.load(null, Map.of("ADMIN_KEY", ADMIN_KEY_16, "METRICS_KEY", METRICS_KEY_16,
+        "API_KEY", API_KEY_16));
+    assertNull(o.getAdminKey());
+    assertNull(o.getMetricsKey());
+    assertEquals(API_KEY_16, o.getApiKey());
+  }
+
   // ------------------------------------------------------------------------------------------ redaction
 
   @Test
@@ -707,18 +747,22 @@ class HeraldOptionsTest {
     HeraldOptions o = new HeraldOptions()
         .setJwtSecret("jwt-secret-value-0123456789abcdefgh")
         .setApiKey("api-key-value-0123456789")
+        .setAdminKey("admin-key-value-0123456789")
+        .setMetricsKey("metrics-key-value-0123456789")
         .setRedisUrl("redis://:redispass42@cache.internal:6379/0")
         .setNatsUrl("nats://natsuser:natspass42@n1:4222,nats://natstoken42@n2:4222,tls://n3:4443");
     JsonObject redacted = o.toRedactedJson();
     assertEquals("<redacted>", redacted.getString("jwt_secret"));
     assertEquals("<redacted>", redacted.getString("api_key"));
+    assertEquals("<redacted>", redacted.getString("admin_key"));
+    assertEquals("<redacted>", redacted.getString("metrics_key"));
     assertEquals("redis://:<redacted>@cache.internal:6379/0", redacted.getString("redis_url"));
     assertEquals("nats://natsuser:<redacted>@n1:4222,nats://<redacted>@n2:4222,tls://n3:4443",
         redacted.getString("nats_url"));
     // everything else untouched
     JsonObject real = o.toJson();
     for (String key : ALL_KEYS) {
-      if (!List.of("jwt_secret", "api_key", "redis_url", "nats_url").contains(key)) {
+      if (!List.of("jwt_secret", "api_key", "admin_key", "metrics_key", "redis_url", "nats_url").contains(key)) {
         assertEquals(real.getValue(key), redacted.getValue(key), key);
       }
     }
@@ -727,7 +771,8 @@ class HeraldOptionsTest {
     assertEquals("redis://:redispass42@cache.internal:6379/0", o.getRedisUrl());
 
     String text = o.toString();
-    for (String secret : List.of("jwt-secret-value", "api-key-value", "redispass42", "natspass42", "natstoken42")) {
+    for (String secret : List.of("jwt-secret-value", "api-key-value", "admin-key-value", "metrics-key-value", "redispass42",
+        "natspass42", "natstoken42")) {
       assertFalse(text.contains(secret), secret + " leaked in " + text);
     }
     assertTrue(text.contains("cache.internal"), text);
@@ -741,6 +786,8 @@ class HeraldOptionsTest {
     assertTrue(redacted.containsKey("jwt_secret"));
     assertNull(redacted.getValue("jwt_secret"));
     assertNull(redacted.getValue("api_key"));
+    assertNull(redacted.getValue("admin_key"));
+    assertNull(redacted.getValue("metrics_key"));
     assertEquals("redis://localhost:6379", redacted.getString("redis_url"));
     assertEquals("nats://localhost:4222", redacted.getString("nats_url"));
     assertEquals("redis://user:<redacted>@h:1",
@@ -759,6 +806,12 @@ class HeraldOptionsTest {
     ConfigException apiKey = assertThrows(ConfigException.class,
         () -> new HeraldOptions().setApiKey("shortapikey").validate());
     assertFalse(apiKey.getMessage().contains("shortapikey"), apiKey.getMessage());
+    ConfigException adminKey = assertThrows(ConfigException.class,
+        () -> new HeraldOptions().setAdminKey("shortadminkey").validate());
+    assertFalse(adminKey.getMessage().contains("shortadminkey"), adminKey.getMessage());
+    ConfigException sameKey = assertThrows(ConfigException.class,
+        () -> new HeraldOptions().setApiKey("one-key-for-both-roles").setAdminKey("one-key-for-both-roles").validate());
+    assertFalse(sameKey.getMessage().contains("one-key-for-both-roles"), sameKey.getMessage());
   }
 
   // ------------------------------------------------------------------------------------------ copy, immutability
@@ -832,11 +885,12 @@ class HeraldOptionsTest {
       assertTrue(raw.containsKey(key), "missing key " + key);
       Object doc = raw.getValue("//" + key);
       assertTrue(doc instanceof String && !((String) doc).isBlank(), "missing doc entry //" + key);
-      String envName = key.equals("api_key") ? "HERALD_API_KEY" : key.toUpperCase(java.util.Locale.ROOT);
+      String envName = List.of("api_key", "admin_key", "metrics_key").contains(key)
+          ? "HERALD_" + key.toUpperCase(java.util.Locale.ROOT) : key.toUpperCase(java.util.Locale.ROOT);
       assertTrue(((String) doc).contains(envName), "//" + key + " does not name env " + envName);
     }
     for (String secretOrGenerated : List.of("jwt_secret", "jwt_public_key", "jwt_issuer", "jwt_audience",
-        "api_key", "node_id")) {
+        "api_key", "admin_key", "metrics_key", "node_id")) {
       assertNull(raw.getValue(secretOrGenerated), secretOrGenerated);
     }
     assertTrue(ALL_KEYS.containsAll(new HeraldOptions().toJson().fieldNames()));

@@ -10,19 +10,24 @@ import io.vertx.core.http.WebSocketConnectOptions;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** The admin drain: health 503, clients closed with 1001, new upgrades refused. */
+/** The admin drain: admin_key only, health 503, clients closed with 1001, new upgrades refused. */
 class DrainTest {
+
+  private static final String ADMIN_KEY = "test-admin-key-0123456789abcdef";
 
   @Test
   void drainClosesClientsWith1001AndTurnsHealthTo503() {
-    try (TestNode node = TestNode.start();
+    try (TestNode node = TestNode.start(TestNode.options().setAdminKey(ADMIN_KEY));
          WsClient first = node.connect("drain-a");
          WsClient second = node.connect("drain-b")) {
       assertEquals(200, node.get("/health").status());
       assertEquals(401, node.post("/admin/drain", "", "wrong-key-wrong-key").status());
+      assertEquals(401, node.post("/admin/drain", "", null).status());
+      // The publishers' key opens the HTTP ingress, never the operator routes.
+      assertEquals(401, node.post("/admin/drain", "", TestNode.API_KEY).status());
       assertEquals(200, node.get("/health").status(), "an unauthorised drain request must not drain");
 
-      TestNode.HttpResult drained = node.post("/admin/drain", "", TestNode.API_KEY);
+      TestNode.HttpResult drained = node.post("/admin/drain", "", ADMIN_KEY);
       assertEquals(202, drained.status());
 
       for (WsClient client : new WsClient[] {first, second}) {
@@ -36,6 +41,17 @@ class DrainTest {
       int status = WsClient.upgradeStatus(node.vertx(),
           new WebSocketConnectOptions().setHost("127.0.0.1").setPort(node.port()).setURI("/ws"));
       assertEquals(503, status);
+    }
+  }
+
+  @Test
+  void withoutAnAdminKeyTheOperatorRoutesAreOff() {
+    try (TestNode node = TestNode.start()) {
+      TestNode.HttpResult refused = node.post("/admin/drain", "", TestNode.API_KEY);
+      assertEquals(403, refused.status(), refused.body());
+      assertTrue(refused.body().contains("admin_key"), refused.body());
+      assertEquals(403, node.post("/admin/drain", "", null).status());
+      assertEquals(200, node.get("/health").status(), "not drained");
     }
   }
 }

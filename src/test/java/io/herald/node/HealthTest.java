@@ -16,13 +16,18 @@ import io.herald.testkit.PrivateRedis;
 import io.herald.testkit.CloseInfo;
 import io.herald.testkit.TestNode;
 import io.herald.testkit.WsClient;
+import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import java.net.URI;
 import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -190,6 +195,19 @@ class HealthTest {
     }
   }
 
+  @Test
+  void metricsKeyWhenSetIsRequiredByMetrics() throws Exception {
+    String metricsKey = "test-metrics-key-" + random(16);
+    try (TestNode node = TestNode.start(TestNode.options().setMetricsKey(metricsKey))) {
+      assertEquals(401, getWithKey(node, "/metrics", null).statusCode());
+      assertEquals(401, getWithKey(node, "/metrics", TestNode.API_KEY).statusCode(), "the publishers' key reads nothing");
+      HttpResponse<String> scraped = getWithKey(node, "/metrics", metricsKey);
+      assertEquals(200, scraped.statusCode(), scraped.body());
+      assertTrue(scraped.body().contains("# TYPE herald_connections gauge"), scraped.body());
+      assertEquals(200, node.get("/health").status(), "/health stays open for the balancer's checks");
+    }
+  }
+
   // ---------------------------------------------------------------- graceful shutdown
 
   @Test
@@ -273,6 +291,45 @@ class HealthTest {
         }
       }
     }
+  }
+
+  @Test
+  void logsNeverContainAQueryString() {
+    Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    Logger herald = (Logger) LoggerFactory.getLogger("io.herald");
+    Level heraldLevel = herald.getLevel();
+    ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    String secret = random(40);
+    try (TestNode node = TestNode.start(TestNode.options().setAllowedOrigins(List.of("https://app.example.com")))) {
+      appender.start();
+      root.addAppender(appender);
+      herald.setLevel(Level.DEBUG);
+      // A refused upgrade logs its URI; the token parameter may be spelled percent-encoded (%74oken = token).
+      for (String query : List.of("?token=" + secret, "?%74oken=" + secret + "&device=iOS", "?device=" + secret)) {
+        int status = WsClient.upgradeStatus(node.vertx(), new WebSocketConnectOptions().setHost("127.0.0.1")
+            .setPort(node.port()).setURI("/ws" + query).addHeader("Origin", "https://elsewhere.example.com"));
+        assertEquals(403, status, query);
+      }
+    } finally {
+      herald.setLevel(heraldLevel);
+      root.detachAppender(appender);
+      appender.stop();
+    }
+    List<String> texts = List.copyOf(appender.list).stream().map(ILoggingEvent::getFormattedMessage).toList();
+    for (String text : texts) {
+      assertFalse(text.contains(secret), "a query string in the log: " + text);
+    }
+    assertTrue(texts.stream().filter(t -> t.contains("upgrade refused") && t.contains("/ws?<redacted>")).count() >= 3,
+        "the refused upgrades are logged with their path: " + texts);
+  }
+
+  private static HttpResponse<String> getWithKey(TestNode node, String path, String key) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port() + path))
+        .timeout(Duration.ofSeconds(10));
+    if (key != null) {
+      request.header("Authorization", "Bearer " + key);
+    }
+    return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   // ---------------------------------------------------------------- helpers

@@ -10,6 +10,10 @@ import io.herald.testkit.WsClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -115,6 +119,36 @@ class WebRoutesTest {
     assertEquals(401, devNode.post("/api/v1/notifications", "{}", "not-the-key-0123456789").status());
   }
 
+  @ParameterizedTest(name = "[{index}] {0} -> {1}")
+  @CsvSource(delimiter = '|', value = {
+      "Host: localhost:PORT                                   | 200",
+      "Host: LOCALHOST:PORT                                   | 200",
+      "Host: 127.0.0.1:PORT                                   | 200",
+      "Host: [::1]:PORT                                       | 200",
+      "Host: localhost                                        | 200",
+      "Host: 127.0.0.1                                        | 200",
+      // DNS rebinding: another site's name resolved to 127.0.0.1 by the browser; its Host is that name.
+      "Host: rebind.attacker.example:PORT                     | 403",
+      "Host: localhost.attacker.example:PORT                  | 403",
+      "Host: 127.0.0.2:PORT                                   | 403",
+      "Host: localhost:1                                      | 403",
+      "Host: localhost:                                       | 403",
+      // Malformed or missing Host: Vert.x refuses these before any route.
+      "Host: ::1                                              | 400",
+      "''                                                     | 400",
+      // A proxy on the same machine: every client looks like loopback, the proxy tells who it really is.
+      "Host: localhost:PORT\\r\\nX-Forwarded-For: 203.0.113.9   | 403",
+      "Host: localhost:PORT\\r\\nX-Forwarded-Host: example.com  | 403",
+      "Host: localhost:PORT\\r\\nForwarded: for=203.0.113.9     | 403",
+      "Host: localhost:PORT\\r\\nX-Real-IP: 203.0.113.9         | 403",
+  })
+  void theDevSessionIsForTheDevelopersOwnBrowserOnly(String headers, int status) throws IOException {
+    String response = rawGet(devNode.port(), "/dev/session", headers.replace("PORT", Integer.toString(devNode.port()))
+        .replace("\\r\\n", "\r\n"));
+    assertTrue(response.startsWith("HTTP/1.1 " + status + " "), headers + " -> " + response);
+    assertEquals(status == 200, response.contains(TestNode.API_KEY), headers + " -> " + response);
+  }
+
   @Test
   void theDevSessionIsForLoopbackClientsOnly() {
     assertTrue(DevSession.isLoopback(SocketAddress.inetSocketAddress(5000, "127.0.0.1")));
@@ -124,5 +158,16 @@ class WebRoutesTest {
     assertFalse(DevSession.isLoopback(SocketAddress.inetSocketAddress(5000, "2001:db8::1")));
     assertFalse(DevSession.isLoopback(SocketAddress.domainSocketAddress("/tmp/herald.sock")));
     assertFalse(DevSession.isLoopback(null));
+  }
+
+  /** A GET written byte for byte with exactly the given header lines (no Host unless given), read to the end. */
+  private static String rawGet(int port, String path, String headerLines) throws IOException {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      socket.setSoTimeout(10_000);
+      String request = "GET " + path + " HTTP/1.1\r\n" + (headerLines.isEmpty() ? "" : headerLines + "\r\n")
+          + "Connection: close\r\n\r\n";
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
   }
 }
