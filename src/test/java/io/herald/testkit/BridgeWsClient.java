@@ -80,9 +80,23 @@ public final class BridgeWsClient extends BridgeConnection {
     return this;
   }
 
+  /**
+   * Sends one text frame as is: on SockJS's transport a SockJS frame (a JSON array of messages, each a JSON string),
+   * on the raw endpoint one bridge message.
+   */
+  public BridgeWsClient writeText(String text) {
+    Await.result(ws.writeTextMessage(text), WAIT, "sending a text frame");
+    return this;
+  }
+
   /** Stops reading (slow-client tests): messages pile up in the server, then TCP pushes back. */
   public void pause() {
     ws.pause();
+  }
+
+  /** Reads again after {@link #pause()}. */
+  public void resume() {
+    ws.resume();
   }
 
   @Override

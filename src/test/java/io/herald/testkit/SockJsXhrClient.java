@@ -136,9 +136,11 @@ public final class SockJsXhrClient extends BridgeConnection {
 
   /** Posts a raw xhr_send body and returns the status (204 when the session took it). */
   public int post(String body) {
+    // The body is asked for in the task that delivers the response: chained after the send's future, from a
+    // non-Vert.x thread, it can be missed and the wait times out.
     return Await.result(sendHttp.request(options("/xhr_send"))
-        .compose(request -> request.send(Buffer.buffer(body)))
-        .compose(response -> response.body().map(b -> response.statusCode())), WAIT, "xhr_send");
+        .compose(request -> request.send(Buffer.buffer(body))
+            .compose(response -> response.body().map(b -> response.statusCode()))), WAIT, "xhr_send");
   }
 
   private RequestOptions options(String transport) {

@@ -74,13 +74,6 @@ final class BridgeHook implements Handler<BridgeEvent> {
           sessions.authenticateFromUri(s);
         }
       }
-      case SOCKET_PING -> {
-        BridgeSession s = sessions.get(event.socket());
-        if (s != null && !s.closing) {
-          sessions.admitFrame(s);
-        }
-        event.complete(true);
-      }
       case REGISTER, UNREGISTER, SEND, PUBLISH -> onFrame(event);
       case RECEIVE -> onReceive(event);
       case SOCKET_CLOSED -> {
@@ -91,15 +84,17 @@ final class BridgeHook implements Handler<BridgeEvent> {
         event.complete(true);
       }
       case SOCKET_ERROR -> onSocketError(event);
-      // REGISTERED (a consumer is in place) and SOCKET_IDLE: the bridge's ping timer is effectively off, the idle
-      // timeout is Herald's sweep (BridgeSessions#sweep).
+      // SOCKET_PING (counted by BridgeSessions#inbound, like every message), REGISTERED (a consumer is in place) and
+      // SOCKET_IDLE: the bridge's ping timer is effectively off, the idle timeout is Herald's sweep
+      // (BridgeSessions#sweep).
       default -> event.complete(true);
     }
   }
 
   private void onFrame(BridgeEvent event) {
     BridgeSession s = sessions.get(event.socket());
-    if (s == null || s.closing || !sessions.admitFrame(s)) {
+    // The rate limit has already counted this message (BridgeSessions#inbound).
+    if (s == null || s.closing) {
       event.complete(false);
       return;
     }
@@ -272,7 +267,7 @@ final class BridgeHook implements Handler<BridgeEvent> {
 
   private void refuse(BridgeEvent event, BridgeSession s, String address, String why) {
     log.info("bridge {} refused: user {} (tenant {}), address {}: {}", event.type(),
-        s.user == null ? "-" : s.user.userId(), s.user == null ? "-" : s.user.tenant(), address, why);
+        s.user == null ? "-" : s.user.userId(), s.user == null ? "-" : s.user.tenant(), BridgeSessions.loggable(address), why);
     node.metrics().clientError();
     event.complete(false);
   }

@@ -16,13 +16,18 @@ import io.herald.state.SessionStore;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -37,6 +42,12 @@ import org.slf4j.LoggerFactory;
 final class BridgeSessions {
 
   private static final Logger log = LoggerFactory.getLogger(BridgeSessions.class);
+
+  /** The message types of vertx-web's bridge protocol. */
+  private static final Set<String> BRIDGE_TYPES = Set.of("ping", "send", "publish", "register", "unregister");
+
+  /** Characters of a client-supplied string that go into a log line. */
+  static final int LOGGED_CHARS = 64;
 
   private final Vertx vertx;
   private final HeraldOptions options;
@@ -158,10 +169,10 @@ final class BridgeSessions {
   }
 
   /**
-   * Accounts one frame from the client: activity for the idle timeout, and a token of the rate limit. False when the
-   * frame must be refused; more than {@code rate_limit_burst} refusals in a row close the socket with 4029.
+   * Accounts one message from the client: activity for the idle timeout, and a token of the rate limit. False when
+   * the message must be refused; more than {@code rate_limit_burst} refusals in a row close the socket with 4029.
    */
-  boolean admitFrame(BridgeSession s) {
+  private boolean admitFrame(BridgeSession s) {
     long now = System.nanoTime();
     s.lastActivityNanos = now;
     if (s.rateLimit.tryTake(now)) {
@@ -177,9 +188,78 @@ final class BridgeSessions {
   }
 
   /**
-   * Whether one more message may be written. While the socket's write queue is full, at most
-   * {@code slow_client_max_pending} more are written and only for {@code slow_client_grace_secs}; then the socket is
-   * closed with 4010, so a client that stops reading never makes the server buffer without bound.
+   * Decides one message from the client before vertx-web's bridge parses it (see {@link GuardedSocket}): every
+   * message, ping included, draws from the rate limit (a refused one is answered {@code err rejected}, and persistent
+   * excess closes the socket with 4029), and only a JSON object with a known {@code type} and, but for {@code ping},
+   * a string {@code address} goes on. Anything else is answered here with the {@code err} frame vertx-web would send
+   * ({@code invalid_json}, {@code missing_type}, {@code invalid_type}, {@code missing_address}) and logged at debug
+   * level, escaped and truncated; a socket that has not presented a token is closed instead (4000 {@code malformed}),
+   * as {@code /ws} does. Messages of a socket being closed are dropped, so the rest of a many-message SockJS frame
+   * costs nothing once the rate limit has closed it.
+   */
+  boolean inbound(GuardedSocket socket, Buffer data) {
+    BridgeSession s = bySocket.get(socket);
+    if (s == null || s.closing) {
+      return false;
+    }
+    if (!admitFrame(s)) {
+      if (!s.closing) {
+        answer(s, "rejected");
+      }
+      return false;
+    }
+    String problem = protocolProblem(s, data);
+    if (problem == null) {
+      return true;
+    }
+    node.metrics().clientError();
+    if (s.authentication == null) {
+      close(s, CloseCode.AUTH_MISSING, ErrorCode.MALFORMED.wireName());
+    } else {
+      answer(s, problem);
+    }
+    return false;
+  }
+
+  /** Null when vertx-web's bridge can take the message, else the body of the {@code err} frame it deserves. */
+  private static String protocolProblem(BridgeSession s, Buffer data) {
+    Object parsed;
+    try {
+      parsed = Json.decodeValue(data);
+    } catch (DecodeException e) {
+      log.debug("bridge socket {}: invalid JSON {}", s.id, loggable(data.toString()));
+      return "invalid_json";
+    }
+    if (!(parsed instanceof JsonObject message)) {
+      log.debug("bridge socket {}: not a JSON object {}", s.id, loggable(data.toString()));
+      return "invalid_json";
+    }
+    Object type = message.getValue("type");
+    if (!(type instanceof String typeName)) {
+      log.debug("bridge socket {}: no string type", s.id);
+      return "missing_type";
+    }
+    if (!BRIDGE_TYPES.contains(typeName)) {
+      log.debug("bridge socket {}: unknown type {}", s.id, loggable(typeName));
+      return "invalid_type";
+    }
+    if (!typeName.equals("ping") && !(message.getValue("address") instanceof String)) {
+      log.debug("bridge socket {}: {} without a string address", s.id, typeName);
+      return "missing_address";
+    }
+    return null;
+  }
+
+  private static void answer(BridgeSession s, String errBody) {
+    s.socket.write(new JsonObject().put("type", "err").put("body", errBody).toBuffer());
+  }
+
+  /**
+   * Whether one more message may be written. While the socket's write queue is full (at least
+   * {@code write_queue_max_bytes} written and not yet handed to the connection, counted by {@link GuardedSocket} on
+   * every transport), at most {@code slow_client_max_pending} more are written and only for
+   * {@code slow_client_grace_secs}; then the socket is closed with 4010, so a client that stops reading never makes the
+   * server buffer without bound.
    */
   boolean mayWrite(BridgeSession s) {
     if (!s.socket.writeQueueFull()) {
@@ -265,6 +345,39 @@ final class BridgeSessions {
       released.add(release(s));
     }
     return released;
+  }
+
+  /**
+   * A client-supplied string as it may go into a log line: control characters escaped (a line feed as backslash-n,
+   * others as backslash-u and four hex digits), quotes and backslashes escaped, at most {@value #LOGGED_CHARS} characters, in double quotes; {@code null} as is.
+   */
+  static String loggable(String text) {
+    if (text == null) {
+      return "null";
+    }
+    StringBuilder out = new StringBuilder(Math.min(text.length(), LOGGED_CHARS) + 8).append('"');
+    int end = Math.min(text.length(), LOGGED_CHARS);
+    for (int i = 0; i < end; i++) {
+      char c = text.charAt(i);
+      switch (c) {
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        case '"', '\\' -> out.append('\\').append(c);
+        default -> {
+          if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c == '\u2028' || c == '\u2029') {
+            out.append(String.format("\\u%04x", (int) c));
+          } else {
+            out.append(c);
+          }
+        }
+      }
+    }
+    out.append('"');
+    if (text.length() > end) {
+      out.append("...(").append(text.length()).append(" chars)");
+    }
+    return out.toString();
   }
 
   /** The close reason of a close that no error code describes: the close code's name in lower case, e.g. {@code slow_client}. */

@@ -8,6 +8,7 @@ import io.herald.node.NodeInfo;
 import io.herald.socket.Admission;
 import io.herald.socket.OriginPolicy;
 import io.herald.state.State;
+import io.netty.util.AsciiString;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -21,6 +22,7 @@ import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
 import io.vertx.ext.web.handler.sockjs.Transport;
+import io.vertx.ext.web.handler.sockjs.impl.EventBusBridgeImpl;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -83,8 +85,13 @@ public final class EventBusBridge {
     router.route(PATH + "/*").handler(cors()).failureHandler(this::refused);
     router.post(PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(options.getMaxFrameBytes()))
         .failureHandler(this::refused);
+    // vertx-web's bridge implementation (public, in its impl package) is what SockJSHandler#bridge mounts; built here
+    // so that it sees each socket through Herald's GuardedSocket (inbound checks, outbound byte count). Its
+    // SOCKET_IDLE timer would cast the socket to vertx-web's own base class: it never fires (BRIDGE_PING_TIMEOUT_MS).
+    EventBusBridgeImpl bridge = new EventBusBridgeImpl(vertx, null, bridgeOptions,
+        new BridgeHook(options, node, sessions, api, bridgeOptions));
     router.route(PATH + "/*").subRouter(SockJSHandler.create(vertx, sockJsOptions())
-        .bridge(bridgeOptions, new BridgeHook(options, node, sessions, api, bridgeOptions)));
+        .socketHandler(socket -> bridge.handle(new GuardedSocket(socket, sessions::inbound))));
     sweepTimer = vertx.setPeriodic(TimeUnit.SECONDS.toMillis(options.getHeartbeatIntervalSecs()), id -> sessions.sweep());
     return api.register();
   }
@@ -103,7 +110,7 @@ public final class EventBusBridge {
       ctx.response().setStatusCode(404).end();
       return;
     }
-    if ("websocket".equalsIgnoreCase(ctx.request().getHeader(HttpHeaders.UPGRADE))) {
+    if (mayUpgrade(ctx)) {
       if (!OriginPolicy.allows(options.getAllowedOrigins(), ctx.request().getHeader(HttpHeaders.ORIGIN))) {
         ctx.response().setStatusCode(403).end("origin not allowed");
         return;
@@ -114,6 +121,23 @@ public final class EventBusBridge {
       }
     }
     ctx.next();
+  }
+
+  /**
+   * Whether Vert.x could take this request as a WebSocket upgrade. Vert.x 5.0.10 ({@code HttpUtils#canUpgradeToWebSocket})
+   * looks at every {@code Upgrade} header for one containing {@code websocket}, case-insensitively, and Netty's
+   * handshaker accepts any of them being {@code websocket}: {@code Upgrade: foo} followed by {@code Upgrade: websocket}
+   * is upgraded, so the first header alone does not tell. Any {@code Upgrade} header containing {@code websocket}
+   * counts here, a superset of Vert.x's rule whatever the method or {@code Connection} header, so the origin check and
+   * the draining refusal cover every upgrade.
+   */
+  private static boolean mayUpgrade(RoutingContext ctx) {
+    for (String upgrade : ctx.request().headers().getAll(HttpHeaders.UPGRADE)) {
+      if (AsciiString.containsIgnoreCase(upgrade, HttpHeaders.WEBSOCKET)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -56,7 +56,8 @@ final class SockJsClose {
   }
 
   /** Sends a close frame with {@code code} and {@code reason} (a short identifier, no quotes) and closes the socket. */
-  static void close(SockJSSocket socket, int code, String reason) {
+  static void close(SockJSSocket bridgeSocket, int code, String reason) {
+    SockJSSocket socket = bridgeSocket instanceof GuardedSocket guarded ? guarded.delegate() : bridgeSocket;
     if (WRITE_CLOSED == null || !SESSION.isInstance(socket)) {
       socket.close(code, reason);
       return;
