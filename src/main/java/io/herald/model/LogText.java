@@ -15,18 +15,28 @@ public final class LogText {
 
   /** The value escaped ({@code \n}, {@code \\u0000}...) and cut to {@link #MAX_CHARS}; {@code -} for null. */
   public static String of(String value) {
-    if (value == null) {
-      return "-";
-    }
-    StringBuilder out = new StringBuilder(Math.min(value.length(), MAX_CHARS) + 16);
+    return value == null ? "-" : escape(value, MAX_CHARS);
+  }
+
+  /**
+   * The value escaped, cut to {@code maxChars} and in double quotes, for a value that may be empty or contain spaces
+   * (a client's message type, an address); {@code null} for null.
+   */
+  public static String quoted(String value, int maxChars) {
+    return value == null ? "null" : '"' + escape(value, maxChars) + '"';
+  }
+
+  private static String escape(String value, int maxChars) {
+    StringBuilder out = new StringBuilder(Math.min(value.length(), maxChars) + 16);
     int i = 0;
-    for (; i < value.length() && out.length() < MAX_CHARS; i++) {
+    for (; i < value.length() && out.length() < maxChars; i++) {
       char ch = value.charAt(i);
       switch (ch) {
         case '\n' -> out.append("\\n");
         case '\r' -> out.append("\\r");
         case '\t' -> out.append("\\t");
         case '\\' -> out.append("\\\\");
+        case '"' -> out.append("\\\"");
         default -> {
           if (ch < 0x20 || ch > 0x7e) {
             out.append(String.format("\\u%04x", (int) ch));

@@ -33,4 +33,12 @@ class LogTextTest {
     assertTrue(escaped.length() < LogText.MAX_CHARS + 32, escaped.length() + " characters");
     assertTrue(escaped.endsWith("...(9800 more)"), escaped.substring(LogText.MAX_CHARS));
   }
+
+  @Test
+  void quotedTextKeepsItsBoundariesVisible() {
+    assertEquals("\"\"", LogText.quoted("", 64));
+    assertEquals("null", LogText.quoted(null, 64));
+    assertEquals("\"say \\\"hi\\\"\\n\"", LogText.quoted("say \"hi\"\n", 64));
+    assertEquals("\"abcd...(6 more)\"", LogText.quoted("abcdefghij", 4));
+  }
 }

@@ -1,5 +1,6 @@
 package io.herald.socket.bridge;
 
+import io.herald.model.LogText;
 import io.herald.config.HeraldOptions;
 import io.herald.model.Addresses;
 import io.herald.model.Notification;
@@ -267,7 +268,7 @@ final class BridgeHook implements Handler<BridgeEvent> {
 
   private void refuse(BridgeEvent event, BridgeSession s, String address, String why) {
     log.info("bridge {} refused: user {} (tenant {}), address {}: {}", event.type(),
-        s.user == null ? "-" : s.user.userId(), s.user == null ? "-" : s.user.tenant(), BridgeSessions.loggable(address), why);
+        s.user == null ? "-" : s.user.userId(), s.user == null ? "-" : s.user.tenant(), LogText.quoted(address, BridgeSessions.LOGGED_CHARS), why);
     node.metrics().clientError();
     event.complete(false);
   }

@@ -227,11 +227,11 @@ final class BridgeSessions {
     try {
       parsed = Json.decodeValue(data);
     } catch (DecodeException e) {
-      log.debug("bridge socket {}: invalid JSON {}", s.id, loggable(data.toString()));
+      log.debug("bridge socket {}: invalid JSON {}", s.id, LogText.quoted(data.toString(), LOGGED_CHARS));
       return "invalid_json";
     }
     if (!(parsed instanceof JsonObject message)) {
-      log.debug("bridge socket {}: not a JSON object {}", s.id, loggable(data.toString()));
+      log.debug("bridge socket {}: not a JSON object {}", s.id, LogText.quoted(data.toString(), LOGGED_CHARS));
       return "invalid_json";
     }
     Object type = message.getValue("type");
@@ -240,7 +240,7 @@ final class BridgeSessions {
       return "missing_type";
     }
     if (!BRIDGE_TYPES.contains(typeName)) {
-      log.debug("bridge socket {}: unknown type {}", s.id, loggable(typeName));
+      log.debug("bridge socket {}: unknown type {}", s.id, LogText.quoted(typeName, LOGGED_CHARS));
       return "invalid_type";
     }
     if (!typeName.equals("ping") && !(message.getValue("address") instanceof String)) {
@@ -345,39 +345,6 @@ final class BridgeSessions {
       released.add(release(s));
     }
     return released;
-  }
-
-  /**
-   * A client-supplied string as it may go into a log line: control characters escaped (a line feed as backslash-n,
-   * others as backslash-u and four hex digits), quotes and backslashes escaped, at most {@value #LOGGED_CHARS} characters, in double quotes; {@code null} as is.
-   */
-  static String loggable(String text) {
-    if (text == null) {
-      return "null";
-    }
-    StringBuilder out = new StringBuilder(Math.min(text.length(), LOGGED_CHARS) + 8).append('"');
-    int end = Math.min(text.length(), LOGGED_CHARS);
-    for (int i = 0; i < end; i++) {
-      char c = text.charAt(i);
-      switch (c) {
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        case '"', '\\' -> out.append('\\').append(c);
-        default -> {
-          if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c == '\u2028' || c == '\u2029') {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    out.append('"');
-    if (text.length() > end) {
-      out.append("...(").append(text.length()).append(" chars)");
-    }
-    return out.toString();
   }
 
   /** The close reason of a close that no error code describes: the close code's name in lower case, e.g. {@code slow_client}. */
