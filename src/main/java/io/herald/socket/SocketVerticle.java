@@ -154,7 +154,9 @@ public final class SocketVerticle extends VerticleBase {
         .setTcpNoDelay(true);
     // Port 0 means "any free port"; a negative port makes every instance share the same random port.
     int port = options.getWebsocketPort() == 0 ? -1 : options.getWebsocketPort();
-    server = vertx.createHttpServer(serverOptions).requestHandler(router);
+    // Bounds inflation on every connection of this server: /ws and the bridge's WebSocket transports.
+    server = vertx.createHttpServer(serverOptions).requestHandler(router)
+        .connectionHandler(connection -> InflationLimit.install(connection, serverOptions, options.getMaxFrameBytes()));
     heartbeatTimer = vertx.setPeriodic(TimeUnit.SECONDS.toMillis(options.getHeartbeatIntervalSecs()), id -> heartbeat());
     metricsTimer = vertx.setPeriodic(METRICS_FLUSH_MS, id -> flushMetrics());
     return Future.all(bridgeMounted, vertx.eventBus().localConsumer(node.drainAddress(), m -> drain()).completion())
