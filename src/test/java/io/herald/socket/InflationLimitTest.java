@@ -3,7 +3,7 @@ package io.herald.socket;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.herald.testkit.DeflateWsClient;
+import io.herald.testkit.BlockingWsClient;
 import io.herald.testkit.TestNode;
 import io.vertx.core.json.JsonObject;
 import java.lang.management.ManagementFactory;
@@ -55,10 +55,10 @@ class InflationLimitTest {
     node = TestNode.start();
     maxFrameBytes = node.nodeOptions().getMaxFrameBytes();
     bombInflated = 1 << 20;
-    while (DeflateWsClient.deflatedSpaces(bombInflated * 2).length <= maxFrameBytes) {
+    while (BlockingWsClient.deflatedSpaces(bombInflated * 2).length <= maxFrameBytes) {
       bombInflated *= 2;
     }
-    bomb = DeflateWsClient.deflatedSpaces(bombInflated);
+    bomb = BlockingWsClient.deflatedSpaces(bombInflated);
   }
 
   @AfterAll
@@ -69,18 +69,18 @@ class InflationLimitTest {
   /** A Ping of exactly {@code size} bytes: the JSON object padded with spaces, deflated. */
   private static byte[] deflatedPing(int size) {
     byte[] ping = new JsonObject().put("type", "Ping").encode().getBytes(StandardCharsets.UTF_8);
-    return DeflateWsClient.deflated(ping, size - ping.length);
+    return BlockingWsClient.deflated(ping, size - ping.length);
   }
 
   @Test
   void aCompressedMessageInflatingToMaxFrameBytesIsAcceptedAndOneByteMoreClosesWith1009() {
-    try (DeflateWsClient client = DeflateWsClient.connect(node.port(), "/ws?token=" + node.token("squeeze"), null)) {
+    try (BlockingWsClient client = BlockingWsClient.connect(node.port(), "/ws?token=" + node.token("squeeze"), null)) {
       assertTrue(String.valueOf(client.extensions()).contains("permessage-deflate"), client.extensions());
-      assertEquals("Authenticated", new JsonObject(client.nextText(T)).getString("type"));
+      assertEquals("Authenticated", new JsonObject(client.nextMessage(T)).getString("type"));
       client.sendCompressedText(deflatedPing(maxFrameBytes));
-      assertEquals("Pong", new JsonObject(client.nextText(T)).getString("type"), "Ping of max_frame_bytes once inflated");
+      assertEquals("Pong", new JsonObject(client.nextMessage(T)).getString("type"), "Ping of max_frame_bytes once inflated");
       client.sendCompressedText(deflatedPing(maxFrameBytes + 1));
-      JsonObject error = new JsonObject(client.nextText(T));
+      JsonObject error = new JsonObject(client.nextMessage(T));
       assertEquals("too_large", error.getString("code"), error.encode());
       assertEquals(1009, client.awaitCloseCode(T));
     }
@@ -111,8 +111,8 @@ class InflationLimitTest {
    */
   private static void attack(String path, IntPredicate acceptedClose) {
     // Warm-up: the first connection to a path loads classes and fills caches, which is not the attack's cost.
-    try (DeflateWsClient warm = DeflateWsClient.connect(node.port(), path, null)) {
-      warm.sendCompressedText(DeflateWsClient.deflatedSpaces(maxFrameBytes + 1));
+    try (BlockingWsClient warm = BlockingWsClient.connect(node.port(), path, null)) {
+      warm.sendCompressedText(BlockingWsClient.deflatedSpaces(maxFrameBytes + 1));
       warm.awaitCloseCode(T);
     }
     int frames = (int) (BOMB_BYTES_PER_CONNECTION / bombInflated);
@@ -122,7 +122,7 @@ class InflationLimitTest {
     List<Thread> attackers = new ArrayList<>();
     for (int i = 0; i < ATTACKERS; i++) {
       Thread attacker = new Thread(() -> {
-        try (DeflateWsClient client = DeflateWsClient.connect(node.port(), path, null)) {
+        try (BlockingWsClient client = BlockingWsClient.connect(node.port(), path, null)) {
           for (int f = 0; f < frames && client.sendCompressedText(bomb); f++) {
             // keeps sending until the node closes the connection
           }

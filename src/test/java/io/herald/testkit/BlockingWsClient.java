@@ -16,23 +16,25 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Locale;
+import java.util.Map;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
 
 /**
- * A blocking WebSocket client on a plain {@link Socket} that negotiates permessage-deflate and sends frames it
- * compressed itself (RSV1 set, raw deflate, the trailing {@code 00 00 ff ff} stripped, as RFC 7692 asks): for
- * decompression-bomb tests, where a frame a few kilobytes long on the wire inflates to megabytes. It runs on the
- * caller's thread (no event loop), so that what the node allocates can be told apart from what the client does; it
- * can bind a chosen local address (127.0.0.x) as its source.
+ * A blocking WebSocket client on a plain {@link Socket}, on the caller's thread (no event loop), that can bind a chosen
+ * local address (127.0.0.x) as its source: for per-address limits, and for decompression-bomb tests, where what the
+ * node allocates must be told apart from what the client does. It offers permessage-deflate and can send frames it
+ * compressed itself (RSV1 set, raw deflate, the trailing {@code 00 00 ff ff} stripped, as RFC 7692 asks), so that a
+ * frame a few kilobytes long on the wire inflates to megabytes.
  *
- * <p>Server text messages are inflated when compressed; binary frames, pings and pongs are skipped.
+ * <p>Server messages (text or binary) are inflated when compressed; pings and pongs are skipped.
  */
-public final class DeflateWsClient implements AutoCloseable {
+public final class BlockingWsClient implements AutoCloseable {
 
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final int OP_TEXT = 0x1;
+  private static final int OP_BINARY = 0x2;
   private static final int OP_CLOSE = 0x8;
 
   private final Socket socket;
@@ -41,7 +43,7 @@ public final class DeflateWsClient implements AutoCloseable {
   private final String extensions;
   private final Inflater inflater = new Inflater(true);
 
-  private DeflateWsClient(Socket socket, String extensions) throws IOException {
+  private BlockingWsClient(Socket socket, String extensions) throws IOException {
     this.socket = socket;
     this.out = socket.getOutputStream();
     this.in = new DataInputStream(socket.getInputStream());
@@ -54,25 +56,15 @@ public final class DeflateWsClient implements AutoCloseable {
    *
    * @throws AssertionError when the upgrade is not answered 101 within 5 s
    */
-  public static DeflateWsClient connect(int port, String pathAndQuery, String localAddress) {
+  public static BlockingWsClient connect(int port, String pathAndQuery, String localAddress) {
+    return connect(port, pathAndQuery, localAddress, Map.of());
+  }
+
+  /** As {@link #connect(int, String, String)}, with extra request headers (e.g. {@code X-Forwarded-For}). */
+  public static BlockingWsClient connect(int port, String pathAndQuery, String localAddress, Map<String, String> headers) {
     Socket socket = new Socket();
     try {
-      if (localAddress != null) {
-        socket.bind(new InetSocketAddress(InetAddress.getByName(localAddress), 0));
-      }
-      socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
-      socket.setSoTimeout(5000);
-      socket.setTcpNoDelay(true);
-      byte[] key = new byte[16];
-      RANDOM.nextBytes(key);
-      String request = "GET " + pathAndQuery + " HTTP/1.1\r\n"
-          + "Host: 127.0.0.1:" + port + "\r\n"
-          + "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-          + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key) + "\r\n"
-          + "Sec-WebSocket-Version: 13\r\n"
-          + "Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n";
-      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-      String head = readHead(socket.getInputStream());
+      String head = upgrade(socket, port, pathAndQuery, localAddress, headers);
       if (!head.startsWith("HTTP/1.1 101")) {
         throw new AssertionError("upgrade of " + pathAndQuery + " refused: " + head);
       }
@@ -82,11 +74,50 @@ public final class DeflateWsClient implements AutoCloseable {
           negotiated = line.substring(line.indexOf(':') + 1).trim();
         }
       }
-      return new DeflateWsClient(socket, negotiated);
+      return new BlockingWsClient(socket, negotiated);
     } catch (IOException e) {
       closeQuietly(socket);
       throw new AssertionError("upgrade of " + pathAndQuery + " failed: " + e, e);
     }
+  }
+
+  /** Sends the upgrade from {@code localAddress} (null: any) and returns the HTTP status of the answer; closes. */
+  public static int upgradeStatus(int port, String pathAndQuery, String localAddress) {
+    return upgradeStatus(port, pathAndQuery, localAddress, Map.of());
+  }
+
+  /** As {@link #upgradeStatus(int, String, String)}, with extra request headers. */
+  public static int upgradeStatus(int port, String pathAndQuery, String localAddress, Map<String, String> headers) {
+    try (Socket socket = new Socket()) {
+      String head = upgrade(socket, port, pathAndQuery, localAddress, headers);
+      return Integer.parseInt(head.substring("HTTP/1.1 ".length(), "HTTP/1.1 ".length() + 3));
+    } catch (IOException e) {
+      throw new AssertionError("upgrade of " + pathAndQuery + " failed: " + e, e);
+    }
+  }
+
+  /** Connects, sends the upgrade request and returns the response head. */
+  private static String upgrade(Socket socket, int port, String pathAndQuery, String localAddress,
+                                Map<String, String> headers) throws IOException {
+    if (localAddress != null) {
+      socket.bind(new InetSocketAddress(InetAddress.getByName(localAddress), 0));
+    }
+    socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+    socket.setSoTimeout(5000);
+    socket.setTcpNoDelay(true);
+    byte[] key = new byte[16];
+    RANDOM.nextBytes(key);
+    String request = "GET " + pathAndQuery + " HTTP/1.1\r\n"
+        + "Host: 127.0.0.1:" + port + "\r\n"
+        + "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+        + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key) + "\r\n"
+        + "Sec-WebSocket-Version: 13\r\n"
+        + "Sec-WebSocket-Extensions: permessage-deflate\r\n";
+    StringBuilder extra = new StringBuilder();
+    headers.forEach((name, value) -> extra.append(name).append(": ").append(value).append("\r\n"));
+    request = request + extra + "\r\n";
+    socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+    return readHead(socket.getInputStream());
   }
 
   /** The {@code Sec-WebSocket-Extensions} of the 101, or null when the server negotiated none. */
@@ -138,13 +169,22 @@ public final class DeflateWsClient implements AutoCloseable {
     }
   }
 
+  /** Sends one masked, uncompressed text frame; false when the connection is already closed or reset by the server. */
+  public boolean sendText(String text) {
+    return write(encode(OP_TEXT, text.getBytes(StandardCharsets.UTF_8), false));
+  }
+
   /**
    * Sends one masked text frame carrying {@code compressed} with RSV1 set (a whole compressed message); false when
    * the connection is already closed or reset by the server.
    */
   public boolean sendCompressedText(byte[] compressed) {
+    return write(encode(OP_TEXT, compressed, true));
+  }
+
+  private boolean write(byte[] frame) {
     try {
-      out.write(encode(OP_TEXT, compressed, true));
+      out.write(frame);
       out.flush();
       return true;
     } catch (IOException e) {
@@ -153,12 +193,12 @@ public final class DeflateWsClient implements AutoCloseable {
   }
 
   /**
-   * The next text message of the server (inflated when compressed: the server keeps its deflate context across
-   * messages, so one inflater serves the connection), skipping pings and pongs.
+   * The next message of the server, text or binary, as UTF-8 text (inflated when compressed: the server keeps its
+   * deflate context across messages, so one inflater serves the connection), skipping pings and pongs.
    *
    * @throws AssertionError on a close frame, the end of the connection, or nothing within {@code timeout}
    */
-  public String nextText(Duration timeout) {
+  public String nextMessage(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     try {
       while (true) {
@@ -167,9 +207,9 @@ public final class DeflateWsClient implements AutoCloseable {
         byte[] payload = readPayload();
         int opcode = b0 & 0x0F;
         if (opcode == OP_CLOSE) {
-          throw new AssertionError("closed by the server while a text message was awaited: " + closeCode(payload));
+          throw new AssertionError("closed by the server while a message was awaited: " + closeCode(payload));
         }
-        if (opcode != OP_TEXT) {
+        if (opcode != OP_TEXT && opcode != OP_BINARY) {
           continue;
         }
         if ((b0 & 0x40) == 0) {
@@ -184,9 +224,9 @@ public final class DeflateWsClient implements AutoCloseable {
         return text.toString(StandardCharsets.UTF_8);
       }
     } catch (SocketTimeoutException e) {
-      throw new AssertionError("no text message within " + timeout.toMillis() + " ms");
+      throw new AssertionError("no message within " + timeout.toMillis() + " ms");
     } catch (IOException | DataFormatException e) {
-      throw new AssertionError("connection failed while a text message was awaited: " + e, e);
+      throw new AssertionError("connection failed while a message was awaited: " + e, e);
     }
   }
 
