@@ -121,6 +121,16 @@ public final class HeraldOptions {
   public static final Map<String, String> DEFAULT_EXPLORERS;
   /** Default log level = {@value}. */
   public static final String DEFAULT_LOG_LEVEL = "INFO";
+  /** Default maximum connections on this node not yet authenticated ({@code /ws} and bridge) = {@value}. */
+  public static final int DEFAULT_MAX_UNAUTHENTICATED_CONNECTIONS = 1000;
+  /** Default maximum connections on this node not yet authenticated per client address = {@value}. */
+  public static final int DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS = 50;
+  /** Default proxies whose {@code X-Forwarded-For} is trusted = empty list (the TCP peer is the client). */
+  public static final List<String> DEFAULT_TRUSTED_PROXIES = List.of();
+  /** Default sustained topic changes (topics joined or left) per connection, per second = {@value}. */
+  public static final int DEFAULT_TOPIC_CHANGES_PER_SEC = 20;
+  /** Default burst of topic changes per connection = {@value} (one whole topic set of a connection). */
+  public static final int DEFAULT_TOPIC_CHANGES_BURST = 256;
 
   /** Accepted log levels. */
   public static final List<String> LOG_LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
@@ -192,6 +202,11 @@ public final class HeraldOptions {
   private String logLevel;
   private String adminKey;
   private String metricsKey;
+  private int maxUnauthenticatedConnections;
+  private int maxUnauthenticatedPerAddress;
+  private List<String> trustedProxies;
+  private int topicChangesPerSec;
+  private int topicChangesBurst;
 
   /**
    * Creates options with every default.
@@ -244,6 +259,11 @@ public final class HeraldOptions {
     logLevel = DEFAULT_LOG_LEVEL;
     adminKey = null;
     metricsKey = null;
+    maxUnauthenticatedConnections = DEFAULT_MAX_UNAUTHENTICATED_CONNECTIONS;
+    maxUnauthenticatedPerAddress = DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS;
+    trustedProxies = DEFAULT_TRUSTED_PROXIES;
+    topicChangesPerSec = DEFAULT_TOPIC_CHANGES_PER_SEC;
+    topicChangesBurst = DEFAULT_TOPIC_CHANGES_BURST;
   }
 
   /**
@@ -299,6 +319,11 @@ public final class HeraldOptions {
     logLevel = other.logLevel;
     adminKey = other.adminKey;
     metricsKey = other.metricsKey;
+    maxUnauthenticatedConnections = other.maxUnauthenticatedConnections;
+    maxUnauthenticatedPerAddress = other.maxUnauthenticatedPerAddress;
+    trustedProxies = other.trustedProxies;
+    topicChangesPerSec = other.topicChangesPerSec;
+    topicChangesBurst = other.topicChangesBurst;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -385,6 +410,14 @@ public final class HeraldOptions {
         (BiConsumer<HeraldOptions, String>) HeraldOptions::setAdminKey, HeraldOptions::getAdminKey);
     opt("metrics_key", Kind.STRING, List.of("HERALD_METRICS_KEY"),
         (BiConsumer<HeraldOptions, String>) HeraldOptions::setMetricsKey, HeraldOptions::getMetricsKey);
+    num("max_unauthenticated_connections", HeraldOptions::setMaxUnauthenticatedConnections,
+        HeraldOptions::getMaxUnauthenticatedConnections);
+    num("max_unauthenticated_per_address", HeraldOptions::setMaxUnauthenticatedPerAddress,
+        HeraldOptions::getMaxUnauthenticatedPerAddress);
+    opt("trusted_proxies", Kind.LIST, null,
+        (BiConsumer<HeraldOptions, List<String>>) HeraldOptions::setTrustedProxies, HeraldOptions::getTrustedProxies);
+    num("topic_changes_per_sec", HeraldOptions::setTopicChangesPerSec, HeraldOptions::getTopicChangesPerSec);
+    num("topic_changes_burst", HeraldOptions::setTopicChangesBurst, HeraldOptions::getTopicChangesBurst);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -754,6 +787,20 @@ public final class HeraldOptions {
     if (metricsKey != null && (metricsKey.equals(apiKey) || metricsKey.equals(adminKey))) {
       throw new ConfigException("metrics_key", "must differ from api_key and admin_key");
     }
+    min("max_unauthenticated_connections", maxUnauthenticatedConnections, 1);
+    min("max_unauthenticated_per_address", maxUnauthenticatedPerAddress, 1);
+    if (maxUnauthenticatedPerAddress > maxUnauthenticatedConnections) {
+      throw new ConfigException("max_unauthenticated_per_address", "must be <= max_unauthenticated_connections (got "
+          + maxUnauthenticatedPerAddress + " > " + maxUnauthenticatedConnections + ")");
+    }
+    for (String proxy : trustedProxies) {
+      if (IpRange.parse(proxy) == null) {
+        throw new ConfigException("trusted_proxies", "each entry must be an IP address or a CIDR range such as"
+            + " 10.0.0.0/8 (got '" + proxy + "')");
+      }
+    }
+    min("topic_changes_per_sec", topicChangesPerSec, 1);
+    min("topic_changes_burst", topicChangesBurst, 1);
     if (nodeId == null) {
       nodeId = "herald-" + HexFormat.of().toHexDigits(RANDOM.nextInt());
     }
@@ -1850,6 +1897,116 @@ public final class HeraldOptions {
    */
   public HeraldOptions setMetricsKey(String metricsKey) {
     this.metricsKey = metricsKey;
+    return this;
+  }
+
+  /**
+   * @return the most connections this node holds that are not yet authenticated ({@code max_unauthenticated_connections})
+   */
+  public int getMaxUnauthenticatedConnections() {
+    return maxUnauthenticatedConnections;
+  }
+
+  /**
+   * Sets the most connections ({@code /ws} and bridge sockets together) this node holds before they are
+   * authenticated, counted from the upgrade (or the bridge socket's creation) until authentication completes or the
+   * connection closes, exactly across all socket verticle instances. One more is refused: a {@code /ws} upgrade with
+   * HTTP 503, a bridge socket with close 4029 {@code connection_limit}. Key {@code max_unauthenticated_connections},
+   * env {@code MAX_UNAUTHENTICATED_CONNECTIONS}; &gt;= 1. Default {@value #DEFAULT_MAX_UNAUTHENTICATED_CONNECTIONS}.
+   *
+   * @param maxUnauthenticatedConnections the limit, in connections
+   * @return this
+   */
+  public HeraldOptions setMaxUnauthenticatedConnections(int maxUnauthenticatedConnections) {
+    this.maxUnauthenticatedConnections = maxUnauthenticatedConnections;
+    return this;
+  }
+
+  /**
+   * @return the most not-yet-authenticated connections per client address ({@code max_unauthenticated_per_address})
+   */
+  public int getMaxUnauthenticatedPerAddress() {
+    return maxUnauthenticatedPerAddress;
+  }
+
+  /**
+   * Sets the most connections not yet authenticated that one client address may hold on this node (the TCP peer, or
+   * the address a trusted proxy gives, see {@link #setTrustedProxies}); refused as for
+   * {@link #setMaxUnauthenticatedConnections}. Key {@code max_unauthenticated_per_address}, env
+   * {@code MAX_UNAUTHENTICATED_PER_ADDRESS}; 1..{@code max_unauthenticated_connections}. Default
+   * {@value #DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS}.
+   *
+   * @param maxUnauthenticatedPerAddress the limit, in connections
+   * @return this
+   */
+  public HeraldOptions setMaxUnauthenticatedPerAddress(int maxUnauthenticatedPerAddress) {
+    this.maxUnauthenticatedPerAddress = maxUnauthenticatedPerAddress;
+    return this;
+  }
+
+  /**
+   * @return the proxies whose {@code X-Forwarded-For} is trusted ({@code trusted_proxies}), unmodifiable
+   */
+  public List<String> getTrustedProxies() {
+    return trustedProxies;
+  }
+
+  /**
+   * Sets the proxies (IP addresses or CIDR ranges) whose {@code X-Forwarded-For} names the client: when the TCP peer
+   * is one of them, the client address is the rightmost address of that header that is not itself a trusted proxy.
+   * From any other peer the header is never believed (anyone can send it). Used for the per-address limit and the
+   * session's recorded address. Key {@code trusted_proxies}, env {@code TRUSTED_PROXIES} as a comma list. Default
+   * empty.
+   *
+   * @param trustedProxies the addresses or ranges (copied), null meaning empty
+   * @return this
+   */
+  public HeraldOptions setTrustedProxies(List<String> trustedProxies) {
+    this.trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
+    return this;
+  }
+
+  /**
+   * @return the sustained topic changes per connection per second ({@code topic_changes_per_sec})
+   */
+  public int getTopicChangesPerSec() {
+    return topicChangesPerSec;
+  }
+
+  /**
+   * Sets how many topic changes (a topic joined or left: each may register or unregister a cluster-wide consumer)
+   * one connection may make per second, sustained: a {@code /ws} Subscribe or Unsubscribe costs one per topic it
+   * adds or removes, a bridge REGISTER or UNREGISTER of a topic address costs one. A request over the budget is
+   * refused whole with {@code Error rate_limited} (bridge: {@code err}); more than {@code rate_limit_burst} such
+   * refusals in a row close the connection with 4029. Key {@code topic_changes_per_sec}, env
+   * {@code TOPIC_CHANGES_PER_SEC}; &gt;= 1. Default {@value #DEFAULT_TOPIC_CHANGES_PER_SEC}.
+   *
+   * @param topicChangesPerSec the rate, in topic changes per second
+   * @return this
+   */
+  public HeraldOptions setTopicChangesPerSec(int topicChangesPerSec) {
+    this.topicChangesPerSec = topicChangesPerSec;
+    return this;
+  }
+
+  /**
+   * @return the burst of topic changes per connection ({@code topic_changes_burst})
+   */
+  public int getTopicChangesBurst() {
+    return topicChangesBurst;
+  }
+
+  /**
+   * Sets how many topic changes one connection may make at once above the sustained rate; a request changing more
+   * topics than this is always refused, so keep it at least the largest topic set a client changes in one request
+   * (at most 256). Key {@code topic_changes_burst}, env {@code TOPIC_CHANGES_BURST}; &gt;= 1. Default
+   * {@value #DEFAULT_TOPIC_CHANGES_BURST}.
+   *
+   * @param topicChangesBurst the burst, in topic changes
+   * @return this
+   */
+  public HeraldOptions setTopicChangesBurst(int topicChangesBurst) {
+    this.topicChangesBurst = topicChangesBurst;
     return this;
   }
 

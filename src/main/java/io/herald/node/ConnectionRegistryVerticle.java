@@ -10,8 +10,10 @@ import java.util.Map;
 
 /**
  * Admission of authenticated connections on this node: enforces {@code max_connections} across every socket
- * verticle instance, and counts connections and users for {@code /health}. The counts live on this
- * verticle's event loop only; socket verticles ask over the (node-local) event bus, so the check and the
+ * verticle instance, and counts connections and users for {@code /health}. It also admits connections not yet
+ * authenticated ({@code /ws} and bridge), against {@code max_unauthenticated_connections} and
+ * {@code max_unauthenticated_per_address}, from their upgrade until they authenticate or close. The counts live on
+ * this verticle's event loop only; socket verticles ask over the (node-local) event bus, so the check and the
  * registration are one step and no state is shared between threads. The per-user limit is fleet-wide and
  * lives in the session store.
  */
@@ -24,6 +26,9 @@ public final class ConnectionRegistryVerticle extends VerticleBase {
   private final NodeInfo node;
   private final Map<String, Integer> perUser = new HashMap<>();
   private int total;
+  /** Connections not yet authenticated, per client address, and their total. */
+  private final Map<String, Integer> unauthenticatedPerAddress = new HashMap<>();
+  private int unauthenticated;
 
   public ConnectionRegistryVerticle(HeraldOptions options, NodeInfo node) {
     this.options = options;
@@ -36,9 +41,13 @@ public final class ConnectionRegistryVerticle extends VerticleBase {
         .description("Authenticated connections open on this node").register(node.metrics().registry());
     io.micrometer.core.instrument.Gauge.builder("herald_connected_users", perUser::size)
         .description("Distinct users with a connection on this node").register(node.metrics().registry());
+    io.micrometer.core.instrument.Gauge.builder("herald_unauthenticated_connections", () -> unauthenticated)
+        .description("Connections on this node not yet authenticated (/ws and bridge)").register(node.metrics().registry());
     return Future.all(
         vertx.eventBus().<JsonObject>localConsumer(node.admitAddress(), this::admit).completion(),
         vertx.eventBus().<JsonObject>localConsumer(node.releaseAddress(), this::release).completion(),
+        vertx.eventBus().<JsonObject>localConsumer(node.unauthenticatedAdmitAddress(), this::admitUnauthenticated).completion(),
+        vertx.eventBus().<JsonObject>localConsumer(node.unauthenticatedReleaseAddress(), this::releaseUnauthenticated).completion(),
         vertx.eventBus().<JsonObject>localConsumer(node.connectionStatsAddress(),
             m -> m.reply(new JsonObject().put("connections", total).put("users", perUser.size()))).completion());
   }
@@ -66,6 +75,38 @@ public final class ConnectionRegistryVerticle extends VerticleBase {
       perUser.put(key, current - 1);
     }
     total--;
+  }
+
+  private void admitUnauthenticated(Message<JsonObject> message) {
+    String address = String.valueOf(message.body().getString("address"));
+    if (unauthenticated >= options.getMaxUnauthenticatedConnections()) {
+      message.fail(REFUSED, "too many unauthenticated connections on this node ("
+          + options.getMaxUnauthenticatedConnections() + ")");
+      return;
+    }
+    int fromAddress = unauthenticatedPerAddress.getOrDefault(address, 0);
+    if (fromAddress >= options.getMaxUnauthenticatedPerAddress()) {
+      message.fail(REFUSED, "too many unauthenticated connections from one address ("
+          + options.getMaxUnauthenticatedPerAddress() + ")");
+      return;
+    }
+    unauthenticatedPerAddress.put(address, fromAddress + 1);
+    unauthenticated++;
+    message.reply(new JsonObject());
+  }
+
+  private void releaseUnauthenticated(Message<JsonObject> message) {
+    String address = String.valueOf(message.body().getString("address"));
+    Integer current = unauthenticatedPerAddress.get(address);
+    if (current == null) {
+      return;
+    }
+    if (current <= 1) {
+      unauthenticatedPerAddress.remove(address);
+    } else {
+      unauthenticatedPerAddress.put(address, current - 1);
+    }
+    unauthenticated--;
   }
 
   private static String key(JsonObject body) {

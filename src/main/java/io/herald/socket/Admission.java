@@ -20,6 +20,10 @@ import org.slf4j.LoggerFactory;
  * {@code max_connections_per_user} fleet-wide (the session store checks and registers in one atomic step).
  * What was granted is recorded in the connection's {@link Ticket}, so that {@link #release} gives back exactly that,
  * once, however the connection ends.
+ *
+ * <p>Before that, from its upgrade (bridge: the socket's creation), a connection holds one of the node's slots for
+ * connections not yet authenticated ({@link #admitUnauthenticated}), counted by the same registry node-wide and per
+ * client address, and given back ({@link #releaseUnauthenticated}) once it is authenticated or closed.
  */
 public final class Admission {
 
@@ -34,6 +38,8 @@ public final class Admission {
   public static final class Ticket {
     private boolean nodeAdmitted;
     private boolean sessionRegistered;
+    /** The client address whose unauthenticated slot this connection holds; null when it holds none. */
+    private String unauthenticatedAddress;
   }
 
   public Admission(Vertx vertx, NodeInfo node, SessionStore sessions, int maxPerUser) {
@@ -95,6 +101,32 @@ public final class Admission {
       vertx.eventBus().send(node.releaseAddress(), key(tenant, userId));
     }
     return unregistered;
+  }
+
+  /**
+   * Takes a slot for a connection not yet authenticated from {@code clientAddress}; fails with an
+   * {@link AuthException} carrying {@link ErrorCode#CONNECTION_LIMIT} when the node's limit or the address's is
+   * reached, {@link ErrorCode#UNAVAILABLE} when the node registry did not answer (nothing is then held).
+   */
+  public Future<Void> admitUnauthenticated(Ticket ticket, String clientAddress) {
+    String address = clientAddress == null ? "-" : clientAddress;
+    return vertx.eventBus().request(node.unauthenticatedAdmitAddress(), new JsonObject().put("address", address))
+        .<Void>mapEmpty()
+        .onSuccess(v -> ticket.unauthenticatedAddress = address)
+        .recover(e -> {
+          if (e instanceof ReplyException re && re.failureCode() == ConnectionRegistryVerticle.REFUSED) {
+            return Future.failedFuture(new AuthException(ErrorCode.CONNECTION_LIMIT, CloseCode.LIMIT_EXCEEDED, re.getMessage()));
+          }
+          return Future.failedFuture(new AuthException(ErrorCode.UNAVAILABLE, CloseCode.INTERNAL_ERROR, "admission failed"));
+        });
+  }
+
+  /** Gives back the ticket's unauthenticated slot, once authenticated or closed; a second call does nothing. */
+  public void releaseUnauthenticated(Ticket ticket) {
+    if (ticket.unauthenticatedAddress != null) {
+      vertx.eventBus().send(node.unauthenticatedReleaseAddress(), new JsonObject().put("address", ticket.unauthenticatedAddress));
+      ticket.unauthenticatedAddress = null;
+    }
   }
 
   private static JsonObject key(String tenant, String userId) {

@@ -29,13 +29,18 @@ final class Connection {
   /** {@link System#nanoTime()} when the socket was accepted. */
   final long openedNanos;
   final TokenBucket rateLimit;
+  /** Topics joined or left: bounded apart from the message rate, as each may (un)register a cluster-wide consumer. */
+  final TopicBudget topicBudget;
 
   /** Null until authenticated. */
   AuthenticatedUser user;
   String device;
   boolean authenticating;
-  /** What the node registry and the fleet-wide session store granted: given back in {@code release}. */
-  final Admission.Ticket admission = new Admission.Ticket();
+  /**
+   * What the node registry and the fleet-wide session store granted, the unauthenticated slot taken at the upgrade
+   * first: given back in {@code release}.
+   */
+  final Admission.Ticket admission;
   /** While non-null, live notifications wait here until Authenticated or a replay has been written. */
   java.util.List<io.herald.model.Notification> heldDuringReplay;
   /** The user stream's epoch and the offsets (from, upTo] a replay wrote: live copies of those are dropped. */
@@ -73,13 +78,16 @@ final class Connection {
   Buffer partialText;
   boolean partialIsBinary;
 
-  Connection(String id, ServerWebSocket socket, ChannelHandlerContext channel, String ipAddress, String userAgent, TokenBucket rateLimit, long nowNanos) {
+  Connection(String id, ServerWebSocket socket, ChannelHandlerContext channel, Admission.Ticket admission, String ipAddress,
+             String userAgent, TokenBucket rateLimit, TopicBudget topicBudget, long nowNanos) {
     this.id = id;
     this.socket = socket;
     this.channel = channel;
+    this.admission = admission;
     this.ipAddress = ipAddress;
     this.userAgent = userAgent;
     this.rateLimit = rateLimit;
+    this.topicBudget = topicBudget;
     this.lastActivityNanos = nowNanos;
     this.openedNanos = nowNanos;
   }

@@ -99,6 +99,7 @@ public final class SocketVerticle extends VerticleBase {
   private Authenticator authenticator;
   private FrameWriter frames;
   private Admission admission;
+  private ClientAddress clientAddresses;
   private EventBusBridge bridge;
   private long heartbeatTimer = -1;
   private long metricsTimer = -1;
@@ -139,6 +140,7 @@ public final class SocketVerticle extends VerticleBase {
     frames = new FrameWriter(context);
     state = stateFactory.create(vertx);
     admission = new Admission(vertx, node, state.sessions(), options.getMaxConnectionsPerUser());
+    clientAddresses = new ClientAddress(options.getTrustedProxies());
     Router router = Router.router(vertx);
     router.get(WS_PATH).handler(this::upgrade);
     WebRoutes.mount(router, vertx, options);
@@ -156,7 +158,9 @@ public final class SocketVerticle extends VerticleBase {
         .setTcpNoDelay(true);
     // Port 0 means "any free port"; a negative port makes every instance share the same random port.
     int port = options.getWebsocketPort() == 0 ? -1 : options.getWebsocketPort();
-    server = vertx.createHttpServer(serverOptions).requestHandler(router);
+    // Bounds inflation on every connection of this server: /ws and the bridge's WebSocket transports.
+    server = vertx.createHttpServer(serverOptions).requestHandler(router)
+        .connectionHandler(connection -> InflationLimit.install(connection, serverOptions, options.getMaxFrameBytes()));
     heartbeatTimer = vertx.setPeriodic(TimeUnit.SECONDS.toMillis(options.getHeartbeatIntervalSecs()), id -> heartbeat());
     metricsTimer = vertx.setPeriodic(METRICS_FLUSH_MS, id -> flushMetrics());
     return Future.all(bridgeMounted, vertx.eventBus().localConsumer(node.drainAddress(), m -> drain()).completion())
@@ -216,10 +220,27 @@ public final class SocketVerticle extends VerticleBase {
       return;
     }
     String token = tokenFromUpgrade(request);
-    String ip = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
+    String ip = clientAddresses.of(request.remoteAddress(), request.headers());
     String userAgent = request.getHeader(HttpHeaders.USER_AGENT);
-    request.toWebSocket().onSuccess(ws -> accept(ws, FrameWriter.webSocketContext(request), token, ip, userAgent))
-        .onFailure(e -> log.debug("upgrade failed for {}: {}", LogText.of(Tokens.redactUri(request.uri())), e.getMessage()));
+    // A slot among the node's connections not yet authenticated (node-wide and per client address) before the
+    // upgrade: a storm of connections that never authenticate is refused before any WebSocket exists.
+    Admission.Ticket ticket = new Admission.Ticket();
+    // Upgraded asynchronously: the request must not be read meanwhile.
+    request.pause();
+    admission.admitUnauthenticated(ticket, ip).onComplete(admitted -> {
+      if (admitted.failed() || node.isDraining()) {
+        admission.releaseUnauthenticated(ticket);
+        log.debug("upgrade refused for {}: {}", LogText.of(ip), admitted.failed() ? admitted.cause().getMessage() : "node draining");
+        ctx.response().setStatusCode(503).putHeader(HttpHeaders.RETRY_AFTER, "1")
+            .end(admitted.failed() ? "too many unauthenticated connections" : "node draining");
+        return;
+      }
+      request.toWebSocket().onSuccess(ws -> accept(ws, FrameWriter.webSocketContext(request), ticket, token, ip, userAgent))
+          .onFailure(e -> {
+            admission.releaseUnauthenticated(ticket);
+            log.debug("upgrade failed for {}: {}", LogText.of(Tokens.redactUri(request.uri())), e.getMessage());
+          });
+    });
   }
 
   private static String tokenFromUpgrade(HttpServerRequest request) {
@@ -234,10 +255,11 @@ public final class SocketVerticle extends VerticleBase {
     return null;
   }
 
-  private void accept(ServerWebSocket ws, ChannelHandlerContext channel, String upgradeToken, String ip, String userAgent) {
+  private void accept(ServerWebSocket ws, ChannelHandlerContext channel, Admission.Ticket ticket, String upgradeToken,
+                      String ip, String userAgent) {
     long now = System.nanoTime();
-    Connection c = new Connection(UUID.randomUUID().toString(), ws, channel, ip, userAgent,
-        new TokenBucket(options.getRateLimitPerSec(), options.getRateLimitBurst(), now), now);
+    Connection c = new Connection(UUID.randomUUID().toString(), ws, channel, ticket, ip, userAgent,
+        new TokenBucket(options.getRateLimitPerSec(), options.getRateLimitBurst(), now), new TopicBudget(options, now), now);
     connections.put(c.id, c);
     if (connections.size() > options.getMaxConnections()) {
       // Unauthenticated connections are bounded here (authenticated ones by the node registry), with the
@@ -320,6 +342,7 @@ public final class SocketVerticle extends VerticleBase {
   private void completeAuthentication(Connection c, AuthenticatedUser user, String device, ResumePosition resume,
                                       Position baseline) {
     c.user = user;
+    admission.releaseUnauthenticated(c.admission);
     c.device = device;
     cancel(c.authTimer);
     c.authTimer = Connection.NO_TIMER;
@@ -765,13 +788,25 @@ public final class SocketVerticle extends VerticleBase {
   private void onSubscribe(Connection c, JsonObject message) {
     // Validate the whole message before changing anything: a Subscribe refused as invalid leaves the filters as they were.
     List<String> requested = topicList(message);
+    Filters filters = c.filters;
     if (message.containsKey("filters")) {
-      Object filters = message.getValue("filters");
-      if (filters != null && !(filters instanceof JsonObject)) {
+      Object value = message.getValue("filters");
+      if (value != null && !(value instanceof JsonObject)) {
         throw new IllegalArgumentException("filters must be an object");
       }
-      c.filters = Filters.fromJson((JsonObject) filters);
+      filters = Filters.fromJson((JsonObject) value);
     }
+    Set<String> joining = new LinkedHashSet<>();
+    for (String topic : requested) {
+      if (Ids.isValidTopic(topic) && TopicPolicy.allows(options, c.user, topic) && !c.topics.contains(topic)
+          && c.topics.size() + joining.size() < MAX_TOPICS_PER_CONNECTION) {
+        joining.add(topic);
+      }
+    }
+    if (!admitTopicChanges(c, joining.size())) {
+      return;
+    }
+    c.filters = filters;
     List<String> added = new ArrayList<>();
     List<Future<Void>> registrations = new ArrayList<>();
     for (String topic : requested) {
@@ -795,8 +830,12 @@ public final class SocketVerticle extends VerticleBase {
   }
 
   private void onUnsubscribe(Connection c, JsonObject message) {
+    List<String> requested = topicList(message);
+    if (!admitTopicChanges(c, (int) requested.stream().distinct().filter(c.topics::contains).count())) {
+      return;
+    }
     List<String> removed = new ArrayList<>();
-    for (String topic : topicList(message)) {
+    for (String topic : requested) {
       if (c.topics.remove(topic)) {
         leave(c, Addresses.topic(c.user.tenant(), topic));
         removed.add(topic);
@@ -805,6 +844,31 @@ public final class SocketVerticle extends VerticleBase {
     write(c, new JsonObject().put("type", "Unsubscribed")
         .put("topics", new JsonArray(removed))
         .put("all_topics", new JsonArray(new ArrayList<>(c.topics))).encode());
+  }
+
+  /**
+   * Takes the topics a Subscribe or Unsubscribe would join or leave from the connection's {@link TopicBudget}. Over
+   * the budget the request is refused whole (Error {@code rate_limited}); persistently over it, the connection is
+   * closed with 4029.
+   */
+  private boolean admitTopicChanges(Connection c, int changes) {
+    switch (c.topicBudget.take(changes, System.nanoTime())) {
+      case ALLOWED -> {
+        return true;
+      }
+      case EXCEEDED -> {
+        node.metrics().rateLimited();
+        sendError(c, ErrorCode.RATE_LIMITED, "persistent topic change excess");
+        close(c, CloseCode.LIMIT_EXCEEDED, "rate limit exceeded");
+        return false;
+      }
+      default -> {
+        node.metrics().rateLimited();
+        sendError(c, ErrorCode.RATE_LIMITED, "more than " + options.getTopicChangesPerSec()
+            + " topic changes per second (burst " + options.getTopicChangesBurst() + "); nothing was changed");
+        return false;
+      }
+    }
   }
 
   private static List<String> topicList(JsonObject message) {
@@ -1169,6 +1233,7 @@ public final class SocketVerticle extends VerticleBase {
       }
     }
     c.heldDuringReplay = null;
+    admission.releaseUnauthenticated(c.admission);
     // Closed while being admitted (no user yet): authenticate() calls this again once the admission is known.
     if (c.user != null) {
       admission.release(c.admission, c.user.tenant(), c.user.userId(), c.id);

@@ -20,13 +20,18 @@ public final class TokenBucket {
 
   /** Takes one token if there is one. */
   public boolean tryTake(long nowNanos) {
+    return tryTake(nowNanos, 1);
+  }
+
+  /** Takes {@code count} tokens if there are that many; otherwise takes none. */
+  public boolean tryTake(long nowNanos, int count) {
     long elapsed = nowNanos - lastRefill;
     if (elapsed > 0) {
       tokens = Math.min(burst, tokens + elapsed * ratePerNano);
       lastRefill = nowNanos;
     }
-    if (tokens >= 1) {
-      tokens -= 1;
+    if (tokens >= count) {
+      tokens -= count;
       return true;
     }
     return false;

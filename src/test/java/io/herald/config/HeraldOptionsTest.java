@@ -39,7 +39,8 @@ class HeraldOptionsTest {
       "history_ttl_secs", "offline_queue_ttl_secs", "inbox_size", "initial_state", "initial_state_size",
       "metrics_retention_secs", "jwt_secret", "jwt_public_key", "jwt_issuer", "jwt_audience", "api_key",
       "allowed_origins", "cluster", "compression", "compression_level", "default_topics",
-      "public_topics", "explorers", "log_level", "admin_key", "metrics_key");
+      "public_topics", "explorers", "log_level", "admin_key", "metrics_key", "max_unauthenticated_connections",
+      "max_unauthenticated_per_address", "trusted_proxies", "topic_changes_per_sec", "topic_changes_burst");
 
   private static final Map<String, String> DEFAULT_EXPLORERS = orderedMap(
       "ethereum", "https://etherscan.io/tx/{hash}",
@@ -118,7 +119,12 @@ class HeraldOptionsTest {
         .setExplorers(Map.of("sol", "https://solscan.io/tx/{hash}"))
         .setLogLevel("warn")
         .setAdminKey(ADMIN_KEY_16)
-        .setMetricsKey(METRICS_KEY_16);
+        .setMetricsKey(METRICS_KEY_16)
+        .setMaxUnauthenticatedConnections(300)
+        .setMaxUnauthenticatedPerAddress(30)
+        .setTrustedProxies(List.of("10.0.0.0/8", "::1"))
+        .setTopicChangesPerSec(5)
+        .setTopicChangesBurst(64);
   }
 
   // ------------------------------------------------------------------------------------------ defaults
@@ -174,6 +180,11 @@ class HeraldOptionsTest {
     assertEquals(DEFAULT_EXPLORERS, o.getExplorers());
     assertEquals(new ArrayList<>(DEFAULT_EXPLORERS.keySet()), new ArrayList<>(o.getExplorers().keySet()));
     assertEquals("INFO", o.getLogLevel());
+    assertEquals(1000, o.getMaxUnauthenticatedConnections());
+    assertEquals(50, o.getMaxUnauthenticatedPerAddress());
+    assertEquals(List.of(), o.getTrustedProxies());
+    assertEquals(20, o.getTopicChangesPerSec());
+    assertEquals(256, o.getTopicChangesBurst());
   }
 
   @Test
@@ -351,6 +362,11 @@ class HeraldOptionsTest {
     env.put("PUBLIC_TOPICS", "p:1");
     env.put("EXPLORERS", "{\"tron\":\"https://tronscan.org/#/transaction/{hash}\"}");
     env.put("LOG_LEVEL", "error");
+    env.put("MAX_UNAUTHENTICATED_CONNECTIONS", "26");
+    env.put("MAX_UNAUTHENTICATED_PER_ADDRESS", "2");
+    env.put("TRUSTED_PROXIES", "127.0.0.1, 192.168.0.0/16");
+    env.put("TOPIC_CHANGES_PER_SEC", "27");
+    env.put("TOPIC_CHANGES_BURST", "28");
     HeraldOptions o = HeraldOptions.load(null, env);
     assertEquals("node-env", o.getNodeId());
     assertEquals("10.0.0.1", o.getWebsocketHost());
@@ -396,6 +412,11 @@ class HeraldOptionsTest {
     assertEquals(List.of("p:1"), o.getPublicTopics());
     assertEquals(Map.of("tron", "https://tronscan.org/#/transaction/{hash}"), o.getExplorers());
     assertEquals("ERROR", o.getLogLevel());
+    assertEquals(26, o.getMaxUnauthenticatedConnections());
+    assertEquals(2, o.getMaxUnauthenticatedPerAddress());
+    assertEquals(List.of("127.0.0.1", "192.168.0.0/16"), o.getTrustedProxies());
+    assertEquals(27, o.getTopicChangesPerSec());
+    assertEquals(28, o.getTopicChangesBurst());
   }
 
   @Test
@@ -547,7 +568,17 @@ class HeraldOptionsTest {
         Arguments.of("explorers", "{\"explorers\": {\"eth\": \"ftp://etherscan.io/tx/{hash}\"}}"),
         Arguments.of("explorers", "{\"explorers\": {\"eth\": \"etherscan.io/tx/{hash}\"}}"),
         Arguments.of("log_level", "{\"log_level\": \"VERBOSE\"}"),
-        Arguments.of("log_level", "{\"log_level\": null}"));
+        Arguments.of("log_level", "{\"log_level\": null}"),
+        Arguments.of("max_unauthenticated_connections", "{\"max_unauthenticated_connections\": 0}"),
+        Arguments.of("max_unauthenticated_per_address", "{\"max_unauthenticated_per_address\": 0}"),
+        Arguments.of("max_unauthenticated_per_address",
+            "{\"max_unauthenticated_connections\": 10, \"max_unauthenticated_per_address\": 11}"),
+        Arguments.of("trusted_proxies", "{\"trusted_proxies\": [\"proxy.example.com\"]}"),
+        Arguments.of("trusted_proxies", "{\"trusted_proxies\": [\"10.0.0.0/33\"]}"),
+        Arguments.of("trusted_proxies", "{\"trusted_proxies\": [\"256.1.1.1\"]}"),
+        Arguments.of("trusted_proxies", "{\"trusted_proxies\": [\"\"]}"),
+        Arguments.of("topic_changes_per_sec", "{\"topic_changes_per_sec\": 0}"),
+        Arguments.of("topic_changes_burst", "{\"topic_changes_burst\": 0}"));
   }
 
   @ParameterizedTest(name = "{0} <- {1}")

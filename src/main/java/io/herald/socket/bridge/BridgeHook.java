@@ -13,6 +13,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.web.handler.sockjs.BridgeEvent;
 import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -67,13 +68,26 @@ final class BridgeHook implements Handler<BridgeEvent> {
     BridgeEventType type = event.type();
     switch (type) {
       case SOCKET_CREATED -> {
-        BridgeSession s = sessions.open(event.socket());
-        event.complete(s != null);
-        // Only once the bridge has accepted the socket (and set its handlers on it), so that a close caused by the
-        // token, which may be decided at once, reaches the bridge and frees its state for the socket.
-        if (s != null) {
-          sessions.authenticateFromUri(s);
-        }
+        // The bridge sets its handlers on the socket only once this event completes, after the node's answer on the
+        // unauthenticated slot: what the client sends meanwhile waits, and a frame over the limit (already read) is
+        // answered as the bridge's own handler would.
+        SockJSSocket socket = event.socket();
+        socket.pause();
+        socket.exceptionHandler(e -> {
+          if (tooLarge(String.valueOf(e.getMessage()))) {
+            SockJsClose.close(socket, CloseCode.FRAME_TOO_LARGE.code(), ErrorCode.TOO_LARGE.wireName());
+          }
+        });
+        sessions.open(socket).onComplete(opened -> {
+          BridgeSession s = opened.result();
+          event.complete(s != null);
+          // Only once the bridge has accepted the socket (and set its handlers on it), so that a close caused by the
+          // token, which may be decided at once, reaches the bridge and frees its state for the socket.
+          if (s != null) {
+            socket.resume();
+            sessions.authenticateFromUri(s);
+          }
+        });
       }
       case REGISTER, UNREGISTER, SEND, PUBLISH -> onFrame(event);
       case RECEIVE -> onReceive(event);
@@ -138,8 +152,12 @@ final class BridgeHook implements Handler<BridgeEvent> {
     switch (event.type()) {
       case REGISTER -> register(event, s, address);
       case UNREGISTER -> {
+        String topic = BridgeAddresses.topicOf(s.user.tenant(), address);
+        if (topic != null && s.registered.contains(address) && !sessions.admitTopicChange(s)) {
+          refuse(event, s, address, "topic change budget exceeded");
+          return;
+        }
         if (s.registered.remove(address)) {
-          String topic = BridgeAddresses.topicOf(s.user.tenant(), address);
           if (topic != null) {
             s.topics.remove(topic);
           }
@@ -163,8 +181,12 @@ final class BridgeHook implements Handler<BridgeEvent> {
       refuse(event, s, address, "more than " + MAX_REGISTRATIONS + " registrations");
       return;
     }
-    s.registered.add(address);
     String topic = BridgeAddresses.topicOf(s.user.tenant(), address);
+    if (topic != null && !s.registered.contains(address) && !sessions.admitTopicChange(s)) {
+      refuse(event, s, address, "topic change budget exceeded");
+      return;
+    }
+    s.registered.add(address);
     if (topic != null) {
       s.topics.add(topic);
     }
@@ -257,13 +279,18 @@ final class BridgeHook implements Handler<BridgeEvent> {
     BridgeSession s = sessions.get(event.socket());
     if (s != null) {
       String message = String.valueOf(event.getRawMessage() == null ? null : event.getRawMessage().getValue("message"));
-      if (message.contains("Max frame length") || message.contains("max message size")) {
+      if (tooLarge(message)) {
         sessions.close(s, CloseCode.FRAME_TOO_LARGE, ErrorCode.TOO_LARGE.wireName());
       } else {
         sessions.release(s);
       }
     }
     event.complete(true);
+  }
+
+  /** Whether a transport error's message is the one of a frame or message over {@code max_frame_bytes}. */
+  private static boolean tooLarge(String message) {
+    return message.contains("Max frame length") || message.contains("max message size");
   }
 
   private void refuse(BridgeEvent event, BridgeSession s, String address, String why) {

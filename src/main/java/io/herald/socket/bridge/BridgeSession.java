@@ -4,6 +4,7 @@ import io.herald.auth.AuthenticatedUser;
 import io.herald.model.Filters;
 import io.herald.socket.Admission;
 import io.herald.socket.TokenBucket;
+import io.herald.socket.TopicBudget;
 import io.vertx.core.Future;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import java.time.Instant;
@@ -31,7 +32,10 @@ final class BridgeSession {
   final String userAgent;
   final Instant connectedAt = Instant.now();
   final TokenBucket rateLimit;
-  final Admission.Ticket admission = new Admission.Ticket();
+  /** REGISTER/UNREGISTER of topic addresses: each may (un)register a cluster-wide consumer. */
+  final TopicBudget topicBudget;
+  /** The unauthenticated slot taken when the socket was created, then what authentication's admission granted. */
+  final Admission.Ticket admission;
 
   /** Null until a token came (with the URL or a frame's headers); then the authentication and admission. */
   Future<AuthenticatedUser> authentication;
@@ -55,9 +59,12 @@ final class BridgeSession {
   /** Messages written while the socket's write queue was full; bounded by {@code slow_client_max_pending}. */
   int writtenWhileFull;
 
-  BridgeSession(String id, SockJSSocket socket, String ipAddress, String userAgent, TokenBucket rateLimit, long nowNanos) {
+  BridgeSession(String id, SockJSSocket socket, Admission.Ticket admission, String ipAddress, String userAgent,
+                TokenBucket rateLimit, TopicBudget topicBudget, long nowNanos) {
     this.id = id;
     this.socket = socket;
+    this.admission = admission;
+    this.topicBudget = topicBudget;
     this.ipAddress = ipAddress;
     this.userAgent = userAgent;
     this.rateLimit = rateLimit;

@@ -10,7 +10,9 @@ import io.herald.node.NodeInfo;
 import io.herald.protocol.CloseCode;
 import io.herald.protocol.ErrorCode;
 import io.herald.socket.Admission;
+import io.herald.socket.ClientAddress;
 import io.herald.socket.TokenBucket;
+import io.herald.socket.TopicBudget;
 import io.herald.state.SessionInfo;
 import io.herald.state.SessionStore;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -57,6 +59,7 @@ final class BridgeSessions {
   private final Admission admission;
   private final Map<SockJSSocket, BridgeSession> bySocket = new HashMap<>();
   private final Map<String, BridgeSession> byId = new HashMap<>();
+  private final ClientAddress clientAddresses;
 
   BridgeSessions(Vertx vertx, HeraldOptions options, NodeInfo node, SessionStore store, Authenticator authenticator,
                  Admission admission) {
@@ -66,6 +69,7 @@ final class BridgeSessions {
     this.store = store;
     this.authenticator = authenticator;
     this.admission = admission;
+    this.clientAddresses = new ClientAddress(options.getTrustedProxies());
   }
 
   BridgeSession get(SockJSSocket socket) {
@@ -77,25 +81,42 @@ final class BridgeSessions {
   }
 
   /**
-   * Starts tracking a new socket, or closes it and returns null when the node drains or this verticle already holds
-   * {@code max_connections} bridge sockets.
+   * Starts tracking a new socket once it holds one of the node's slots for unauthenticated connections (node-wide and
+   * per client address, as {@code /ws}); or closes it and completes with null when the node drains, this verticle
+   * already holds {@code max_connections} bridge sockets, or no slot is free (4029 {@code connection_limit}).
    */
-  BridgeSession open(SockJSSocket socket) {
+  Future<BridgeSession> open(SockJSSocket socket) {
     if (node.isDraining()) {
       node.metrics().closed(CloseCode.SHUTDOWN);
       SockJsClose.close(socket, CloseCode.SHUTDOWN.code(), reason(CloseCode.SHUTDOWN));
-      return null;
+      return Future.succeededFuture();
     }
     if (bySocket.size() >= options.getMaxConnections()) {
-      node.metrics().closed(CloseCode.LIMIT_EXCEEDED);
-      SockJsClose.close(socket, CloseCode.LIMIT_EXCEEDED.code(), ErrorCode.CONNECTION_LIMIT.wireName());
-      return null;
+      refuse(socket);
+      return Future.succeededFuture();
     }
+    String ip = clientAddresses.of(socket.remoteAddress(), socket.headers());
+    Admission.Ticket ticket = new Admission.Ticket();
+    return admission.admitUnauthenticated(ticket, ip).transform(admitted -> {
+      if (admitted.failed()) {
+        log.debug("bridge socket from {} refused: {}", ip, admitted.cause().getMessage());
+        refuse(socket);
+        return Future.succeededFuture();
+      }
+      return Future.succeededFuture(track(socket, ticket, ip));
+    });
+  }
+
+  private void refuse(SockJSSocket socket) {
+    node.metrics().closed(CloseCode.LIMIT_EXCEEDED);
+    SockJsClose.close(socket, CloseCode.LIMIT_EXCEEDED.code(), ErrorCode.CONNECTION_LIMIT.wireName());
+  }
+
+  private BridgeSession track(SockJSSocket socket, Admission.Ticket ticket, String ip) {
     long now = System.nanoTime();
-    String ip = socket.remoteAddress() == null ? null : socket.remoteAddress().hostAddress();
     String userAgent = socket.headers() == null ? null : socket.headers().get(HttpHeaders.USER_AGENT);
-    BridgeSession s = new BridgeSession(UUID.randomUUID().toString(), socket, ip, userAgent,
-        new TokenBucket(options.getRateLimitPerSec(), options.getRateLimitBurst(), now), now);
+    BridgeSession s = new BridgeSession(UUID.randomUUID().toString(), socket, ticket, ip, userAgent,
+        new TokenBucket(options.getRateLimitPerSec(), options.getRateLimitBurst(), now), new TopicBudget(options, now), now);
     bySocket.put(socket, s);
     byId.put(s.id, s);
     socket.setWriteQueueMaxSize(options.getWriteQueueMaxBytes());
@@ -137,6 +158,7 @@ final class BridgeSessions {
               return;
             }
             s.user = user;
+            admission.releaseUnauthenticated(s.admission);
             cancel(s.authTimer);
             s.authTimer = BridgeSession.NO_TIMER;
             scheduleExpiry(s);
@@ -217,6 +239,22 @@ final class BridgeSessions {
       close(s, CloseCode.AUTH_MISSING, ErrorCode.MALFORMED.wireName());
     } else {
       answer(s, problem);
+    }
+    return false;
+  }
+
+  /**
+   * Accounts a REGISTER or UNREGISTER of a topic address against the socket's {@link TopicBudget}: false when it must
+   * be refused; persistently over the budget, the socket is closed with 4029 {@code rate_limited}.
+   */
+  boolean admitTopicChange(BridgeSession s) {
+    TopicBudget.Outcome outcome = s.topicBudget.take(1, System.nanoTime());
+    if (outcome == TopicBudget.Outcome.ALLOWED) {
+      return true;
+    }
+    node.metrics().rateLimited();
+    if (outcome == TopicBudget.Outcome.EXCEEDED) {
+      close(s, CloseCode.LIMIT_EXCEEDED, ErrorCode.RATE_LIMITED.wireName());
     }
     return false;
   }
@@ -328,6 +366,7 @@ final class BridgeSessions {
     cancel(s.slowTimer);
     s.registered.clear();
     s.pendingReplies.clear();
+    admission.releaseUnauthenticated(s.admission);
     if (s.user == null) {
       // Closed while authenticating: authenticate() gives the admission back once it completes.
       return Future.succeededFuture();
