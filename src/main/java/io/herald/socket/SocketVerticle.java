@@ -57,7 +57,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -943,40 +942,37 @@ public final class SocketVerticle extends VerticleBase {
   }
 
   /**
-   * A Knox token is only as valid as its record, which can be deleted (logout) or changed at any time: look it up
-   * again every {@code auth_recheck_secs} (with 10 % jitter, so connections opened together do not re-check
-   * together). A record gone, expired or now for someone else closes with 4001; a token store that does not
-   * answer keeps the connection and tries again at the next interval.
+   * Looks a Knox token up again every {@code auth_recheck_secs} ({@link TokenRecheck}): a renewed proof takes over (the
+   * topics it no longer grants are left and reported in an {@code Unsubscribed} frame), a token store that does not
+   * answer is tried again at the next interval, a revoked token closes with 4001.
    */
   private void scheduleRecheck(Connection c) {
     cancel(c.recheckTimer);
     c.recheckTimer = Connection.NO_TIMER;
-    if (c.knoxToken == null || options.getAuthRecheckSecs() == 0) {
+    if (c.knoxToken == null || !TokenRecheck.applies(options, c.user)) {
       return;
     }
-    long intervalMs = TimeUnit.SECONDS.toMillis(options.getAuthRecheckSecs());
-    long delayMs = intervalMs - ThreadLocalRandom.current().nextLong(intervalMs / 10 + 1);
-    c.recheckTimer = vertx.setTimer(Math.max(1, delayMs), id -> {
+    c.recheckTimer = vertx.setTimer(TokenRecheck.delayMs(options), id -> {
       c.recheckTimer = Connection.NO_TIMER;
       String token = c.knoxToken;
-      authenticator.authenticate(token).onComplete(result -> {
+      authenticator.authenticate(token).onComplete(lookup -> {
         if (c.closing || !token.equals(c.knoxToken)) {
           return;
         }
-        if (result.succeeded() && result.result().userId().equals(c.user.userId())
-            && result.result().tenant().equals(c.user.tenant())) {
-          List<String> revoked = renew(c, result.result());
-          if (!revoked.isEmpty()) {
-            write(c, new JsonObject().put("type", "Unsubscribed").put("topics", new JsonArray(revoked))
-                .put("all_topics", new JsonArray(new ArrayList<>(c.topics))).encode());
+        switch (TokenRecheck.decide(lookup, c.user)) {
+          case RENEWED -> {
+            List<String> revoked = renew(c, lookup.result());
+            if (!revoked.isEmpty()) {
+              write(c, new JsonObject().put("type", "Unsubscribed").put("topics", new JsonArray(revoked))
+                  .put("all_topics", new JsonArray(new ArrayList<>(c.topics))).encode());
+            }
           }
-        } else if (result.failed() && result.cause() instanceof AuthException auth
-            && auth.closeCode() == CloseCode.TRY_AGAIN_LATER) {
-          scheduleRecheck(c);
-        } else {
-          log.info("connection {} of user {}: Knox token no longer valid, closing", c.id, c.user.userId());
-          sendError(c, ErrorCode.TOKEN_INVALID, "token revoked");
-          close(c, CloseCode.TOKEN_INVALID, "token revoked");
+          case RETRY -> scheduleRecheck(c);
+          case REVOKED -> {
+            log.info("connection {} of user {}: Knox token no longer valid, closing", c.id, c.user.userId());
+            sendError(c, ErrorCode.TOKEN_INVALID, "token revoked");
+            close(c, CloseCode.TOKEN_INVALID, "token revoked");
+          }
         }
       });
     });

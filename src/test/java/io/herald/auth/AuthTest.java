@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.herald.protocol.CloseCode;
 import io.herald.protocol.ErrorCode;
 import io.herald.testkit.Await;
+import io.herald.testkit.BridgeWsClient;
 import io.herald.testkit.CloseInfo;
 import io.herald.testkit.TestNode;
 import io.herald.testkit.WsClient;
@@ -367,6 +368,24 @@ class AuthTest {
           T, "deleting the Knox record (logout)");
       assertError(client.next(Duration.ofSeconds(3)), ErrorCode.TOKEN_INVALID);
       assertClose(client, CloseCode.TOKEN_INVALID);
+    }
+  }
+
+  @Test
+  void knoxBridgeSocketIsClosedWith4001OnceItsRecordIsDeleted() {
+    String token = knoxToken();
+    putKnox(token.substring(0, 8), knoxRecord("knox-user", token));
+    try (BridgeWsClient bridge = BridgeWsClient.raw(knoxNode.vertx(), knoxNode.port(), "")) {
+      JsonObject status = bridge.request("herald.client.status", new JsonObject(), new JsonObject().put("token", token))
+          .getJsonObject("body");
+      assertEquals("knox-user", status.getString("user_id"));
+      // Re-checks pass while the record is there (auth_recheck_secs=1 here).
+      bridge.assertNothing(Duration.ofMillis(2200));
+      assertFalse(bridge.isClosed());
+      Await.result(redis.send(Request.cmd(Command.DEL).arg(Authenticator.KNOX_KEY_PREFIX + token.substring(0, 8))),
+          T, "deleting the Knox record (logout)");
+      CloseInfo close = bridge.awaitClose(Duration.ofSeconds(3));
+      assertEquals(CloseCode.TOKEN_INVALID.code(), close.codeOr1006(), close.toString());
     }
   }
 

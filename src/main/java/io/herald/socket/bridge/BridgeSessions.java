@@ -1,5 +1,6 @@
 package io.herald.socket.bridge;
 
+import io.herald.socket.TokenRecheck;
 import io.herald.model.LogText;
 import io.herald.auth.AuthException;
 import io.herald.auth.AuthenticatedUser;
@@ -161,7 +162,9 @@ final class BridgeSessions {
             admission.releaseUnauthenticated(s.admission);
             cancel(s.authTimer);
             s.authTimer = BridgeSession.NO_TIMER;
+            s.knoxToken = "knox".equals(user.method()) ? token : null;
             scheduleExpiry(s);
+            scheduleRecheck(s);
           } else if (!s.closing) {
             AuthException auth = result.cause() instanceof AuthException a ? a
                 : new AuthException(ErrorCode.UNAVAILABLE, CloseCode.INTERNAL_ERROR, "authentication failed");
@@ -173,6 +176,8 @@ final class BridgeSessions {
   }
 
   private void scheduleExpiry(BridgeSession s) {
+    cancel(s.expiryTimer);
+    s.expiryTimer = BridgeSession.NO_TIMER;
     Instant expiresAt = s.user.expiresAt();
     if (expiresAt == null) {
       return;
@@ -182,6 +187,40 @@ final class BridgeSessions {
     s.expiryTimer = vertx.setTimer(Math.max(1, delayMs), id -> {
       s.expiryTimer = BridgeSession.NO_TIMER;
       close(s, CloseCode.TOKEN_INVALID, ErrorCode.TOKEN_INVALID.wireName());
+    });
+  }
+
+  /**
+   * Looks a Knox token up again every {@code auth_recheck_secs} ({@link TokenRecheck}): a renewed proof takes over
+   * (deliveries on topics it no longer grants stop, as every delivery is checked against the socket's user), a token
+   * store that does not answer is tried again at the next interval, a revoked token closes with 4001.
+   */
+  private void scheduleRecheck(BridgeSession s) {
+    cancel(s.recheckTimer);
+    s.recheckTimer = BridgeSession.NO_TIMER;
+    if (s.knoxToken == null || !TokenRecheck.applies(options, s.user)) {
+      return;
+    }
+    s.recheckTimer = vertx.setTimer(TokenRecheck.delayMs(options), id -> {
+      s.recheckTimer = BridgeSession.NO_TIMER;
+      String token = s.knoxToken;
+      authenticator.authenticate(token).onComplete(lookup -> {
+        if (s.closing) {
+          return;
+        }
+        switch (TokenRecheck.decide(lookup, s.user)) {
+          case RENEWED -> {
+            s.user = lookup.result();
+            scheduleExpiry(s);
+            scheduleRecheck(s);
+          }
+          case RETRY -> scheduleRecheck(s);
+          case REVOKED -> {
+            log.info("bridge socket {} of user {}: Knox token no longer valid, closing", s.id, s.user.userId());
+            close(s, CloseCode.TOKEN_INVALID, ErrorCode.TOKEN_INVALID.wireName());
+          }
+        }
+      });
     });
   }
 
@@ -363,6 +402,7 @@ final class BridgeSessions {
     s.closing = true;
     cancel(s.authTimer);
     cancel(s.expiryTimer);
+    cancel(s.recheckTimer);
     cancel(s.slowTimer);
     s.registered.clear();
     s.pendingReplies.clear();

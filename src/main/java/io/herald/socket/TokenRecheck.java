@@ -1,0 +1,55 @@
+package io.herald.socket;
+
+import io.herald.auth.AuthException;
+import io.herald.auth.AuthenticatedUser;
+import io.herald.config.HeraldOptions;
+import io.herald.protocol.CloseCode;
+import io.vertx.core.AsyncResult;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The rule both transports ({@code /ws} and the bridge) apply to a Knox token, which is only as valid as its record:
+ * the record can be deleted (logout) or changed at any time, so the connection looks it up again every
+ * {@code auth_recheck_secs}.
+ */
+public final class TokenRecheck {
+
+  /** What a re-check decided. */
+  public enum Outcome {
+    /** The record still proves the same user: keep the connection, with the renewed proof. */
+    RENEWED,
+    /** The token store did not answer: keep the connection and try again at the next interval. */
+    RETRY,
+    /** Record gone, expired or now for someone else: close with 4001. */
+    REVOKED
+  }
+
+  private TokenRecheck() {
+  }
+
+  /** Whether a connection authenticated as {@code user} is re-checked at all. */
+  public static boolean applies(HeraldOptions options, AuthenticatedUser user) {
+    return options.getAuthRecheckSecs() > 0 && "knox".equals(user.method());
+  }
+
+  /**
+   * Milliseconds until the next re-check: the interval less up to 10 % jitter, so that connections opened together
+   * (a fleet restart) do not all hit the token store in the same second.
+   */
+  public static long delayMs(HeraldOptions options) {
+    long intervalMs = TimeUnit.SECONDS.toMillis(options.getAuthRecheckSecs());
+    return Math.max(1, intervalMs - ThreadLocalRandom.current().nextLong(intervalMs / 10 + 1));
+  }
+
+  /** Decides the outcome of looking the token up again for a connection authenticated as {@code current}. */
+  public static Outcome decide(AsyncResult<AuthenticatedUser> lookup, AuthenticatedUser current) {
+    if (lookup.succeeded()) {
+      AuthenticatedUser fresh = lookup.result();
+      return fresh.userId().equals(current.userId()) && fresh.tenant().equals(current.tenant())
+          ? Outcome.RENEWED : Outcome.REVOKED;
+    }
+    return lookup.cause() instanceof AuthException auth && auth.closeCode() == CloseCode.TRY_AGAIN_LATER
+        ? Outcome.RETRY : Outcome.REVOKED;
+  }
+}
