@@ -121,8 +121,7 @@ class ClusterTransportSecurityTest {
     TestNode p = plain.get(0);
     String user = unique("control");
     try (WsClient onP = p.connect(user)) {
-      try (Socket socket = new Socket()) {
-        socket.connect(eventBusAddress(p), 5_000);
+      try (Socket socket = open(p, null)) {
         socket.getOutputStream().write(forgedFrame(user, "plaintext-control"));
         socket.getOutputStream().flush();
         assertForgedArrives(onP, "plaintext-control");
@@ -131,8 +130,7 @@ class ClusterTransportSecurityTest {
     TestNode b = fleet.get(1);
     Leaf holder = ca.issue("holder-of-a-fleet-certificate");
     try (WsClient onB = b.connect(user);
-         Socket socket = tlsContext(holder, ca.certificate()).getSocketFactory().createSocket()) {
-      socket.connect(eventBusAddress(b), 5_000);
+         Socket socket = open(b, tlsContext(holder, ca.certificate()))) {
       socket.getOutputStream().write(forgedFrame(user, "fleet-certificate-control"));
       socket.getOutputStream().flush();
       assertForgedArrives(onB, "fleet-certificate-control");
@@ -148,16 +146,13 @@ class ClusterTransportSecurityTest {
     try (WsClient onB = b.connect(user)) {
       // The same peer, three ways: no TLS at all, TLS with no client certificate, TLS with a certificate from
       // another CA (its name copied from a real node's). Each trusts the fleet's CA, so the server is not at fault.
-      try (Socket socket = new Socket()) {
-        socket.connect(eventBusAddress(b), 5_000);
+      try (Socket socket = open(b, null)) {
         assertRefused(socket, forgedFrame(user, "forged-plaintext"), "plaintext");
       }
-      try (Socket socket = tlsContext(null, ca.certificate()).getSocketFactory().createSocket()) {
-        socket.connect(eventBusAddress(b), 5_000);
+      try (Socket socket = open(b, tlsContext(null, ca.certificate()))) {
         assertRefused(socket, forgedFrame(user, "forged-no-certificate"), "TLS without a client certificate");
       }
-      try (Socket socket = tlsContext(rogue, ca.certificate()).getSocketFactory().createSocket()) {
-        socket.connect(eventBusAddress(b), 5_000);
+      try (Socket socket = open(b, tlsContext(rogue, ca.certificate()))) {
         assertRefused(socket, forgedFrame(user, "forged-other-ca"), "TLS with a certificate of another CA");
       }
       onB.assertNoFrame(QUIET);
@@ -251,7 +246,6 @@ class ClusterTransportSecurityTest {
    * {@link #WAIT}, without ever answering.
    */
   private static void assertRefused(Socket socket, byte[] frame, String how) throws IOException {
-    socket.setSoTimeout((int) WAIT.toMillis());
     try {
       socket.getOutputStream().write(frame);
       socket.getOutputStream().flush();
@@ -310,8 +304,13 @@ class ClusterTransportSecurityTest {
     return context;
   }
 
-  private static InetSocketAddress eventBusAddress(TestNode node) {
-    return new InetSocketAddress("127.0.0.1", ((VertxInternal) node.vertx()).clusterManager().getNodeInfo().port());
+  /** A socket connected to the node's event-bus port, in plaintext or TLS; every read, a handshake's too, bounded. */
+  private static Socket open(TestNode node, SSLContext tls) throws IOException {
+    Socket socket = tls == null ? new Socket() : tls.getSocketFactory().createSocket();
+    socket.setSoTimeout((int) WAIT.toMillis());
+    socket.connect(new InetSocketAddress("127.0.0.1",
+        ((VertxInternal) node.vertx()).clusterManager().getNodeInfo().port()), (int) WAIT.toMillis());
+    return socket;
   }
 
   private static HazelcastInstance hazelcast(TestNode node) {
