@@ -14,6 +14,7 @@ import com.hazelcast.config.NetworkConfig;
 import io.herald.testkit.TestCertificates;
 import io.herald.testkit.TestCertificates.Authority;
 import io.herald.testkit.TestCertificates.Leaf;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.net.JksOptions;
@@ -47,6 +48,8 @@ class ClusterSettingsTest {
     assertEquals(ClusterSettings.DEFAULT_HOST, s.host());
     assertEquals(ClusterSettings.DEFAULT_PORT, s.port());
     assertNull(s.configFile());
+    assertEquals(0, s.eventBusPort(), "a free port by default");
+    assertNull(s.tls(), "a plaintext event bus by default");
   }
 
   @Test
@@ -56,12 +59,20 @@ class ClusterSettingsTest {
         "HERALD_CLUSTER_MEMBERS", "10.0.0.1:5701,10.0.0.2:5702",
         "HERALD_CLUSTER_HOST", "10.0.0.9",
         "HERALD_CLUSTER_PORT", " 6000 ",
-        "HERALD_CLUSTER_CONFIG", "/etc/herald/cluster.xml"));
+        "HERALD_CLUSTER_CONFIG", "/etc/herald/cluster.xml",
+        "HERALD_CLUSTER_EVENTBUS_PORT", "5801"));
     assertEquals("fleet-7", s.name());
     assertEquals("10.0.0.1:5701,10.0.0.2:5702", s.members());
     assertEquals("10.0.0.9", s.host());
     assertEquals(6000, s.port());
     assertEquals(Path.of("/etc/herald/cluster.xml"), s.configFile());
+    assertEquals(5801, s.eventBusPort());
+    assertNull(s.tls());
+    VertxOptions clustered = s.clusteredOptions(new VertxOptions());
+    assertEquals("10.0.0.9", clustered.getEventBusOptions().getHost());
+    assertEquals("10.0.0.9", clustered.getEventBusOptions().getClusterPublicHost());
+    assertEquals(5801, clustered.getEventBusOptions().getPort());
+    assertFalse(clustered.getEventBusOptions().isSsl());
   }
 
   @Test
@@ -74,6 +85,11 @@ class ClusterSettingsTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> ClusterSettings.fromEnv(Map.of("HERALD_CLUSTER_PORT", "57o1")));
     assertTrue(e.getMessage().contains("HERALD_CLUSTER_PORT"), e.getMessage());
+    for (String eventBusPort : List.of("x", "-1", "65536")) {
+      e = assertThrows(IllegalArgumentException.class,
+          () -> ClusterSettings.fromEnv(Map.of("HERALD_CLUSTER_EVENTBUS_PORT", eventBusPort)));
+      assertTrue(e.getMessage().startsWith("HERALD_CLUSTER_EVENTBUS_PORT:"), e.getMessage());
+    }
   }
 
   @Test
@@ -165,8 +181,7 @@ class ClusterSettingsTest {
         "HERALD_CLUSTER_TLS_KEY", " " + key + " ",
         "HERALD_CLUSTER_TLS_CA", caFile.toString()));
     assertEquals(EventBusTls.pem(cert, key, caFile), s.tls());
-    EventBusOptions options = new EventBusOptions();
-    s.tls().applyTo(options);
+    EventBusOptions options = s.clusteredOptions(new VertxOptions()).getEventBusOptions();
     assertTrue(options.isSsl());
     assertEquals(ClientAuth.REQUIRED, options.getClientAuth());
     assertFalse(options.isTrustAll());

@@ -168,7 +168,7 @@ class ClusterTransportSecurityTest {
     HazelcastInstance hzA = hazelcast(fleet.get(0));
     int portOfR = ClusterFleet.freePortRange(1);
     String members = "127.0.0.1:" + hzA.getCluster().getLocalMember().getAddress().getPort() + ",127.0.0.1:" + portOfR;
-    Vertx vertxOfR = new ClusterSettings(hzA.getConfig().getClusterName(), members, "127.0.0.1", portOfR, null,
+    Vertx vertxOfR = new ClusterSettings(hzA.getConfig().getClusterName(), members, "127.0.0.1", portOfR, null, 0,
         rogueTls).startVertx(new VertxOptions()).await(60, TimeUnit.SECONDS);
     TestNode r = TestNode.start(new HeraldOptions(options).setNodeId("R"), vertxOfR);
     try {

@@ -44,7 +44,7 @@ public final class ClusterFleet {
     long t0 = System.nanoTime();
     List<Future<Vertx>> starting = new ArrayList<>();
     for (int i = 0; i < ids.length; i++) {
-      starting.add(new ClusterSettings(name, members, "127.0.0.1", port + i, null, tls.apply(i))
+      starting.add(new ClusterSettings(name, members, "127.0.0.1", port + i, null, 0, tls.apply(i))
           .startVertx(new VertxOptions()));
     }
     try {
