@@ -30,7 +30,7 @@ import java.util.Map;
  * every error naming the variable. Paths may be logged; the key store password never is ({@link #toString()}).
  *
  * @param cert             PEM certificate (chain) of this node, {@code HERALD_CLUSTER_TLS_CERT}; with {@code key}
- * @param key              PEM private key of {@code cert} (PKCS#8, or PKCS#1 RSA), {@code HERALD_CLUSTER_TLS_KEY}
+ * @param key              PEM private key of {@code cert} (PKCS#8, PKCS#1 RSA or SEC1 EC), {@code HERALD_CLUSTER_TLS_KEY}
  * @param keyStore         instead of cert and key: a PKCS#12 ({@code .p12}, {@code .pfx}) or JKS ({@code .jks}) key
  *                         store with this node's key and certificate, {@code HERALD_CLUSTER_TLS_KEYSTORE}
  * @param keyStorePassword password of {@code keyStore}, {@code HERALD_CLUSTER_TLS_KEYSTORE_PASSWORD}; null for none
