@@ -58,6 +58,7 @@ public final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     HeraldOptions options;
+    ClusterSettings clusterSettings = null;
     try {
       options = config.load();
       if (instances != null) {
@@ -70,7 +71,10 @@ public final class RunCommand implements Callable<Integer> {
         options.setCluster(true);
       }
       options.validate();
-    } catch (ConfigException e) {
+      if (options.isCluster()) {
+        clusterSettings = ClusterSettings.fromEnv(System.getenv());
+      }
+    } catch (ConfigException | IllegalArgumentException e) {
       System.err.println("invalid configuration: " + e.getMessage());
       return ConfigOption.INVALID_CONFIGURATION_EXIT;
     }
@@ -99,8 +103,8 @@ public final class RunCommand implements Callable<Integer> {
     VertxOptions vertxOptions = new VertxOptions().setPreferNativeTransport(true);
     Vertx vertx;
     try {
-      vertx = options.isCluster()
-          ? ClusterSettings.fromEnv(System.getenv()).startVertx(vertxOptions).await(90, TimeUnit.SECONDS)
+      vertx = clusterSettings != null
+          ? clusterSettings.startVertx(vertxOptions).await(90, TimeUnit.SECONDS)
           : Vertx.vertx(vertxOptions);
     } catch (Exception e) {
       System.err.println("herald: cannot join the cluster: " + e.getMessage());

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.Main;
+import io.herald.testkit.TestCertificates;
+import io.herald.testkit.TestCertificates.Authority;
 import io.herald.testkit.TestNode;
 import io.herald.testkit.WsClient;
 import io.vertx.core.json.JsonObject;
@@ -21,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -223,5 +226,38 @@ class CliTest {
       assertFalse(RunCommand.isRunning(), "a node was started");
     }
     assertTrue(herald("run", "--help").out().contains("--dev"));
+  }
+
+  @Test
+  void runInAClusterWithAnUnreadableTlsKeyStoreExitsTwoNamingTheVariableNotThePassword() throws Exception {
+    Authority ca = TestCertificates.authority("cli-ca");
+    Path caFile = ca.writeCertificate(dir.resolve("ca.pem"));
+    Path keyStore = ca.issue("cli-node").writePkcs12(dir.resolve("node.p12"), "the-right-password");
+    String wrongPassword = "wrong-password-7c1f";
+    // A child JVM: the cluster settings come from the environment only.
+    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), "io.herald.Main", "run", "--cluster", "--port", "0",
+        "--conf", conf("cluster.json", new JsonObject().put("websocket_host", "127.0.0.1")).toString());
+    builder.environment().keySet().removeIf(k -> k.startsWith("HERALD_CLUSTER_"));
+    // Should the check fail to stop it, the node joins nobody else's cluster.
+    builder.environment().put("HERALD_CLUSTER_NAME", "herald-cli-test-" + System.nanoTime());
+    // Secrets configured: only the key store may stop it.
+    builder.environment().put("JWT_SECRET", TestNode.JWT_SECRET);
+    builder.environment().put("HERALD_API_KEY", TestNode.API_KEY);
+    builder.environment().put("HERALD_CLUSTER_TLS_KEYSTORE", keyStore.toString());
+    builder.environment().put("HERALD_CLUSTER_TLS_KEYSTORE_PASSWORD", wrongPassword);
+    builder.environment().put("HERALD_CLUSTER_TLS_CA", caFile.toString());
+    builder.redirectOutput(dir.resolve("run.out").toFile()).redirectError(dir.resolve("run.err").toFile());
+    Process process = builder.start();
+    try {
+      assertTrue(process.waitFor(30, TimeUnit.SECONDS), "herald run did not exit: it started with a bad key store");
+    } finally {
+      process.destroyForcibly();
+    }
+    String out = Files.readString(dir.resolve("run.out"));
+    String err = Files.readString(dir.resolve("run.err"));
+    assertEquals(2, process.exitValue(), out + err);
+    assertTrue(err.contains("invalid configuration: HERALD_CLUSTER_TLS_KEYSTORE: " + keyStore), err);
+    assertFalse((out + err).contains(wrongPassword), "the password was printed: " + out + err);
   }
 }

@@ -1,6 +1,7 @@
 package io.herald.testkit;
 
 import io.herald.cluster.ClusterSettings;
+import io.herald.cluster.EventBusTls;
 import io.herald.config.HeraldOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -29,6 +31,12 @@ public final class ClusterFleet {
    * every node listing all of them), then deploys a node with a copy of the options into each.
    */
   public static List<TestNode> start(HeraldOptions options, String... ids) throws Exception {
+    return start(options, i -> null, ids);
+  }
+
+  /** As {@link #start(HeraldOptions, String...)}, node i with event-bus TLS {@code tls.apply(i)} (null: plaintext). */
+  public static List<TestNode> start(HeraldOptions options, IntFunction<EventBusTls> tls, String... ids)
+      throws Exception {
     String name = "herald-test-" + UUID.randomUUID();
     int port = freePortRange(ids.length);
     String members = IntStream.range(0, ids.length)
@@ -36,7 +44,8 @@ public final class ClusterFleet {
     long t0 = System.nanoTime();
     List<Future<Vertx>> starting = new ArrayList<>();
     for (int i = 0; i < ids.length; i++) {
-      starting.add(new ClusterSettings(name, members, "127.0.0.1", port + i, null).startVertx(new VertxOptions()));
+      starting.add(new ClusterSettings(name, members, "127.0.0.1", port + i, null, 0, tls.apply(i))
+          .startVertx(new VertxOptions()));
     }
     try {
       Future.all(starting).await(60, TimeUnit.SECONDS);
