@@ -7,13 +7,14 @@ import io.herald.testkit.Await;
 import io.herald.testkit.BlockingWsClient;
 import io.herald.testkit.BridgeWsClient;
 import io.herald.testkit.CloseInfo;
+import io.herald.testkit.NodeGroups;
 import io.herald.testkit.TestNode;
 import io.herald.testkit.WsClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -34,17 +35,15 @@ import org.junit.jupiter.api.Timeout;
 class StormLimitsTest {
 
   private static final Duration T = Duration.ofSeconds(5);
-  private static final Map<String, TestNode> NODES = new LinkedHashMap<>();
+  private static final NodeGroups NODES = new NodeGroups();
 
-  private static synchronized TestNode node(String group, UnaryOperator<HeraldOptions> customise) {
-    return NODES.computeIfAbsent(group, g -> TestNode.start(customise.apply(TestNode.options())));
+  private static TestNode node(String group, UnaryOperator<HeraldOptions> customise) {
+    return NODES.node(group, customise);
   }
 
   @AfterAll
   static void stopNodes() {
-    List<TestNode> nodes = new ArrayList<>(NODES.values());
-    NODES.clear();
-    nodes.forEach(TestNode::close);
+    NODES.close();
   }
 
   // ---------------------------------------------------------------- helpers

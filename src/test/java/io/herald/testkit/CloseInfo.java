@@ -1,5 +1,7 @@
 package io.herald.testkit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 /**
  * How a WebSocket ended, as seen by a test client.
  *
@@ -18,5 +20,11 @@ public record CloseInfo(Short code, String reason) {
   /** The code as an int, or 1006 when there was no close frame. */
   public int codeOr1006() {
     return code == null ? 1006 : code & 0xFFFF;
+  }
+
+  /** Asserts that the close carried {@code code} and {@code reason}. */
+  public static void assertClosed(CloseInfo close, int code, String reason) {
+    assertEquals(code, close.codeOr1006(), close.toString());
+    assertEquals(reason, close.reason(), close.toString());
   }
 }

@@ -3,6 +3,7 @@ package io.herald.socket.bridge;
 import static io.herald.socket.bridge.BridgeLimitsTest.metric;
 import static io.herald.socket.bridge.BridgeTest.registerAndSync;
 import static io.herald.socket.bridge.BridgeTest.user;
+import static io.herald.testkit.CloseInfo.assertClosed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -19,14 +20,15 @@ import io.herald.testkit.BridgeWsClient;
 import io.herald.testkit.CloseInfo;
 import io.herald.testkit.RawWsClient;
 import io.herald.testkit.SockJsXhrClient;
+import io.herald.testkit.NodeGroups;
 import io.herald.testkit.TestNode;
 import io.netty.util.internal.PlatformDependent;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+
+
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -48,22 +50,15 @@ class BridgeGuardTest {
   private static final String GOOD_ORIGIN = "https://app.example";
   private static final String EVIL_ORIGIN = "https://evil.example";
   private static final String CLOSES_4010 = "herald_server_closes_total{code=\"4010\"";
-  private static final Map<String, TestNode> NODES = new LinkedHashMap<>();
+  private static final NodeGroups NODES = new NodeGroups();
 
-  private static synchronized TestNode node(String group, UnaryOperator<HeraldOptions> customise) {
-    return NODES.computeIfAbsent(group, g -> TestNode.start(customise.apply(TestNode.options())));
+  private static TestNode node(String group, UnaryOperator<HeraldOptions> customise) {
+    return NODES.node(group, customise);
   }
 
   @AfterAll
   static void stopNodes() {
-    List<TestNode> nodes = new ArrayList<>(NODES.values());
-    NODES.clear();
-    nodes.forEach(TestNode::close);
-  }
-
-  private static void assertClosed(CloseInfo close, int code, String reason) {
-    assertEquals(code, close.codeOr1006(), close.toString());
-    assertEquals(reason, close.reason(), close.toString());
+    NODES.close();
   }
 
   /** Heap in use after a GC plus Netty's direct memory in use: what the node holds for its clients. */

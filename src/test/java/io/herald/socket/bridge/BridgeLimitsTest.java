@@ -4,6 +4,7 @@ import static io.herald.socket.bridge.BridgeTest.raw;
 import static io.herald.socket.bridge.BridgeTest.registerAndSync;
 import static io.herald.socket.bridge.BridgeTest.user;
 import static io.herald.socket.bridge.BridgeTest.userAddress;
+import static io.herald.testkit.CloseInfo.assertClosed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,14 +14,15 @@ import io.herald.testkit.Await;
 import io.herald.testkit.BridgeWsClient;
 import io.herald.testkit.CloseInfo;
 import io.herald.testkit.SockJsXhrClient;
+import io.herald.testkit.NodeGroups;
 import io.herald.testkit.TestNode;
 import io.herald.testkit.WsClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+
+
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -39,22 +41,15 @@ import org.junit.jupiter.api.Timeout;
 class BridgeLimitsTest {
 
   private static final Duration T = Duration.ofSeconds(5);
-  private static final Map<String, TestNode> NODES = new LinkedHashMap<>();
+  private static final NodeGroups NODES = new NodeGroups();
 
-  private static synchronized TestNode node(String group, UnaryOperator<HeraldOptions> customise) {
-    return NODES.computeIfAbsent(group, g -> TestNode.start(customise.apply(TestNode.options())));
+  private static TestNode node(String group, UnaryOperator<HeraldOptions> customise) {
+    return NODES.node(group, customise);
   }
 
   @AfterAll
   static void stopNodes() {
-    List<TestNode> nodes = new ArrayList<>(NODES.values());
-    NODES.clear();
-    nodes.forEach(TestNode::close);
-  }
-
-  private static void assertClosed(CloseInfo close, int code, String reason) {
-    assertEquals(code, close.codeOr1006(), close.toString());
-    assertEquals(reason, close.reason(), close.toString());
+    NODES.close();
   }
 
   @Test
