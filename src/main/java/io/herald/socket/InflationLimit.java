@@ -21,7 +21,7 @@ import java.util.List;
  * Bounds what a client's compressed WebSocket frame may inflate to, on every connection of the HTTP server: {@code /ws}
  * and the bridge's WebSocket transports alike.
  *
- * <p>Vert.x 5.0.10 negotiates permessage-deflate (and deflate-frame) with Netty's handshakers built without an
+ * <p>Vert.x 5.0 (5.0.10 to 5.0.12 at least) negotiates permessage-deflate (and deflate-frame) with Netty's handshakers built without an
  * allocation cap: {@code max_frame_bytes} then bounds a frame's size on the wire only, and a 64 KiB frame of a
  * repetitive payload inflates, before any check of ours, to 64 MiB held at once. Each new connection's extension
  * handler is replaced here by one with the same parameters whose inflater may allocate at most

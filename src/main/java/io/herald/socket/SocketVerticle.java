@@ -808,19 +808,32 @@ public final class SocketVerticle extends VerticleBase {
     c.filters = filters;
     List<String> added = new ArrayList<>();
     List<Future<Void>> registrations = new ArrayList<>();
+    // Refusals are answered with one Error per kind, not one per topic: a 256-topic Subscribe must not draw 256 frames.
+    List<String> invalid = new ArrayList<>();
+    List<String> forbidden = new ArrayList<>();
+    boolean overLimit = false;
     for (String topic : requested) {
       if (!Ids.isValidTopic(topic)) {
-        sendError(c, ErrorCode.INVALID, "invalid topic name '" + truncate(topic) + "'");
+        invalid.add(topic);
       } else if (!TopicPolicy.allows(options, c.user, topic)) {
-        sendError(c, ErrorCode.FORBIDDEN, "topic '" + topic + "' is not allowed");
+        forbidden.add(topic);
       } else if (!c.topics.contains(topic) && c.topics.size() >= MAX_TOPICS_PER_CONNECTION) {
-        sendError(c, ErrorCode.INVALID, "more than " + MAX_TOPICS_PER_CONNECTION + " topics");
+        overLimit = true;
       } else {
         if (c.topics.add(topic)) {
           registrations.add(join(c, Addresses.topic(c.user.tenant(), topic)));
         }
         added.add(topic);
       }
+    }
+    if (!invalid.isEmpty()) {
+      sendError(c, ErrorCode.INVALID, "invalid topic name " + topicsForMessage(invalid));
+    }
+    if (!forbidden.isEmpty()) {
+      sendError(c, ErrorCode.FORBIDDEN, "topic " + topicsForMessage(forbidden) + " is not allowed");
+    }
+    if (overLimit) {
+      sendError(c, ErrorCode.INVALID, "more than " + MAX_TOPICS_PER_CONNECTION + " topics");
     }
     afterRegistrations(c, registrations, () -> write(c, new JsonObject().put("type", "Subscribed")
         .put("topics", new JsonArray(added))
@@ -1240,6 +1253,18 @@ public final class SocketVerticle extends VerticleBase {
     if (timer != Connection.NO_TIMER) {
       vertx.cancelTimer(timer);
     }
+  }
+
+  /** The first few topics of a refusal, quoted and truncated, and how many there were in all. */
+  private static String topicsForMessage(List<String> topics) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < Math.min(topics.size(), 3); i++) {
+      out.append(i == 0 ? "" : ", ").append('\'').append(truncate(topics.get(i))).append('\'');
+    }
+    if (topics.size() > 3) {
+      out.append(" and ").append(topics.size() - 3).append(" more");
+    }
+    return out.toString();
   }
 
   private static String truncate(String s) {

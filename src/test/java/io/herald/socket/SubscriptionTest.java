@@ -321,6 +321,27 @@ class SubscriptionTest {
   }
 
   @Test
+  void manyRefusedTopicsDrawOneErrorPerKindNotOnePerTopic() {
+    try (WsClient c = node.connect("t-many-refused")) {
+      JsonArray topics = new JsonArray();
+      for (int i = 0; i < 200; i++) {
+        topics.add("secret-" + i);
+      }
+      topics.add("bad name").add(PUBLIC_TOPIC);
+      c.send(new JsonObject().put("type", "Subscribe").put("topics", topics));
+      JsonObject invalid = assertError(c, "invalid");
+      assertTrue(invalid.getString("message").contains("'bad name'"), invalid.encode());
+      JsonObject forbidden = assertError(c, "forbidden");
+      assertTrue(forbidden.getString("message").contains("'secret-0'")
+          && forbidden.getString("message").contains("and 197 more"), forbidden.encode());
+      JsonObject ack = c.next();
+      assertEquals("Subscribed", ack.getString("type"), ack.encode());
+      assertEquals(List.of(PUBLIC_TOPIC), ack.getJsonArray("topics").getList());
+      c.assertNoFrame(QUIET);
+    }
+  }
+
+  @Test
   void invalidTopicNamesAreRefusedAsInvalid() {
     String tooLong = "t".repeat(200);
     String token = node.token("t-names", Duration.ofHours(1), null, List.of("*"));
