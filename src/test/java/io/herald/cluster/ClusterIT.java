@@ -1,0 +1,711 @@
+package io.herald.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.multimap.MultiMap;
+import io.herald.config.HeraldOptions;
+import io.herald.testkit.Await;
+import io.herald.testkit.ClusterFleet;
+import io.herald.testkit.CloseInfo;
+import io.herald.testkit.TestNode;
+import io.herald.testkit.WsClient;
+import io.nats.client.Nats;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import io.vertx.spi.cluster.hazelcast.impl.HazelcastRegistrationInfo;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * A fleet of three clustered nodes (A, B, C) in this JVM, on the shared Redis and NATS: every notification
+ * reaches every connection it targets exactly once whichever node takes it in and whichever node holds the
+ * connection; consumers leave the cluster subscription table with their last connection; the Redis
+ * subscription moves to another node when its holder stops; a node stopping gracefully does not disturb the
+ * others' delivery.
+ *
+ * <p>A fourth node D joins the first fleet late, knowing only A's address, and leaves again before the tests
+ * that follow. The Redis-leadership test runs on a second fleet of its own (D, E, F); the graceful-shutdown test
+ * stops A and therefore runs last on the first fleet.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterIT {
+
+  private static final Duration WAIT = Duration.ofSeconds(15);
+  private static final Duration ROUTE_WAIT = Duration.ofSeconds(10);
+  private static final Duration QUIET = Duration.ofMillis(500);
+  private static final String PROBE = "route probe";
+  private static final String TOPIC = "news";
+
+  /** Own client (not TestNode.publish): see {@link #publish}. */
+  private static HttpClient http;
+  private static HeraldOptions base;
+  private static TestNode a;
+  private static TestNode b;
+  private static TestNode c;
+  /** Nodes of the first fleet still running, in start order. */
+  private static final List<TestNode> live = new CopyOnWriteArrayList<>();
+
+  private static io.nats.client.Connection nats;
+  private static Vertx clientVertx;
+  private static Redis redis;
+
+  @BeforeAll
+  static void startFleet() throws Exception {
+    nats = Nats.connect(TestNode.NATS_URL);
+    clientVertx = Vertx.vertx();
+    http = clientVertx.createHttpClient();
+    redis = Redis.createClient(clientVertx, TestNode.REDIS_URL);
+    base = fleetOptions();
+    List<TestNode> fleet = ClusterFleet.start(base, "A", "B", "C");
+    a = fleet.get(0);
+    b = fleet.get(1);
+    c = fleet.get(2);
+    live.addAll(fleet);
+    awaitRedisSubscriber(live);
+  }
+
+  @AfterAll
+  static void stopFleet() throws Exception {
+    try {
+      ClusterFleet.closeOneByOne(live);
+    } finally {
+      if (nats != null) {
+        nats.close();
+      }
+      if (redis != null) {
+        redis.close();
+      }
+      if (clientVertx != null) {
+        clientVertx.close().await(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- tests
+
+  @Test
+  @Order(1)
+  void eachConnectionReceivesEachNotificationOnceWhateverTheIngress() throws Exception {
+    String user = unique("u1");
+    try (WsClient client = c.connect(user)) {
+      awaitRoutes(live, new JsonObject().put("user_id", user), client);
+      Set<String> expected = new LinkedHashSet<>();
+
+      // NATS: the queue group gives each message to one node, which publishes it cluster-wide.
+      for (int i = 0; i < 200; i++) {
+        String id = "nats-" + i + "-" + user;
+        expected.add(id);
+        nats.publish(base.getNatsSubject(), new JsonObject().put("user_id", user).put("id", id)
+            .put("message", "nats " + i).encode().getBytes(StandardCharsets.UTF_8));
+      }
+      nats.flush(Duration.ofSeconds(5));
+
+      // Redis: only the leader is subscribed; PUBLISH reports how many subscriptions got the message.
+      List<Request> publishes = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        String id = "redis-" + i + "-" + user;
+        expected.add(id);
+        publishes.add(Request.cmd(Command.PUBLISH).arg(base.getRedisChannelPrefix() + ":user:" + user)
+            .arg(new JsonObject().put("id", id).put("userId", user).put("type", "SYSTEM")
+                .put("payload", new JsonObject().put("message", "redis " + i)).encode()));
+      }
+      List<Response> receivers = Await.result(redis.batch(publishes), WAIT, "200 Redis PUBLISH");
+      for (Response r : receivers) {
+        assertEquals(1L, r.toLong(), "every Redis message must be taken by exactly one node of the fleet");
+      }
+
+      // HTTP on B, in batches of 50.
+      for (int batch = 0; batch < 4; batch++) {
+        JsonArray array = new JsonArray();
+        for (int i = batch * 50; i < batch * 50 + 50; i++) {
+          String id = "http-" + i + "-" + user;
+          expected.add(id);
+          array.add(new JsonObject().put("user_id", user).put("id", id).put("message", "http " + i));
+        }
+        assertEquals(50, publish(b, array).getJsonArray("ids").size());
+      }
+
+      assertEquals(600, expected.size());
+      receiveExactly(expected, client);
+    }
+  }
+
+  @Test
+  @Order(2)
+  void everyDeviceOfAUserOnDifferentNodesReceivesEachNotificationOnce() {
+    String user = unique("u2");
+    try (WsClient onA = a.connectWithToken(a.token(user), "Dashboard");
+         WsClient onB = b.connectWithToken(b.token(user), "iOS")) {
+      awaitRoutes(List.of(c), new JsonObject().put("user_id", user), onA, onB);
+      Set<String> expected = new LinkedHashSet<>();
+      for (int i = 0; i < 100; i++) {
+        String id = "multi-" + i + "-" + user;
+        expected.add(id);
+        publish(c, new JsonObject().put("user_id", user).put("id", id).put("message", "n " + i));
+      }
+      receiveExactly(expected, onA, onB);
+    }
+  }
+
+  @Test
+  @Order(3)
+  void topicSubscribersAndTheTenantBroadcastReceiveEachNotificationOnceOnEveryNode() throws Exception {
+    try (WsClient onA = a.connect(unique("t3a"));
+         WsClient onB = b.connect(unique("t3b"));
+         WsClient onC = c.connect(unique("t3c"))) {
+      for (WsClient client : List.of(onA, onB, onC)) {
+        JsonObject ack = TestNode.subscribe(client, new JsonObject().put("topics", new JsonArray().add(TOPIC)));
+        assertEquals(new JsonArray().add(TOPIC), ack.getJsonArray("topics"));
+      }
+      awaitRoutes(live, new JsonObject().put("topic", TOPIC), onA, onB, onC);
+      awaitRoutes(live, new JsonObject().put("broadcast", true), onA, onB, onC);
+
+      Set<String> topicIds = new LinkedHashSet<>();
+      Set<String> broadcastIds = new LinkedHashSet<>();
+      JsonArray topicBatch = new JsonArray();
+      JsonArray broadcastBatch = new JsonArray();
+      List<Request> redisPublishes = new ArrayList<>();
+      String prefix = base.getRedisChannelPrefix();
+      for (int i = 0; i < 10; i++) {
+        String httpTopic = unique("topic-http-" + i);
+        String natsTopic = unique("topic-nats-" + i);
+        String redisTopic = unique("topic-redis-" + i);
+        String httpAll = unique("all-http-" + i);
+        String natsAll = unique("all-nats-" + i);
+        String redisAll = unique("all-redis-" + i);
+        topicIds.addAll(List.of(httpTopic, natsTopic, redisTopic));
+        broadcastIds.addAll(List.of(httpAll, natsAll, redisAll));
+        topicBatch.add(new JsonObject().put("topic", TOPIC).put("id", httpTopic).put("message", "t"));
+        broadcastBatch.add(new JsonObject().put("broadcast", true).put("id", httpAll).put("message", "all"));
+        nats.publish(base.getNatsSubject(), new JsonObject().put("topic", TOPIC).put("id", natsTopic)
+            .put("message", "t").encode().getBytes(StandardCharsets.UTF_8));
+        nats.publish(base.getNatsSubject(), new JsonObject().put("broadcast", true).put("id", natsAll)
+            .put("message", "all").encode().getBytes(StandardCharsets.UTF_8));
+        redisPublishes.add(Request.cmd(Command.PUBLISH).arg(prefix + ":channel:" + TOPIC)
+            .arg(new JsonObject().put("id", redisTopic).put("type", "SYSTEM")
+                .put("payload", new JsonObject().put("message", "t")).encode()));
+        redisPublishes.add(Request.cmd(Command.PUBLISH).arg(prefix + ":global")
+            .arg(new JsonObject().put("id", redisAll).put("type", "SYSTEM")
+                .put("payload", new JsonObject().put("message", "all")).encode()));
+      }
+      nats.flush(Duration.ofSeconds(5));
+      publish(a, topicBatch);
+      publish(b, broadcastBatch);
+      for (Response r : Await.result(redis.batch(redisPublishes), WAIT, "Redis PUBLISH")) {
+        assertEquals(1L, r.toLong(), "every Redis message must be taken by exactly one node of the fleet");
+      }
+
+      Set<String> expected = new LinkedHashSet<>(topicIds);
+      expected.addAll(broadcastIds);
+      for (List<JsonObject> frames : receiveExactly(expected, onA, onB, onC)) {
+        for (JsonObject frame : frames) {
+          if (topicIds.contains(frame.getString("id"))) {
+            assertEquals(TOPIC, frame.getString("topic"), frame::encode);
+          } else {
+            assertFalse(frame.containsKey("topic"), frame::encode);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  @Order(4)
+  void theLastConnectionOfAUserRemovesItsRegistrationsFromTheClusterTable() {
+    String user = unique("u4");
+    String address = "herald.user.default." + user;
+    MultiMap<String, HazelcastRegistrationInfo> subs = hazelcast(c).getMultiMap("__vertx.subs");
+    Set<String> nodesOfAAndB = Set.of(clusterNodeId(a), clusterNodeId(b));
+    WsClient onA = a.connect(user);
+    WsClient onB = b.connect(user);
+    try {
+      Await.until(() -> registrationNodes(subs.get(address)).equals(nodesOfAAndB), ROUTE_WAIT,
+          "registrations of " + address + " from nodes A and B in __vertx.subs");
+      WsClient onB2 = b.connectWithToken(b.token(user), "Android");
+      onB2.close();
+      onA.close();
+      // B still holds one connection of the user: its registration must stay.
+      Await.until(() -> registrationNodes(subs.get(address)).equals(Set.of(clusterNodeId(b))), ROUTE_WAIT,
+          "only B's registration of " + address + " left after A's connection closed");
+      onB.close();
+      Await.until(() -> subs.get(address).isEmpty(), ROUTE_WAIT,
+          "no registration of " + address + " left in __vertx.subs after every connection closed");
+    } finally {
+      onA.close();
+      onB.close();
+    }
+  }
+
+  @Test
+  @Order(5)
+  void aNodeThatJoinsLaterReceivesNotificationsForItsConnectionsWithNoChangeOnTheOthers() throws Exception {
+    HazelcastInstance hzA = hazelcast(a);
+    String clusterName = hzA.getConfig().getClusterName();
+    int portOfA = hzA.getCluster().getLocalMember().getAddress().getPort();
+    Set<String> configuredBefore = new HashSet<>();
+    for (TestNode n : live) {
+      configuredBefore.addAll(tcpIpMembers(n));
+    }
+    int portOfD = ClusterFleet.freePortRange(1);
+    while (configuredBefore.contains("127.0.0.1:" + portOfD)) {
+      portOfD = ClusterFleet.freePortRange(1);
+    }
+    String subscriberBefore = awaitRedisSubscriber(live).node().nodeId();
+    Set<String> fleetBefore = new HashSet<>(((VertxInternal) a.vertx()).clusterManager().getNodes());
+
+    // D knows A (and itself) only; A, B and C keep the configuration they started with.
+    String membersOfD = "127.0.0.1:" + portOfA + ",127.0.0.1:" + portOfD;
+    long t0 = System.nanoTime();
+    Vertx vertxOfD = new ClusterSettings(clusterName, membersOfD, "127.0.0.1", portOfD, null)
+        .startVertx(new VertxOptions()).await(60, TimeUnit.SECONDS);
+    TestNode d = TestNode.start(new HeraldOptions(base).setNodeId("D"), vertxOfD);
+    boolean dRunning = true;
+    String user = unique("u5");
+    WsClient onB = null;
+    WsClient onD = null;
+    try {
+      String idOfD = clusterNodeId(d);
+      List<TestNode> withD = List.of(a, b, c, d);
+      Await.until(() -> withD.stream().allMatch(n -> ((VertxInternal) n.vertx()).clusterManager().getNodes().size() == 4
+              && ((VertxInternal) n.vertx()).clusterManager().getNodes().contains(idOfD)), Duration.ofSeconds(30),
+          "4 members, D among them, seen by every node");
+      System.out.printf("[ClusterIT] late node D joined through A only in %d ms%n", ms(t0));
+      for (TestNode n : live) {
+        assertFalse(tcpIpMembers(n).contains("127.0.0.1:" + portOfD),
+            "node " + n.node().nodeId() + " was not configured with D: " + tcpIpMembers(n));
+      }
+      assertEquals(Set.of("127.0.0.1:" + portOfA, "127.0.0.1:" + portOfD), tcpIpMembers(d));
+      // The Redis subscription stays where it was: D waits on the lock.
+      TestNode subscriber = awaitRedisSubscriber(withD);
+      assertEquals(subscriberBefore, subscriber.node().nodeId(), "D's arrival moved the Redis subscription");
+      JsonObject redisOfD = redisHealth(d);
+      assertEquals("standby", redisOfD.getString("role"), redisOfD::encode);
+
+      onD = d.connect(user);
+      onB = b.connectWithToken(b.token(user), "iOS");
+      awaitRoutes(List.of(a, b, c), new JsonObject().put("user_id", user), onD, onB);
+      awaitRoutes(List.of(d), new JsonObject().put("user_id", user), onD, onB);
+
+      Set<String> expected = publishThroughEachIngress(user, "joined", 20);
+      receiveExactly(expected, onD, onB);
+
+      // D leaves gracefully: its client is closed with 1001, the others go on as before.
+      long t1 = System.nanoTime();
+      dRunning = false;
+      d.close();
+      long stopMs = ms(t1);
+      CloseInfo info = onD.awaitClose(Duration.ofSeconds(5));
+      assertEquals(1001, info.codeOr1006(), "D's client must be closed with 1001: " + info);
+      Await.until(() -> live.stream().allMatch(n -> new HashSet<>(((VertxInternal) n.vertx()).clusterManager()
+          .getNodes()).equals(fleetBefore)), ROUTE_WAIT, "A, B and C back to the three of them after D left");
+      System.out.printf("[ClusterIT] late node D stopped gracefully in %d ms%n", stopMs);
+      assertEquals(subscriberBefore, awaitRedisSubscriber(live).node().nodeId(),
+          "D's departure moved the Redis subscription");
+
+      Set<String> afterLeave = publishThroughEachIngress(user, "left", 20);
+      receiveExactly(afterLeave, onB);
+    } finally {
+      if (onD != null) {
+        onD.close();
+      }
+      if (onB != null) {
+        onB.close();
+      }
+      if (dRunning) {
+        d.close();
+      }
+    }
+  }
+
+  @Test
+  @Order(6)
+  void theRedisSubscriptionMovesToAnotherNodeWhenItsHolderStops() throws Exception {
+    HeraldOptions options = fleetOptions();
+    List<TestNode> fleet = new CopyOnWriteArrayList<>(ClusterFleet.start(options, "D", "E", "F"));
+    try {
+      TestNode subscriber = awaitRedisSubscriber(fleet);
+      for (TestNode n : fleet) {
+        if (n != subscriber) {
+          JsonObject redisDep = redisHealth(n);
+          assertEquals("standby", redisDep.getString("role"), redisDep::encode);
+          assertEquals("up", redisDep.getString("status"), redisDep::encode);
+          assertFalse(redisDep.getBoolean("subscribed"), redisDep::encode);
+        }
+      }
+      TestNode survivor = fleet.stream().filter(n -> n != subscriber).findFirst().orElseThrow();
+      String user = unique("u5");
+      String channel = options.getRedisChannelPrefix() + ":user:" + user;
+      try (WsClient client = survivor.connect(user)) {
+        awaitRoutes(fleet, new JsonObject().put("user_id", user), client);
+
+        long t0 = System.nanoTime();
+        subscriber.close();
+        long closeMs = ms(t0);
+        fleet.remove(subscriber);
+        TestNode next = awaitRedisSubscriber(fleet);
+        long takeoverMs = ms(t0);
+        System.out.printf("[ClusterIT] Redis subscriber %s closed in %d ms; %s subscribed %d ms after close() began%n",
+            subscriber.node().nodeId(), closeMs, next.node().nodeId(), takeoverMs);
+        assertTrue(takeoverMs < 10_000, "takeover took " + takeoverMs + " ms");
+
+        // Routes from the new subscriber to the client (a no-op when it is the client's own node).
+        Set<String> probes = new HashSet<>();
+        Await.until(() -> {
+          String id = "probe-" + UUID.randomUUID();
+          probes.add(id);
+          assertEquals(1L, redisPublish(channel, id, PROBE));
+          JsonObject frame = poll(client, Duration.ofMillis(200));
+          return frame != null && probes.contains(frame.getString("id"));
+        }, ROUTE_WAIT, "a Redis PUBLISH reaching the client after the takeover");
+        settle(client);
+
+        Set<String> expected = new LinkedHashSet<>();
+        for (int i = 0; i < 20; i++) {
+          String id = "after-takeover-" + i + "-" + user;
+          expected.add(id);
+          assertEquals(1L, redisPublish(channel, id, "after takeover " + i),
+              "exactly one node subscribed to Redis after the takeover");
+        }
+        receiveExactly(expected, client);
+      }
+    } finally {
+      ClusterFleet.closeOneByOne(fleet);
+    }
+  }
+
+  @Test
+  @Order(7)
+  void aNodeStoppingGracefullyClosesItsClientsWith1001AndDoesNotDisturbTheOthers() throws Exception {
+    String leaving = unique("u6-leaving");
+    String staying = unique("u6-staying");
+    WsClient onA = a.connect(leaving);
+    try (WsClient onC = c.connect(staying)) {
+      awaitRoutes(List.of(b), new JsonObject().put("user_id", staying), onC);
+      AtomicBoolean stop = new AtomicBoolean();
+      List<String> published = new CopyOnWriteArrayList<>();
+      CompletableFuture<Void> stream = CompletableFuture.runAsync(() -> {
+        for (int i = 0; !stop.get(); i++) {
+          String id = "stream-" + i + "-" + staying;
+          publish(b, new JsonObject().put("user_id", staying).put("id", id).put("message", "tick " + i));
+          published.add(id);
+          // About 200 notifications per second: a steady stream across the whole stop of A.
+          java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+      });
+      try {
+        Await.until(() -> published.size() >= 50, WAIT, "50 notifications streamed before A stops");
+        long t0 = System.nanoTime();
+        int beforeStop = published.size();
+        live.remove(a);
+        a.close();
+        int atStop = published.size();
+        System.out.printf("[ClusterIT] node A stopped gracefully in %d ms; %d notifications published meanwhile%n",
+            ms(t0), atStop - beforeStop);
+        CloseInfo info = onA.awaitClose(Duration.ofSeconds(5));
+        assertEquals(1001, info.codeOr1006(), "A's client must be closed with 1001: " + info);
+        Await.until(() -> published.size() >= atStop + 50, WAIT, "50 more notifications streamed after A stopped");
+      } finally {
+        stop.set(true);
+        stream.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      }
+      assertTrue(published.size() >= 100);
+      receiveExactly(new LinkedHashSet<>(published), onC);
+    } finally {
+      onA.close();
+    }
+  }
+
+  // ---------------------------------------------------------------- fleet helpers
+
+  /** Options shared by every node of one fleet: same NATS subject and queue group, same Redis prefix. */
+  private static HeraldOptions fleetOptions() {
+    return TestNode.options()
+        .setCluster(true)
+        .setRedisUrl(TestNode.REDIS_URL)
+        .setNatsUrl(TestNode.NATS_URL)
+        .setPublicTopics(List.of(TOPIC));
+  }
+
+  private static HazelcastInstance hazelcast(TestNode node) {
+    return ((HazelcastClusterManager) ((VertxInternal) node.vertx()).clusterManager()).getHazelcastInstance();
+  }
+
+  private static String clusterNodeId(TestNode node) {
+    return ((VertxInternal) node.vertx()).clusterManager().getNodeId();
+  }
+
+  private static Set<String> registrationNodes(Collection<HazelcastRegistrationInfo> registrations) {
+    return registrations.stream().map(r -> r.unwrap().nodeId()).collect(Collectors.toSet());
+  }
+
+  private static JsonObject redisHealth(TestNode node) {
+    TestNode.HttpResult health = Await.result(http.request(HttpMethod.GET, node.port(), "127.0.0.1", "/health")
+        .compose(req -> req.send()
+            .compose(resp -> resp.body().map(b -> new TestNode.HttpResult(resp.statusCode(), b.toString())))),
+        WAIT, "GET /health of node " + node.node().nodeId());
+    return health.json().getJsonObject("dependencies").getJsonObject("redis");
+  }
+
+  /**
+   * Waits until exactly one node of the fleet reports the Redis role "subscriber" with its PSUBSCRIBE done and
+   * every other one "standby"; returns the subscriber.
+   */
+  private static TestNode awaitRedisSubscriber(List<TestNode> fleet) {
+    TestNode[] holder = new TestNode[1];
+    List<String> roles = new CopyOnWriteArrayList<>();
+    Await.until(() -> {
+      roles.clear();
+      List<TestNode> subscribers = new ArrayList<>();
+      int standby = 0;
+      for (TestNode n : fleet) {
+        JsonObject dep = redisHealth(n);
+        roles.add(n.node().nodeId() + "=" + dep.encode());
+        if ("subscriber".equals(dep.getString("role")) && dep.getBoolean("subscribed")) {
+          subscribers.add(n);
+        } else if ("standby".equals(dep.getString("role"))) {
+          standby++;
+        }
+      }
+      assertTrue(subscribers.size() <= 1, "more than one Redis subscriber: " + roles);
+      if (subscribers.size() == 1 && standby == fleet.size() - 1) {
+        holder[0] = subscribers.get(0);
+        return true;
+      }
+      return false;
+    }, ROUTE_WAIT, "exactly one Redis subscriber in the fleet (last roles: " + roles + ")");
+    return holder[0];
+  }
+
+  /**
+   * POSTs a notification (object or array) to the node's HTTP ingress and asserts 202. Not
+   * {@code TestNode.publish}: its {@code request().compose(send).compose(body)} chain, called from a
+   * non-Vert.x thread, races with the response (vert.x #4705/#6038) and once in a while never completes — seen
+   * here as a 10 s "POST timed out" while the server had answered 202 in 2 ms. Calling {@code body()} inside the
+   * {@code send()} callback, on the connection's event loop, does not race.
+   */
+  private static JsonObject publish(TestNode node, Object notificationOrArray) {
+    RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
+        .setPort(node.port()).setURI("/api/v1/notifications")
+        .putHeader("Content-Type", "application/json").putHeader("Authorization", "Bearer " + TestNode.API_KEY);
+    Buffer body = Buffer.buffer(Json.encode(notificationOrArray));
+    TestNode.HttpResult result = Await.result(http.request(request)
+        .compose(req -> req.send(body)
+            .compose(resp -> resp.body().map(b -> new TestNode.HttpResult(resp.statusCode(), b.toString())))),
+        WAIT, "POST /api/v1/notifications to node " + node.node().nodeId());
+    assertEquals(202, result.status(), result::body);
+    return result.json();
+  }
+
+  /** The TCP-IP members the node was configured with, as host:port (a port-less entry as given). */
+  private static Set<String> tcpIpMembers(TestNode node) {
+    Set<String> members = new HashSet<>();
+    for (String entry : hazelcast(node).getConfig().getNetworkConfig().getJoin().getTcpIpConfig().getMembers()) {
+      for (String m : entry.split("[,;\\s]+")) {
+        if (!m.isBlank()) {
+          members.add(m.trim());
+        }
+      }
+    }
+    return members;
+  }
+
+  /**
+   * Publishes {@code n} notifications to the user through A's HTTP API (one batch), NATS and Redis (each PUBLISH
+   * taken by exactly one node); returns their ids.
+   */
+  private static Set<String> publishThroughEachIngress(String user, String phase, int n) throws Exception {
+    Set<String> expected = new LinkedHashSet<>();
+    JsonArray batch = new JsonArray();
+    for (int i = 0; i < n; i++) {
+      String id = phase + "-http-" + i + "-" + user;
+      expected.add(id);
+      batch.add(new JsonObject().put("user_id", user).put("id", id).put("message", "http " + i));
+    }
+    assertEquals(n, publish(a, batch).getJsonArray("ids").size());
+    for (int i = 0; i < n; i++) {
+      String id = phase + "-nats-" + i + "-" + user;
+      expected.add(id);
+      nats.publish(base.getNatsSubject(), new JsonObject().put("user_id", user).put("id", id)
+          .put("message", "nats " + i).encode().getBytes(StandardCharsets.UTF_8));
+    }
+    nats.flush(Duration.ofSeconds(5));
+    for (int i = 0; i < n; i++) {
+      String id = phase + "-redis-" + i + "-" + user;
+      expected.add(id);
+      assertEquals(1L, redisPublish(base.getRedisChannelPrefix() + ":user:" + user, id, "redis " + i),
+          "every Redis message must be taken by exactly one node of the fleet");
+    }
+    return expected;
+  }
+
+  private static long redisPublish(String channel, String id, String message) {
+    Response r = Await.result(redis.send(Request.cmd(Command.PUBLISH).arg(channel)
+        .arg(new JsonObject().put("id", id).put("type", "SYSTEM")
+            .put("payload", new JsonObject().put("message", message)).encode())), WAIT, "PUBLISH " + channel);
+    return r.toLong();
+  }
+
+  // ---------------------------------------------------------------- delivery helpers
+
+  /**
+   * Publishes probes through the HTTP API of each given node until every client has received one from each:
+   * the consumer registrations of the clients have then reached those nodes (a publish made before would be
+   * dropped). Leftover probes are drained.
+   */
+  private static void awaitRoutes(List<TestNode> publishers, JsonObject target, WsClient... clients) {
+    for (TestNode from : publishers) {
+      Set<WsClient> waiting = Collections.newSetFromMap(new IdentityHashMap<>());
+      waiting.addAll(List.of(clients));
+      long deadline = System.nanoTime() + ROUTE_WAIT.toNanos();
+      while (!waiting.isEmpty()) {
+        if (System.nanoTime() - deadline > 0) {
+          throw new AssertionError("consumer registrations for " + target.encode() + " did not reach node "
+              + from.node().nodeId() + " within " + ROUTE_WAIT.toMillis() + " ms");
+        }
+        publish(from, target.copy().put("id", "probe-" + UUID.randomUUID()).put("message", PROBE));
+        long roundEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(150);
+        while (!waiting.isEmpty() && System.nanoTime() - roundEnd < 0) {
+          for (Iterator<WsClient> it = waiting.iterator(); it.hasNext(); ) {
+            JsonObject frame = poll(it.next(), Duration.ofMillis(10));
+            if (frame != null) {
+              assertTrue(isProbe(frame), "unexpected frame while probing: " + frame.encode());
+              it.remove();
+            }
+          }
+        }
+      }
+    }
+    settle(clients);
+  }
+
+  /** Drains late probes until no client has received a frame for 300 ms; any other frame fails. */
+  private static void settle(WsClient... clients) {
+    long quietSince = System.nanoTime();
+    while (System.nanoTime() - quietSince < TimeUnit.MILLISECONDS.toNanos(300)) {
+      for (WsClient client : clients) {
+        JsonObject frame = poll(client, Duration.ofMillis(10));
+        if (frame != null) {
+          assertTrue(isProbe(frame), "unexpected frame while settling: " + frame.encode());
+          quietSince = System.nanoTime();
+        }
+      }
+    }
+  }
+
+  private static boolean isProbe(JsonObject frame) {
+    return "Notification".equals(frame.getString("type")) && PROBE.equals(frame.getString("message"));
+  }
+
+  /** The next frame, or null when none comes within the timeout. */
+  private static JsonObject poll(WsClient client, Duration timeout) {
+    try {
+      return client.next(timeout);
+    } catch (AssertionError none) {
+      return null;
+    }
+  }
+
+  /**
+   * Receives Notification frames on each client until every expected id has come (at most {@link #WAIT}), then
+   * during one quiet period shared by all clients; asserts that each client got exactly the expected ids, each
+   * once, and nothing else. Returns the frames received by each client.
+   */
+  private static List<List<JsonObject>> receiveExactly(Set<String> expected, WsClient... clients) {
+    List<List<JsonObject>> frames = new ArrayList<>();
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    for (WsClient client : clients) {
+      List<JsonObject> got = new ArrayList<>();
+      Set<String> seen = new HashSet<>();
+      while (!seen.containsAll(expected)) {
+        long left = deadline - System.nanoTime();
+        JsonObject frame = left > 0 ? poll(client, Duration.ofNanos(left)) : null;
+        if (frame == null) {
+          break;
+        }
+        got.add(frame);
+        seen.add(String.valueOf(frame.getString("id")));
+      }
+      frames.add(got);
+    }
+    // Anything arriving now is a duplicate or a stray.
+    long quietEnd = System.nanoTime() + QUIET.toNanos();
+    while (System.nanoTime() - quietEnd < 0) {
+      for (int i = 0; i < clients.length; i++) {
+        JsonObject frame = poll(clients[i], Duration.ofMillis(10));
+        if (frame != null) {
+          frames.get(i).add(frame);
+        }
+      }
+    }
+    for (int i = 0; i < clients.length; i++) {
+      List<JsonObject> got = frames.get(i);
+      Set<String> seen = new HashSet<>();
+      List<String> duplicates = new ArrayList<>();
+      for (JsonObject frame : got) {
+        assertEquals("Notification", frame.getString("type"), frame::encode);
+        if (!seen.add(String.valueOf(frame.getString("id")))) {
+          duplicates.add(frame.getString("id"));
+        }
+      }
+      Set<String> missing = new LinkedHashSet<>(expected);
+      missing.removeAll(seen);
+      Set<String> unexpected = new LinkedHashSet<>(seen);
+      unexpected.removeAll(expected);
+      String summary = "client " + (i + 1) + " of " + clients.length + ": received " + got.size() + " frames for "
+          + expected.size() + " expected; missing " + missing.size() + " " + first(missing) + ", duplicates "
+          + duplicates.size() + " " + first(duplicates) + ", unexpected " + unexpected.size() + " " + first(unexpected);
+      assertTrue(missing.isEmpty() && duplicates.isEmpty() && unexpected.isEmpty(), summary);
+      assertEquals(expected.size(), got.size(), summary);
+    }
+    return frames;
+  }
+
+  private static String first(Collection<String> ids) {
+    return ids.stream().limit(5).collect(Collectors.toList()).toString();
+  }
+
+  private static String unique(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  private static long ms(long startNanos) {
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+  }
+}
