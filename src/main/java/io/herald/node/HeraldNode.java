@@ -3,6 +3,7 @@ package io.herald.node;
 import io.herald.config.HeraldOptions;
 import io.herald.ingress.IngressVerticle;
 import io.herald.model.Notification;
+import io.herald.model.NotificationCodec;
 import io.herald.socket.SocketVerticle;
 import io.herald.state.StateFactory;
 import io.herald.state.StateStores;

@@ -14,6 +14,7 @@ import io.herald.node.HttpApi;
 import io.herald.node.NodeInfo;
 import io.herald.protocol.CloseCode;
 import io.herald.protocol.ErrorCode;
+import io.herald.protocol.ProtocolLimits;
 import io.herald.protocol.ServerFrames;
 import io.herald.socket.bridge.EventBusBridge;
 import io.herald.model.Target;
@@ -76,16 +77,10 @@ public final class SocketVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(SocketVerticle.class);
 
-  /** Most topics one connection may hold. */
-  public static final int MAX_TOPICS_PER_CONNECTION = 256;
-
   private static final String WS_PATH = "/ws";
 
   /** How often this verticle adds its counters to the hourly metrics in the state store. */
   static final long METRICS_FLUSH_MS = 10_000;
-
-  /** Most notifications GetUnread returns. */
-  public static final int MAX_UNREAD_LIMIT = 100;
 
   private final HeraldOptions options;
   private final NodeInfo node;
@@ -560,8 +555,8 @@ public final class SocketVerticle extends VerticleBase {
 
   private void onGetUnread(Connection c, JsonObject message) {
     Object limitValue = message.getValue("limit", 10);
-    if (!(limitValue instanceof Integer limit) || limit < 1 || limit > MAX_UNREAD_LIMIT) {
-      throw new IllegalArgumentException("limit must be an integer from 1 to " + MAX_UNREAD_LIMIT);
+    if (!(limitValue instanceof Integer limit) || limit < 1 || limit > ProtocolLimits.MAX_UNREAD_LIMIT) {
+      throw new IllegalArgumentException("limit must be an integer from 1 to " + ProtocolLimits.MAX_UNREAD_LIMIT);
     }
     state.inbox().unread(c.user.tenant(), c.user.userId(), limit).onComplete(result -> {
       if (result.failed()) {
@@ -798,7 +793,7 @@ public final class SocketVerticle extends VerticleBase {
     Set<String> joining = new LinkedHashSet<>();
     for (String topic : requested) {
       if (Ids.isValidTopic(topic) && TopicPolicy.allows(options, c.user, topic) && !c.topics.contains(topic)
-          && c.topics.size() + joining.size() < MAX_TOPICS_PER_CONNECTION) {
+          && c.topics.size() + joining.size() < ProtocolLimits.MAX_TOPICS_PER_CONNECTION) {
         joining.add(topic);
       }
     }
@@ -817,7 +812,7 @@ public final class SocketVerticle extends VerticleBase {
         invalid.add(topic);
       } else if (!TopicPolicy.allows(options, c.user, topic)) {
         forbidden.add(topic);
-      } else if (!c.topics.contains(topic) && c.topics.size() >= MAX_TOPICS_PER_CONNECTION) {
+      } else if (!c.topics.contains(topic) && c.topics.size() >= ProtocolLimits.MAX_TOPICS_PER_CONNECTION) {
         overLimit = true;
       } else {
         if (c.topics.add(topic)) {
@@ -833,7 +828,7 @@ public final class SocketVerticle extends VerticleBase {
       sendError(c, ErrorCode.FORBIDDEN, "topic " + topicsForMessage(forbidden) + " is not allowed");
     }
     if (overLimit) {
-      sendError(c, ErrorCode.INVALID, "more than " + MAX_TOPICS_PER_CONNECTION + " topics");
+      sendError(c, ErrorCode.INVALID, "more than " + ProtocolLimits.MAX_TOPICS_PER_CONNECTION + " topics");
     }
     afterRegistrations(c, registrations, () -> write(c, new JsonObject().put("type", "Subscribed")
         .put("topics", new JsonArray(added))
@@ -891,8 +886,8 @@ public final class SocketVerticle extends VerticleBase {
     if (!(value instanceof JsonArray array)) {
       throw new IllegalArgumentException("topics must be an array of strings");
     }
-    if (array.size() > MAX_TOPICS_PER_CONNECTION) {
-      throw new IllegalArgumentException("more than " + MAX_TOPICS_PER_CONNECTION + " topics");
+    if (array.size() > ProtocolLimits.MAX_TOPICS_PER_CONNECTION) {
+      throw new IllegalArgumentException("more than " + ProtocolLimits.MAX_TOPICS_PER_CONNECTION + " topics");
     }
     List<String> topics = new ArrayList<>(array.size());
     for (Object item : array) {

@@ -1,7 +1,7 @@
 package io.herald.state;
 
 import io.herald.model.Notification;
-import io.herald.node.NotificationCodec;
+import io.herald.model.NotificationCodec;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;

@@ -1,6 +1,6 @@
 package io.herald.state;
 
-import io.herald.node.NotificationCodec;
+import io.herald.model.NotificationCodec;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Redis;

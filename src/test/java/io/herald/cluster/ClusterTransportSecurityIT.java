@@ -13,7 +13,7 @@ import io.herald.model.Addresses;
 import io.herald.model.Ids;
 import io.herald.model.Notification;
 import io.herald.model.Target;
-import io.herald.node.NotificationCodec;
+import io.herald.model.NotificationCodec;
 import io.herald.testkit.ClusterFleet;
 import io.herald.testkit.TestCertificates;
 import io.herald.testkit.TestCertificates.Authority;

@@ -1,5 +1,6 @@
 package io.herald.socket.bridge;
 
+import io.herald.protocol.ProtocolLimits;
 import io.herald.model.LogText;
 import io.herald.config.HeraldOptions;
 import io.herald.model.Addresses;
@@ -7,7 +8,6 @@ import io.herald.model.Notification;
 import io.herald.node.NodeInfo;
 import io.herald.protocol.CloseCode;
 import io.herald.protocol.ErrorCode;
-import io.herald.socket.SocketVerticle;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.BridgeEventType;
@@ -47,7 +47,7 @@ final class BridgeHook implements Handler<BridgeEvent> {
   static final int MAX_PENDING_REQUESTS = 32;
 
   /** Addresses one socket may register: its user and broadcast addresses and its topics. */
-  static final int MAX_REGISTRATIONS = 2 + SocketVerticle.MAX_TOPICS_PER_CONNECTION;
+  static final int MAX_REGISTRATIONS = 2 + ProtocolLimits.MAX_TOPICS_PER_CONNECTION;
 
   private final HeraldOptions options;
   private final NodeInfo node;

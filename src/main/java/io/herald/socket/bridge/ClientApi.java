@@ -1,5 +1,6 @@
 package io.herald.socket.bridge;
 
+import io.herald.protocol.ProtocolLimits;
 import io.herald.config.HeraldOptions;
 import io.herald.model.Addresses;
 import io.herald.model.Filters;
@@ -9,7 +10,6 @@ import io.herald.protocol.ErrorCode;
 import io.herald.protocol.ServerFrames;
 import io.herald.socket.ReplayReader;
 import io.herald.socket.ResumePosition;
-import io.herald.socket.SocketVerticle;
 import io.herald.socket.TopicPolicy;
 import io.herald.state.State;
 import io.herald.state.StoredNotification;
@@ -153,8 +153,8 @@ final class ClientApi {
 
   private void unread(BridgeSession s, JsonObject request, Message<Object> message) {
     Object limitValue = request.getValue("limit", DEFAULT_UNREAD_LIMIT);
-    if (!(limitValue instanceof Integer limit) || limit < 1 || limit > SocketVerticle.MAX_UNREAD_LIMIT) {
-      throw new IllegalArgumentException("limit must be an integer from 1 to " + SocketVerticle.MAX_UNREAD_LIMIT);
+    if (!(limitValue instanceof Integer limit) || limit < 1 || limit > ProtocolLimits.MAX_UNREAD_LIMIT) {
+      throw new IllegalArgumentException("limit must be an integer from 1 to " + ProtocolLimits.MAX_UNREAD_LIMIT);
     }
     state.inbox().unread(s.user.tenant(), s.user.userId(), limit)
         .onSuccess(inbox -> message.reply(ServerFrames.unread(inbox)))
@@ -199,7 +199,7 @@ final class ClientApi {
     JsonArray refused = new JsonArray();
     JsonObject addresses = new JsonObject();
     for (String topic : requested) {
-      boolean room = s.topics.contains(topic) || s.topics.size() < SocketVerticle.MAX_TOPICS_PER_CONNECTION;
+      boolean room = s.topics.contains(topic) || s.topics.size() < ProtocolLimits.MAX_TOPICS_PER_CONNECTION;
       if (Ids.isValidTopic(topic) && room && TopicPolicy.allows(options, s.user, topic)) {
         s.topics.add(topic);
         accepted.add(topic);
@@ -221,8 +221,8 @@ final class ClientApi {
     if (value == null) {
       return List.of();
     }
-    if (!(value instanceof JsonArray array) || array.size() > SocketVerticle.MAX_TOPICS_PER_CONNECTION) {
-      throw new IllegalArgumentException("topics must be an array of at most " + SocketVerticle.MAX_TOPICS_PER_CONNECTION + " strings");
+    if (!(value instanceof JsonArray array) || array.size() > ProtocolLimits.MAX_TOPICS_PER_CONNECTION) {
+      throw new IllegalArgumentException("topics must be an array of at most " + ProtocolLimits.MAX_TOPICS_PER_CONNECTION + " strings");
     }
     List<String> topics = new ArrayList<>(array.size());
     for (Object item : array) {

@@ -1,9 +1,5 @@
-package io.herald.node;
+package io.herald.model;
 
-import io.herald.model.Action;
-import io.herald.model.Notification;
-import io.herald.model.Priority;
-import io.herald.model.Target;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.JsonArray;
