@@ -98,9 +98,7 @@ public final class SocketVerticle extends VerticleBase {
   private long heartbeatTimer = -1;
   private long metricsTimer = -1;
   /** This verticle's counters since the last flush to the hourly metrics store. */
-  private long connectionsOpened;
-  private long framesSent;
-  private long latencySumMs;
+  private final HourlyCounters hourly = new HourlyCounters();
 
   /** The consumer of one address and the connections of this verticle that need it. */
   private static final class AddressSubscription {
@@ -138,7 +136,7 @@ public final class SocketVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.get(WS_PATH).handler(this::upgrade);
     WebRoutes.mount(router, vertx, options);
-    bridge = new EventBusBridge(vertx, options, node, state, authenticator, admission);
+    bridge = new EventBusBridge(vertx, options, node, state, authenticator, admission, hourly);
     Future<Void> bridgeMounted = bridge.mount(router);
     HttpApi.mount(router, vertx, options, node);
 
@@ -342,7 +340,7 @@ public final class SocketVerticle extends VerticleBase {
     c.authTimer = Connection.NO_TIMER;
     scheduleExpiry(c);
     scheduleRecheck(c);
-    connectionsOpened++;
+    hourly.connectionOpened();
     // From the first registration until Authenticated (and any replay) is written, live notifications wait:
     // Authenticated is always the first frame, and a replay is never overtaken by what follows it.
     c.heldDuringReplay = new ArrayList<>();
@@ -1033,8 +1031,7 @@ public final class SocketVerticle extends VerticleBase {
     for (Connection c : targets) {
       written += deliverTo(c, notification);
     }
-    framesSent += written;
-    latencySumMs += written * latencyMs;
+    hourly.delivered(written, latencyMs);
     node.metrics().delivered(written);
   }
 
@@ -1077,7 +1074,7 @@ public final class SocketVerticle extends VerticleBase {
           for (Notification waited : c.userStream.releaseAll()) {
             late += writeFiltered(c, waited);
           }
-          framesSent += late;
+          hourly.delivered(late, 0);
           node.metrics().delivered(late);
         });
       }
@@ -1105,16 +1102,7 @@ public final class SocketVerticle extends VerticleBase {
   }
 
   private Future<Void> flushMetrics() {
-    if (connectionsOpened == 0 && framesSent == 0) {
-      return Future.succeededFuture();
-    }
-    long opened = connectionsOpened;
-    long sent = framesSent;
-    long latency = latencySumMs;
-    connectionsOpened = 0;
-    framesSent = 0;
-    latencySumMs = 0;
-    return state.metrics().add(Instant.now(), opened, sent, latency).onFailure(e -> node.metrics().stateFailure("metrics"));
+    return hourly.flushTo(state.metrics(), Instant.now()).onFailure(e -> node.metrics().stateFailure("metrics"));
   }
 
   /** Writes a text frame (encoded here); see {@link #write(Connection, byte[])}. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.config.HeraldOptions;
 import io.herald.testkit.Await;
+import io.herald.testkit.BridgeWsClient;
 import io.herald.testkit.RedisTestKeys;
 import io.herald.testkit.CloseInfo;
 import io.herald.testkit.TestNode;
@@ -660,6 +661,36 @@ class StateNodeIT {
     assertTrue(counters.get("total_connections").toLong() >= 2);
     assertTrue(ttl(key) > 0, "the view has a retention TTL");
     assertTrue(ttl(key + ":counters") > 0, "the counters have a retention TTL");
+  }
+
+  @Test
+  void bridgeSocketsCountInTheHourlyMetricsLikeWsConnections() {
+    TestNode metricsNode = startNode(redisOptions());
+    String prefix = prefix(metricsNode);
+    String user = user();
+    String userAddress = "herald.user.default." + user;
+    Instant before = Instant.now();
+    try (BridgeWsClient bridge = BridgeWsClient.raw(metricsNode.vertx(), metricsNode.port(), "")) {
+      bridge.register(userAddress, new JsonObject().put("token", metricsNode.token(user)));
+      JsonObject status = bridge.request("herald.client.status", new JsonObject()).getJsonObject("body");
+      assertEquals(user, status.getString("user_id"));
+      metricsNode.publish(new JsonObject().put("user_id", user).put("message", "m1"));
+      metricsNode.publish(new JsonObject().put("user_id", user).put("message", "m2"));
+      bridge.awaitOn(userAddress, WAIT);
+      bridge.awaitOn(userAddress, WAIT);
+    } finally {
+      metricsNode.close();
+    }
+    String key = metricsKey(prefix, Instant.now());
+    if (exists(key) == 0) {
+      key = metricsKey(prefix, before); // the hour turned during the test
+    }
+    String view = get(key);
+    assertNotNull(view, "metrics view " + key + " written at stop");
+    JsonObject json = new JsonObject(view);
+    // Only the bridge socket was connected to this node: before, it counted for nothing.
+    assertEquals(1L, json.getLong("total_connections"), json.encode());
+    assertEquals(2L, json.getLong("messages_sent"), json.encode());
   }
 
   // ---------------------------------------------------------------- helpers

@@ -265,6 +265,7 @@ final class BridgeHook implements Handler<BridgeEvent> {
     if (notificationFrame) {
       s.messagesSent++;
       node.metrics().delivered(1);
+      sessions.hourly().delivered(1, System.currentTimeMillis() - ((Notification) body).timestamp().toEpochMilli());
     }
     event.setRawMessage(out);
     event.complete(true);

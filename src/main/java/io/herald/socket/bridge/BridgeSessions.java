@@ -11,6 +11,7 @@ import io.herald.node.NodeInfo;
 import io.herald.protocol.CloseCode;
 import io.herald.protocol.ErrorCode;
 import io.herald.socket.Admission;
+import io.herald.socket.HourlyCounters;
 import io.herald.socket.ClientAddress;
 import io.herald.socket.TokenBucket;
 import io.herald.socket.TopicBudget;
@@ -57,20 +58,27 @@ final class BridgeSessions {
   private final NodeInfo node;
   private final SessionStore store;
   private final Authenticator authenticator;
+  private final HourlyCounters hourly;
   private final Admission admission;
   private final Map<SockJSSocket, BridgeSession> bySocket = new HashMap<>();
   private final Map<String, BridgeSession> byId = new HashMap<>();
   private final ClientAddress clientAddresses;
 
   BridgeSessions(Vertx vertx, HeraldOptions options, NodeInfo node, SessionStore store, Authenticator authenticator,
-                 Admission admission) {
+                 Admission admission, HourlyCounters hourly) {
     this.vertx = vertx;
     this.options = options;
     this.node = node;
     this.store = store;
     this.authenticator = authenticator;
     this.admission = admission;
+    this.hourly = hourly;
     this.clientAddresses = new ClientAddress(options.getTrustedProxies());
+  }
+
+  /** The verticle's hourly counters: bridge sockets count in total_connections and messages_sent like /ws. */
+  HourlyCounters hourly() {
+    return hourly;
   }
 
   BridgeSession get(SockJSSocket socket) {
@@ -159,6 +167,7 @@ final class BridgeSessions {
               return;
             }
             s.user = user;
+            hourly.connectionOpened();
             admission.releaseUnauthenticated(s.admission);
             cancel(s.authTimer);
             s.authTimer = BridgeSession.NO_TIMER;

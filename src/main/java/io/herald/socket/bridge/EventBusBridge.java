@@ -6,6 +6,7 @@ import io.herald.auth.Tokens;
 import io.herald.config.HeraldOptions;
 import io.herald.node.NodeInfo;
 import io.herald.socket.Admission;
+import io.herald.socket.HourlyCounters;
 import io.herald.socket.OriginPolicy;
 import io.herald.state.State;
 import io.netty.util.AsciiString;
@@ -69,11 +70,11 @@ public final class EventBusBridge {
   private long sweepTimer = -1;
 
   public EventBusBridge(Vertx vertx, HeraldOptions options, NodeInfo node, State state, Authenticator authenticator,
-                        Admission admission) {
+                        Admission admission, HourlyCounters hourly) {
     this.vertx = vertx;
     this.options = options;
     this.node = node;
-    this.sessions = new BridgeSessions(vertx, options, node, state.sessions(), authenticator, admission);
+    this.sessions = new BridgeSessions(vertx, options, node, state.sessions(), authenticator, admission, hourly);
     String ownerAddress = "herald.node." + node.nodeId() + ".bridge." + UUID.randomUUID();
     this.api = new ClientApi(vertx, options, node, state, sessions, ownerAddress);
   }
