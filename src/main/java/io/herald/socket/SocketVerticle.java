@@ -10,7 +10,6 @@ import io.herald.model.Addresses;
 import io.herald.model.Filters;
 import io.herald.model.Ids;
 import io.herald.model.Notification;
-import io.herald.node.HttpApi;
 import io.herald.node.NodeInfo;
 import io.herald.protocol.CloseCode;
 import io.herald.protocol.ErrorCode;
@@ -26,7 +25,6 @@ import io.herald.state.State;
 import io.herald.state.StateFactory;
 import io.herald.state.StoredNotification;
 import io.herald.state.StreamKey;
-import io.herald.web.WebRoutes;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
@@ -36,14 +34,12 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
@@ -76,8 +72,6 @@ import org.slf4j.LoggerFactory;
 public final class SocketVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(SocketVerticle.class);
-
-  private static final String WS_PATH = "/ws";
 
   /** How often this verticle adds its counters to the hourly metrics in the state store. */
   static final long METRICS_FLUSH_MS = 10_000;
@@ -133,30 +127,13 @@ public final class SocketVerticle extends VerticleBase {
     state = stateFactory.create(vertx);
     admission = new Admission(vertx, node, state.sessions(), options.getMaxConnectionsPerUser());
     clientAddresses = new ClientAddress(options.getTrustedProxies());
-    Router router = Router.router(vertx);
-    router.get(WS_PATH).handler(this::upgrade);
-    WebRoutes.mount(router, vertx, options);
     bridge = new EventBusBridge(vertx, options, node, state, authenticator, admission, hourly);
-    Future<Void> bridgeMounted = bridge.mount(router);
-    HttpApi.mount(router, vertx, options, node);
-
-    HttpServerOptions serverOptions = new HttpServerOptions()
-        .setHost(options.getWebsocketHost())
-        .setMaxWebSocketFrameSize(options.getMaxFrameBytes())
-        .setMaxWebSocketMessageSize(options.getMaxFrameBytes())
-        .setPerMessageWebSocketCompressionSupported(options.isCompression())
-        .setPerFrameWebSocketCompressionSupported(options.isCompression())
-        .setWebSocketCompressionLevel(options.getCompressionLevel())
-        .setTcpNoDelay(true);
-    // Port 0 means "any free port"; a negative port makes every instance share the same random port.
-    int port = options.getWebsocketPort() == 0 ? -1 : options.getWebsocketPort();
-    // Bounds inflation on every connection of this server: /ws and the bridge's WebSocket transports.
-    server = vertx.createHttpServer(serverOptions).requestHandler(router)
-        .connectionHandler(connection -> InflationLimit.install(connection, serverOptions, options.getMaxFrameBytes()));
+    FrontDoor.Routes routes = FrontDoor.routes(vertx, options, node, this::upgrade, bridge);
+    server = FrontDoor.server(vertx, options, routes.router());
     heartbeatTimer = vertx.setPeriodic(TimeUnit.SECONDS.toMillis(options.getHeartbeatIntervalSecs()), id -> heartbeat());
     metricsTimer = vertx.setPeriodic(METRICS_FLUSH_MS, id -> flushMetrics());
-    return Future.all(bridgeMounted, vertx.eventBus().localConsumer(node.drainAddress(), m -> drain()).completion())
-        .compose(v -> server.listen(port));
+    return Future.all(routes.ready(), vertx.eventBus().localConsumer(node.drainAddress(), m -> drain()).completion())
+        .compose(v -> server.listen(FrontDoor.listenPort(options)));
   }
 
   @Override

@@ -1,0 +1,68 @@
+package io.herald.socket;
+
+import io.herald.config.HeraldOptions;
+import io.herald.node.HttpApi;
+import io.herald.node.NodeInfo;
+import io.herald.socket.bridge.EventBusBridge;
+import io.herald.web.WebRoutes;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The node's HTTP front door on one socket verticle: the server (WebSocket limits, compression and its inflation cap)
+ * and the routes of the port — {@code /ws}, the browser bridge under {@code /eventbus}, the HTTP API
+ * ({@code /api/v1/notifications}, {@code /admin/drain}, {@code /health}, {@code /metrics}) and the page. What each
+ * route does lives with its owner; this class only puts them on one router.
+ */
+final class FrontDoor {
+
+  /** Where WebSocket clients connect. */
+  static final String WS_PATH = "/ws";
+
+  private FrontDoor() {
+  }
+
+  /**
+   * The routes of the port, in the order they are matched.
+   *
+   * @param router a router on which all the routes are
+   * @param ready  completes when the bridge's client API is registered
+   */
+  record Routes(Router router, Future<Void> ready) {
+  }
+
+  static Routes routes(Vertx vertx, HeraldOptions options, NodeInfo node, Handler<RoutingContext> wsUpgrade,
+                       EventBusBridge bridge) {
+    Router router = Router.router(vertx);
+    router.get(WS_PATH).handler(wsUpgrade);
+    WebRoutes.mount(router, vertx, options);
+    Future<Void> bridgeMounted = bridge.mount(router);
+    HttpApi.mount(router, vertx, options, node);
+    return new Routes(router, bridgeMounted);
+  }
+
+  /** The HTTP server of the port (not listening yet), serving {@code router}. */
+  static HttpServer server(Vertx vertx, HeraldOptions options, Router router) {
+    HttpServerOptions serverOptions = new HttpServerOptions()
+        .setHost(options.getWebsocketHost())
+        .setMaxWebSocketFrameSize(options.getMaxFrameBytes())
+        .setMaxWebSocketMessageSize(options.getMaxFrameBytes())
+        .setPerMessageWebSocketCompressionSupported(options.isCompression())
+        .setPerFrameWebSocketCompressionSupported(options.isCompression())
+        .setWebSocketCompressionLevel(options.getCompressionLevel())
+        .setTcpNoDelay(true);
+    // Bounds inflation on every connection of this server: /ws and the bridge's WebSocket transports.
+    return vertx.createHttpServer(serverOptions).requestHandler(router)
+        .connectionHandler(connection -> InflationLimit.install(connection, serverOptions, options.getMaxFrameBytes()));
+  }
+
+  /** The port to listen on: 0 in the options ("any free port") becomes -1, so that every instance shares one. */
+  static int listenPort(HeraldOptions options) {
+    return options.getWebsocketPort() == 0 ? -1 : options.getWebsocketPort();
+  }
+}
