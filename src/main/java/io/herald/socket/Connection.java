@@ -1,5 +1,8 @@
 package io.herald.socket;
 
+import io.herald.session.Admission;
+import io.herald.session.TokenBucket;
+import io.herald.session.TopicBudget;
 import io.herald.auth.AuthenticatedUser;
 import io.herald.model.Filters;
 import io.netty.channel.ChannelHandlerContext;

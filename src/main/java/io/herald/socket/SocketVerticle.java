@@ -1,5 +1,15 @@
 package io.herald.socket;
 
+import io.herald.session.Admission;
+import io.herald.session.ClientAddress;
+import io.herald.session.OriginPolicy;
+import io.herald.session.ReplayReader;
+import io.herald.session.ResumePosition;
+import io.herald.session.TokenBucket;
+import io.herald.session.TokenRecheck;
+import io.herald.session.TopicBudget;
+import io.herald.session.TopicPolicy;
+import io.herald.session.HourlyCounters;
 import io.herald.model.LogText;
 import io.herald.auth.AuthException;
 import io.herald.auth.AuthenticatedUser;

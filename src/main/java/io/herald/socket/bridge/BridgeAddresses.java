@@ -4,7 +4,7 @@ import io.herald.auth.AuthenticatedUser;
 import io.herald.config.HeraldOptions;
 import io.herald.model.Addresses;
 import io.herald.model.Ids;
-import io.herald.socket.TopicPolicy;
+import io.herald.session.TopicPolicy;
 import java.util.List;
 
 /**

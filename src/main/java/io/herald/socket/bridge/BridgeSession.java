@@ -2,9 +2,9 @@ package io.herald.socket.bridge;
 
 import io.herald.auth.AuthenticatedUser;
 import io.herald.model.Filters;
-import io.herald.socket.Admission;
-import io.herald.socket.TokenBucket;
-import io.herald.socket.TopicBudget;
+import io.herald.session.Admission;
+import io.herald.session.TokenBucket;
+import io.herald.session.TopicBudget;
 import io.vertx.core.Future;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import java.time.Instant;

@@ -1,6 +1,6 @@
 package io.herald.socket.bridge;
 
-import io.herald.socket.TokenRecheck;
+import io.herald.session.TokenRecheck;
 import io.herald.model.LogText;
 import io.herald.auth.AuthException;
 import io.herald.auth.AuthenticatedUser;
@@ -10,11 +10,11 @@ import io.herald.config.HeraldOptions;
 import io.herald.node.NodeInfo;
 import io.herald.protocol.CloseCode;
 import io.herald.protocol.ErrorCode;
-import io.herald.socket.Admission;
-import io.herald.socket.HourlyCounters;
-import io.herald.socket.ClientAddress;
-import io.herald.socket.TokenBucket;
-import io.herald.socket.TopicBudget;
+import io.herald.session.Admission;
+import io.herald.session.HourlyCounters;
+import io.herald.session.ClientAddress;
+import io.herald.session.TokenBucket;
+import io.herald.session.TopicBudget;
 import io.herald.state.SessionInfo;
 import io.herald.state.SessionStore;
 import io.netty.handler.codec.http.QueryStringDecoder;

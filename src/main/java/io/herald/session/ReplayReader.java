@@ -1,4 +1,4 @@
-package io.herald.socket;
+package io.herald.session;
 
 import io.herald.state.HistoryStore;
 import io.herald.state.Replay;

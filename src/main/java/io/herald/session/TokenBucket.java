@@ -1,4 +1,4 @@
-package io.herald.socket;
+package io.herald.session;
 
 /**
  * A token bucket: {@code ratePerSec} tokens a second, at most {@code burst} saved up. Not thread-safe: each
