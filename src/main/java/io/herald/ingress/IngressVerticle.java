@@ -6,7 +6,7 @@ import io.herald.model.Addresses;
 import io.herald.model.InvalidNotificationException;
 import io.herald.model.Notification;
 import io.herald.model.Target;
-import io.herald.node.NodeInfo;
+import io.herald.runtime.NodeInfo;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.Dispatcher;

@@ -1,5 +1,8 @@
 package io.herald.node;
 
+import io.herald.runtime.NodeInfo;
+import io.herald.runtime.Metrics;
+import io.herald.session.ConnectionRegistryVerticle;
 import io.herald.config.HeraldOptions;
 import io.herald.ingress.IngressVerticle;
 import io.herald.model.Notification;

@@ -1,8 +1,7 @@
 package io.herald.session;
 
 import io.herald.auth.AuthException;
-import io.herald.node.ConnectionRegistryVerticle;
-import io.herald.node.NodeInfo;
+import io.herald.runtime.NodeInfo;
 import io.herald.protocol.CloseCode;
 import io.herald.protocol.ErrorCode;
 import io.herald.state.SessionInfo;

@@ -1,8 +1,8 @@
 package io.herald.socket;
 
 import io.herald.config.HeraldOptions;
-import io.herald.node.HttpApi;
-import io.herald.node.NodeInfo;
+import io.herald.web.HttpApi;
+import io.herald.runtime.NodeInfo;
 import io.herald.socket.bridge.EventBusBridge;
 import io.herald.web.WebRoutes;
 import io.vertx.core.Future;

@@ -20,7 +20,7 @@ import io.herald.model.Addresses;
 import io.herald.model.Filters;
 import io.herald.model.Ids;
 import io.herald.model.Notification;
-import io.herald.node.NodeInfo;
+import io.herald.runtime.NodeInfo;
 import io.herald.protocol.CloseCode;
 import io.herald.protocol.ErrorCode;
 import io.herald.protocol.ProtocolLimits;

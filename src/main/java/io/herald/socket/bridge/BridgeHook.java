@@ -5,7 +5,7 @@ import io.herald.model.LogText;
 import io.herald.config.HeraldOptions;
 import io.herald.model.Addresses;
 import io.herald.model.Notification;
-import io.herald.node.NodeInfo;
+import io.herald.runtime.NodeInfo;
 import io.herald.protocol.CloseCode;
 import io.herald.protocol.ErrorCode;
 import io.vertx.core.Handler;

@@ -7,7 +7,7 @@ import io.herald.auth.AuthenticatedUser;
 import io.herald.auth.Authenticator;
 import io.herald.auth.Tokens;
 import io.herald.config.HeraldOptions;
-import io.herald.node.NodeInfo;
+import io.herald.runtime.NodeInfo;
 import io.herald.protocol.CloseCode;
 import io.herald.protocol.ErrorCode;
 import io.herald.session.Admission;

@@ -5,7 +5,7 @@ import io.herald.config.HeraldOptions;
 import io.herald.model.Addresses;
 import io.herald.model.Filters;
 import io.herald.model.Ids;
-import io.herald.node.NodeInfo;
+import io.herald.runtime.NodeInfo;
 import io.herald.protocol.ErrorCode;
 import io.herald.protocol.ServerFrames;
 import io.herald.session.ReplayReader;

@@ -4,7 +4,7 @@ import io.herald.model.LogText;
 import io.herald.auth.Authenticator;
 import io.herald.auth.Tokens;
 import io.herald.config.HeraldOptions;
-import io.herald.node.NodeInfo;
+import io.herald.runtime.NodeInfo;
 import io.herald.session.Admission;
 import io.herald.session.HourlyCounters;
 import io.herald.session.OriginPolicy;

@@ -1,4 +1,4 @@
-package io.herald.node;
+package io.herald.runtime;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

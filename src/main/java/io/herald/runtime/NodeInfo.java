@@ -1,4 +1,4 @@
-package io.herald.node;
+package io.herald.runtime;
 
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;

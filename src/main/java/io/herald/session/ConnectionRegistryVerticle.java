@@ -1,5 +1,6 @@
-package io.herald.node;
+package io.herald.session;
 
+import io.herald.runtime.NodeInfo;
 import io.herald.config.HeraldOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
