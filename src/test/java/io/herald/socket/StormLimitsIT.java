@@ -199,8 +199,13 @@ class StormLimitsIT {
       client.send(new JsonObject().put("type", "GetStatus"));
       assertEquals(256, client.awaitType("Status", T).getJsonArray("topics").size(), "a refused Unsubscribe changes nothing");
       // More than rate_limit_burst (10) refusals in a row close the connection: the eleventh.
-      for (int i = 0; i < 12; i++) {
-        client.send(new JsonObject().put("type", "Unsubscribe").put("topics", topics));
+      for (int i = 0; i < 12 && !client.isClosed(); i++) {
+        try {
+          client.send(new JsonObject().put("type", "Unsubscribe").put("topics", topics));
+        } catch (AssertionError closedMeanwhile) {
+          // The close came before the twelfth send: what is asserted below.
+          break;
+        }
       }
       CloseInfo close = client.awaitClose(T);
       List<JsonObject> refusals = client.drain();
@@ -242,7 +247,9 @@ class StormLimitsIT {
       c.register("herald.topic.default.storm.3");
       c.awaitError(T);
       assertEquals(List.of(), c.drain(), "only the fourth topic registration was refused");
-      for (int i = 0; i < 8 && !c.isClosed(); i++) {
+      // A storm of changes: the budget refills one per second, so on a slow machine a few of these still pass and
+      // reset the count of refusals in a row; the storm goes on until the persistent excess closes the socket.
+      for (int i = 0; i < 200 && !c.isClosed(); i++) {
         try {
           c.unregister("herald.topic.default.storm." + (i % 3));
           c.register("herald.topic.default.storm." + (i % 3));
