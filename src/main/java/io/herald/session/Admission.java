@@ -58,12 +58,7 @@ public final class Admission {
     JsonObject key = key(session.tenant(), session.userId());
     Future<Void> nodeAdmission = vertx.eventBus().request(node.admitAddress(), key).<Void>mapEmpty()
         .onSuccess(v -> ticket.nodeAdmitted = true)
-        .recover(e -> {
-          if (e instanceof ReplyException re && re.failureCode() == ConnectionRegistryVerticle.REFUSED) {
-            return Future.failedFuture(new AuthException(ErrorCode.CONNECTION_LIMIT, CloseCode.LIMIT_EXCEEDED, re.getMessage()));
-          }
-          return Future.failedFuture(new AuthException(ErrorCode.UNAVAILABLE, CloseCode.INTERNAL_ERROR, "admission failed"));
-        });
+        .recover(Admission::registryRefusal);
     return nodeAdmission.compose(v -> sessions.register(session, maxPerUser)
         .recover(e -> {
           node.metrics().stateFailure("sessions");
@@ -112,12 +107,7 @@ public final class Admission {
     return vertx.eventBus().request(node.unauthenticatedAdmitAddress(), new JsonObject().put("address", address))
         .<Void>mapEmpty()
         .onSuccess(v -> ticket.unauthenticatedAddress = address)
-        .recover(e -> {
-          if (e instanceof ReplyException re && re.failureCode() == ConnectionRegistryVerticle.REFUSED) {
-            return Future.failedFuture(new AuthException(ErrorCode.CONNECTION_LIMIT, CloseCode.LIMIT_EXCEEDED, re.getMessage()));
-          }
-          return Future.failedFuture(new AuthException(ErrorCode.UNAVAILABLE, CloseCode.INTERNAL_ERROR, "admission failed"));
-        });
+        .recover(Admission::registryRefusal);
   }
 
   /** Gives back the ticket's unauthenticated slot, once authenticated or closed; a second call does nothing. */
@@ -126,6 +116,14 @@ public final class Admission {
       vertx.eventBus().send(node.unauthenticatedReleaseAddress(), new JsonObject().put("address", ticket.unauthenticatedAddress));
       ticket.unauthenticatedAddress = null;
     }
+  }
+
+  /** The registry's refusal as a connection limit, any other failure (no answer) as unavailable. */
+  private static Future<Void> registryRefusal(Throwable e) {
+    if (e instanceof ReplyException re && re.failureCode() == ConnectionRegistryVerticle.REFUSED) {
+      return Future.failedFuture(new AuthException(ErrorCode.CONNECTION_LIMIT, CloseCode.LIMIT_EXCEEDED, re.getMessage()));
+    }
+    return Future.failedFuture(new AuthException(ErrorCode.UNAVAILABLE, CloseCode.INTERNAL_ERROR, "admission failed"));
   }
 
   private static JsonObject key(String tenant, String userId) {

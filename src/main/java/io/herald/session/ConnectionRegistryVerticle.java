@@ -65,17 +65,9 @@ public final class ConnectionRegistryVerticle extends VerticleBase {
   }
 
   private void release(Message<JsonObject> message) {
-    String key = key(message.body());
-    Integer current = perUser.get(key);
-    if (current == null) {
-      return;
+    if (decrement(perUser, key(message.body()))) {
+      total--;
     }
-    if (current <= 1) {
-      perUser.remove(key);
-    } else {
-      perUser.put(key, current - 1);
-    }
-    total--;
   }
 
   private void admitUnauthenticated(Message<JsonObject> message) {
@@ -97,17 +89,23 @@ public final class ConnectionRegistryVerticle extends VerticleBase {
   }
 
   private void releaseUnauthenticated(Message<JsonObject> message) {
-    String address = String.valueOf(message.body().getString("address"));
-    Integer current = unauthenticatedPerAddress.get(address);
+    if (decrement(unauthenticatedPerAddress, String.valueOf(message.body().getString("address")))) {
+      unauthenticated--;
+    }
+  }
+
+  /** Takes one from the key's count (removing it at zero); false when the key held nothing. */
+  private static boolean decrement(Map<String, Integer> counts, String key) {
+    Integer current = counts.get(key);
     if (current == null) {
-      return;
+      return false;
     }
     if (current <= 1) {
-      unauthenticatedPerAddress.remove(address);
+      counts.remove(key);
     } else {
-      unauthenticatedPerAddress.put(address, current - 1);
+      counts.put(key, current - 1);
     }
-    unauthenticated--;
+    return true;
   }
 
   private static String key(JsonObject body) {

@@ -28,9 +28,12 @@ public final class TokenRecheck {
   private TokenRecheck() {
   }
 
-  /** Whether a connection authenticated as {@code user} is re-checked at all. */
-  public static boolean applies(HeraldOptions options, AuthenticatedUser user) {
-    return options.getAuthRecheckSecs() > 0 && "knox".equals(user.method());
+  /**
+   * The token a connection authenticated as {@code user} keeps for its re-checks: the Knox token when re-checks are
+   * on, else null (a JWT carries its own expiry, and no connection holds a token it will never use).
+   */
+  public static String tokenToKeep(HeraldOptions options, AuthenticatedUser user, String token) {
+    return options.getAuthRecheckSecs() > 0 && "knox".equals(user.method()) ? token : null;
   }
 
   /**

@@ -58,8 +58,8 @@ final class Connection {
 
   long authTimer = NO_TIMER;
   long expiryTimer = NO_TIMER;
-  /** The Knox token the connection authenticated with, looked up again by the re-check; null for a JWT. */
-  String knoxToken;
+  /** The token looked up again by the re-check ({@link io.herald.session.TokenRecheck}); null when none is due. */
+  String recheckToken;
   long recheckTimer = NO_TIMER;
   long slowTimer = NO_TIMER;
   /** Releases what {@link #userStream} held when the gap did not fill in time. */

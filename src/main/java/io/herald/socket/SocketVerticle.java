@@ -296,7 +296,7 @@ public final class SocketVerticle extends VerticleBase {
             refuseAuthentication(c, token, result.cause());
             return;
           }
-          c.knoxToken = "knox".equals(result.result().method()) ? token : null;
+          c.recheckToken = TokenRecheck.tokenToKeep(options, result.result(), token);
           completeAuthentication(c, result.result(), device, resume, baseline[0]);
         });
   }
@@ -775,20 +775,10 @@ public final class SocketVerticle extends VerticleBase {
       }
       filters = Filters.fromJson((JsonObject) value);
     }
-    Set<String> joining = new LinkedHashSet<>();
-    for (String topic : requested) {
-      if (Ids.isValidTopic(topic) && TopicPolicy.allows(options, c.user, topic) && !c.topics.contains(topic)
-          && c.topics.size() + joining.size() < ProtocolLimits.MAX_TOPICS_PER_CONNECTION) {
-        joining.add(topic);
-      }
-    }
-    if (!admitTopicChanges(c, joining.size())) {
-      return;
-    }
-    c.filters = filters;
+    // One pass classifies every topic; nothing changes until the topic budget has admitted the joins. Refusals are
+    // answered with one Error per kind, not one per topic: a 256-topic Subscribe must not draw 256 frames.
     List<String> added = new ArrayList<>();
-    List<Future<Void>> registrations = new ArrayList<>();
-    // Refusals are answered with one Error per kind, not one per topic: a 256-topic Subscribe must not draw 256 frames.
+    Set<String> joining = new LinkedHashSet<>();
     List<String> invalid = new ArrayList<>();
     List<String> forbidden = new ArrayList<>();
     boolean overLimit = false;
@@ -797,14 +787,23 @@ public final class SocketVerticle extends VerticleBase {
         invalid.add(topic);
       } else if (!TopicPolicy.allows(options, c.user, topic)) {
         forbidden.add(topic);
-      } else if (!c.topics.contains(topic) && c.topics.size() >= ProtocolLimits.MAX_TOPICS_PER_CONNECTION) {
+      } else if (c.topics.contains(topic) || joining.contains(topic)) {
+        added.add(topic);
+      } else if (c.topics.size() + joining.size() >= ProtocolLimits.MAX_TOPICS_PER_CONNECTION) {
         overLimit = true;
       } else {
-        if (c.topics.add(topic)) {
-          registrations.add(join(c, Addresses.topic(c.user.tenant(), topic)));
-        }
+        joining.add(topic);
         added.add(topic);
       }
+    }
+    if (!admitTopicChanges(c, joining.size())) {
+      return;
+    }
+    c.filters = filters;
+    List<Future<Void>> registrations = new ArrayList<>();
+    for (String topic : joining) {
+      c.topics.add(topic);
+      registrations.add(join(c, Addresses.topic(c.user.tenant(), topic)));
     }
     if (!invalid.isEmpty()) {
       sendError(c, ErrorCode.INVALID, "invalid topic name " + topicsForMessage(invalid));
@@ -903,7 +902,7 @@ public final class SocketVerticle extends VerticleBase {
         sendError(c, ErrorCode.FORBIDDEN, "refresh token is for another user");
         return;
       }
-      c.knoxToken = "knox".equals(fresh.method()) ? tokenText : null;
+      c.recheckToken = TokenRecheck.tokenToKeep(options, fresh, tokenText);
       List<String> revoked = renew(c, fresh);
       write(c, new JsonObject().put("type", "Refreshed")
           .put("expires_at", fresh.expiresAt() == null ? null : fresh.expiresAt().toString())
@@ -942,14 +941,14 @@ public final class SocketVerticle extends VerticleBase {
   private void scheduleRecheck(Connection c) {
     cancel(c.recheckTimer);
     c.recheckTimer = Connection.NO_TIMER;
-    if (c.knoxToken == null || !TokenRecheck.applies(options, c.user)) {
+    if (c.recheckToken == null) {
       return;
     }
     c.recheckTimer = vertx.setTimer(TokenRecheck.delayMs(options), id -> {
       c.recheckTimer = Connection.NO_TIMER;
-      String token = c.knoxToken;
+      String token = c.recheckToken;
       authenticator.authenticate(token).onComplete(lookup -> {
-        if (c.closing || !token.equals(c.knoxToken)) {
+        if (c.closing || !token.equals(c.recheckToken)) {
           return;
         }
         switch (TokenRecheck.decide(lookup, c.user)) {

@@ -39,8 +39,7 @@ public final class HttpApi {
     router.post("/api/v1/notifications")
         .handler(ctx -> {
           if (!authorised(ctx, apiKey)) {
-            ctx.response().setStatusCode(401).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                .putHeader("WWW-Authenticate", "Bearer").end(error("missing or invalid API key"));
+            unauthorised(ctx, "API key");
             return;
           }
           ctx.next();
@@ -57,8 +56,7 @@ public final class HttpApi {
         return;
       }
       if (!authorised(ctx, adminKey)) {
-        ctx.response().setStatusCode(401).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-            .putHeader("WWW-Authenticate", "Bearer").end(error("missing or invalid admin key"));
+        unauthorised(ctx, "admin key");
         return;
       }
       node.startDraining(vertx.eventBus());
@@ -68,8 +66,7 @@ public final class HttpApi {
     router.get("/health").handler(ctx -> health(ctx, vertx, node));
     router.get("/metrics").handler(ctx -> {
       if (metricsKey != null && !authorised(ctx, metricsKey)) {
-        ctx.response().setStatusCode(401).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-            .putHeader("WWW-Authenticate", "Bearer").end(error("missing or invalid metrics key"));
+        unauthorised(ctx, "metrics key");
         return;
       }
       ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
@@ -132,6 +129,12 @@ public final class HttpApi {
 
   private static DeliveryOptions local() {
     return new DeliveryOptions().setLocalOnly(true).setSendTimeout(STATUS_TIMEOUT_MS);
+  }
+
+  /** 401 with a Bearer challenge: the request lacks the key this route takes ({@code what} names it). */
+  private static void unauthorised(RoutingContext ctx, String what) {
+    ctx.response().setStatusCode(401).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .putHeader("WWW-Authenticate", "Bearer").end(error("missing or invalid " + what));
   }
 
   private static String error(String message) {

@@ -55,8 +55,8 @@ final class BridgeSession {
   long messagesSent;
   long authTimer = NO_TIMER;
   long expiryTimer = NO_TIMER;
-  /** The Knox token the socket authenticated with, looked up again by the re-check; null for a JWT. */
-  String knoxToken;
+  /** The token looked up again by the re-check ({@link io.herald.session.TokenRecheck}); null when none is due. */
+  String recheckToken;
   long recheckTimer = NO_TIMER;
   long slowTimer = NO_TIMER;
   /** Messages written while the socket's write queue was full; bounded by {@code slow_client_max_pending}. */

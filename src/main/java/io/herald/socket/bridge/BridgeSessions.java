@@ -171,7 +171,7 @@ final class BridgeSessions {
             admission.releaseUnauthenticated(s.admission);
             cancel(s.authTimer);
             s.authTimer = BridgeSession.NO_TIMER;
-            s.knoxToken = "knox".equals(user.method()) ? token : null;
+            s.recheckToken = TokenRecheck.tokenToKeep(options, user, token);
             scheduleExpiry(s);
             scheduleRecheck(s);
           } else if (!s.closing) {
@@ -207,12 +207,12 @@ final class BridgeSessions {
   private void scheduleRecheck(BridgeSession s) {
     cancel(s.recheckTimer);
     s.recheckTimer = BridgeSession.NO_TIMER;
-    if (s.knoxToken == null || !TokenRecheck.applies(options, s.user)) {
+    if (s.recheckToken == null) {
       return;
     }
     s.recheckTimer = vertx.setTimer(TokenRecheck.delayMs(options), id -> {
       s.recheckTimer = BridgeSession.NO_TIMER;
-      String token = s.knoxToken;
+      String token = s.recheckToken;
       authenticator.authenticate(token).onComplete(lookup -> {
         if (s.closing) {
           return;
