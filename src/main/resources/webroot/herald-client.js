@@ -529,8 +529,11 @@ class SockJsTransport {
           this.events.authenticated(session);
           const held = this.held;
           this.held = null;
-          // Missed first, then what arrived live meanwhile; the client drops the overlap by position.
-          [...missed, ...held].forEach((n) => this.events.notification(n));
+          // The pushed InitialState first (it precedes everything on the user address), then missed, then what
+          // arrived live meanwhile; the client drops the overlap by position.
+          const snapshots = held.filter((m) => m.type === 'InitialState');
+          const live = held.filter((m) => m.type !== 'InitialState');
+          [...snapshots, ...missed, ...live].forEach((m) => this.deliver(m));
           resolve();
         } catch (e) {
           reject(this.refusal(e));
@@ -554,14 +557,23 @@ class SockJsTransport {
       return;
     }
     const body = message.body;
-    if (body?.type === 'Notification') {
+    if (body?.type === 'Notification' || body?.type === 'InitialState') {
       if (this.held) {
         this.held.push(body);
       } else {
-        this.events.notification(body);
+        this.deliver(body);
       }
     } else if (body?.type === 'NotificationUpdated') {
       this.events.updated(body);
+    }
+  }
+
+  /** A message of the user stream: the InitialState Herald pushes when the user address is registered, or a Notification. */
+  deliver(body) {
+    if (body.type === 'InitialState') {
+      this.events.unreadSnapshot({ count: body.unread_count, notifications: body.notifications ?? [] });
+    } else {
+      this.events.notification(body);
     }
   }
 
@@ -826,17 +838,6 @@ export class Herald {
     this.refusedToken = null;
     this.startHeartbeat();
     await this.restoreSubscriptions(transport);
-    if (transport === this.transport && this.options.transport === 'sockjs' && this.options.unreadLimit > 0) {
-      // The bridge has no InitialState: the same snapshot is asked for, before the queued operations go out
-      // (a queued markRead must count down from it, not be overtaken by it).
-      try {
-        this.applyUnreadSnapshot(await transport.unread(this.options.unreadLimit));
-      } catch (e) {
-        if (!(e instanceof ConnectionLost)) {
-          this.emitError(e);
-        }
-      }
-    }
     this.flushQueue();
   }
 

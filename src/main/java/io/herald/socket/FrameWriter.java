@@ -27,7 +27,7 @@ import java.util.List;
 final class FrameWriter {
 
   private final Context context;
-  private final List<Connection> unflushed = new ArrayList<>();
+  private final List<WsTransport> unflushed = new ArrayList<>();
   private boolean flushScheduled;
 
   FrameWriter(Context context) {
@@ -53,12 +53,12 @@ final class FrameWriter {
   }
 
   /** Whether the connection's channel takes more bytes without passing its high-water mark. */
-  static boolean writable(Connection c) {
+  static boolean writable(WsTransport c) {
     return c.channel.channel().isWritable();
   }
 
   /** Writes a text frame now; the flush follows at the end of the current event-loop turn. */
-  void write(Connection c, byte[] utf8) {
+  void write(WsTransport c, byte[] utf8) {
     if (!c.channel.channel().isActive()) {
       // Closed under us (the client's close frame or a reset came first): its close handler releases it.
       return;
@@ -77,7 +77,7 @@ final class FrameWriter {
 
   private void flushAll() {
     flushScheduled = false;
-    for (Connection c : unflushed) {
+    for (WsTransport c : unflushed) {
       c.flushScheduled = false;
       c.channel.flush();
     }
@@ -89,7 +89,7 @@ final class FrameWriter {
    * again. Installed only on connections that fell behind (slow clients), first in the pipeline, so it sees
    * the event before Vert.x's own handler and passes it on.
    */
-  void onWritable(Connection c, Handler<Void> onWritable) {
+  void onWritable(WsTransport c, Handler<Void> onWritable) {
     c.channel.pipeline().addFirst(new ChannelInboundHandlerAdapter() {
       @Override
       public void channelWritabilityChanged(ChannelHandlerContext ctx) {

@@ -25,12 +25,6 @@ final class BridgeAddresses {
   /** Every client API address: the only addresses a client may send to. */
   static final List<String> CLIENT_API = List.of(PING, STATUS, UNREAD, MARK_READ, SUBSCRIBE, RESUME);
 
-  /**
-   * The bridge's own outbound permission (vertx-web checks it after Herald's hook): broad on purpose, since
-   * addresses are per user; Herald's hook ({@link #mayReceive}) is what decides.
-   */
-  static final String OUTBOUND_REGEX = "herald\\.(user|topic|broadcast)\\..+";
-
   private BridgeAddresses() {
   }
 

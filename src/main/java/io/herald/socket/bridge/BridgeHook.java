@@ -1,13 +1,10 @@
 package io.herald.socket.bridge;
 
-import io.herald.protocol.ProtocolLimits;
 import io.herald.model.LogText;
-import io.herald.config.HeraldOptions;
-import io.herald.model.Addresses;
-import io.herald.model.Notification;
-import io.herald.runtime.NodeInfo;
 import io.herald.protocol.CloseCode;
 import io.herald.protocol.ErrorCode;
+import io.herald.runtime.NodeInfo;
+import io.herald.session.Session;
 import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.BridgeEventType;
@@ -20,20 +17,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Herald's decisions on every event of the SockJS event-bus bridge. Completing an event with {@code true} lets the
- * bridge act on it, {@code false} refuses it (the bridge then answers a client frame with an {@code err} frame).
+ * Herald's decisions on the events of the SockJS event-bus bridge that reach vertx-web (registrations never do: see
+ * {@link BridgeSessions#inbound}). Completing an event with {@code true} lets the bridge act on it, {@code false}
+ * refuses it (the bridge then answers a client frame with an {@code err} frame).
  *
  * <ul>
- *   <li>Frames (REGISTER, UNREGISTER, SEND, PUBLISH) wait for the socket's authentication (the token came with the
- *       URL, or comes in this frame's {@code headers.token}); unauthenticated, every frame but ping is refused. The
- *       hook itself never writes to the socket: whatever the client sees follows the decision.</li>
- *   <li>REGISTER: only the user's own address, its tenant's broadcast address and permitted topics' addresses.</li>
+ *   <li>SEND and PUBLISH wait for the socket's authentication (the token came with the URL, or comes in this frame's
+ *       {@code headers.token}); unauthenticated, they are refused.</li>
  *   <li>SEND: only the client API addresses; the client's headers are replaced by Herald's (the authenticated user),
  *       and a reply label must be a plain id, so a reply is only ever written to this socket.</li>
  *   <li>PUBLISH: never.</li>
- *   <li>RECEIVE: only messages of approved addresses (or replies to this socket's own API requests) reach the socket,
- *       notifications through the socket's filters and as the JSON of the {@code /ws} Notification frame; reply
- *       addresses and headers of server messages are never passed on.</li>
+ *   <li>RECEIVE: only replies to this socket's own API requests (notifications reach the socket through the session
+ *       core, never through vertx-web's consumers); reply addresses and headers of server messages are never passed
+ *       on.</li>
  * </ul>
  */
 final class BridgeHook implements Handler<BridgeEvent> {
@@ -46,17 +42,12 @@ final class BridgeHook implements Handler<BridgeEvent> {
   /** Client API requests one socket may have in flight. */
   static final int MAX_PENDING_REQUESTS = 32;
 
-  /** Addresses one socket may register: its user and broadcast addresses and its topics. */
-  static final int MAX_REGISTRATIONS = 2 + ProtocolLimits.MAX_TOPICS_PER_CONNECTION;
-
-  private final HeraldOptions options;
   private final NodeInfo node;
   private final BridgeSessions sessions;
   private final ClientApi api;
   private final long replyTimeoutNanos;
 
-  BridgeHook(HeraldOptions options, NodeInfo node, BridgeSessions sessions, ClientApi api, SockJSBridgeOptions bridgeOptions) {
-    this.options = options;
+  BridgeHook(NodeInfo node, BridgeSessions sessions, ClientApi api, SockJSBridgeOptions bridgeOptions) {
     this.node = node;
     this.sessions = sessions;
     this.api = api;
@@ -71,7 +62,7 @@ final class BridgeHook implements Handler<BridgeEvent> {
         // The bridge sets its handlers on the socket only once this event completes, after the node's answer on the
         // unauthenticated slot: what the client sends meanwhile waits, and a frame over the limit (already read) is
         // answered as the bridge's own handler would.
-        SockJSSocket socket = event.socket();
+        GuardedSocket socket = (GuardedSocket) event.socket();
         socket.pause();
         socket.exceptionHandler(e -> {
           if (tooLarge(String.valueOf(e.getMessage()))) {
@@ -79,59 +70,63 @@ final class BridgeHook implements Handler<BridgeEvent> {
           }
         });
         sessions.open(socket).onComplete(opened -> {
-          BridgeSession s = opened.result();
-          event.complete(s != null);
+          BridgeTransport t = opened.result();
+          event.complete(t != null);
           // Only once the bridge has accepted the socket (and set its handlers on it), so that a close caused by the
           // token, which may be decided at once, reaches the bridge and frees its state for the socket.
-          if (s != null) {
+          if (t != null) {
             socket.resume();
-            sessions.authenticateFromUri(s);
+            sessions.authenticateFromUri(t);
           }
         });
       }
-      case REGISTER, UNREGISTER, SEND, PUBLISH -> onFrame(event);
+      case SEND, PUBLISH -> onFrame(event);
       case RECEIVE -> onReceive(event);
       case SOCKET_CLOSED -> {
-        BridgeSession s = sessions.get(event.socket());
-        if (s != null) {
-          sessions.release(s);
-        }
+        sessions.release(event.socket());
         event.complete(true);
       }
       case SOCKET_ERROR -> onSocketError(event);
-      // SOCKET_PING (counted by BridgeSessions#inbound, like every message), REGISTERED (a consumer is in place) and
-      // SOCKET_IDLE: the bridge's ping timer is effectively off, the idle timeout is Herald's sweep
-      // (BridgeSessions#sweep).
+      // REGISTER and UNREGISTER never come here (BridgeSessions#inbound decides them); SOCKET_PING (counted by
+      // BridgeSessions#inbound, like every message), REGISTERED and SOCKET_IDLE: the bridge's ping timer is
+      // effectively off, the idle timeout is the session core's sweep.
+      case REGISTER, UNREGISTER -> event.complete(false);
       default -> event.complete(true);
     }
   }
 
   private void onFrame(BridgeEvent event) {
-    BridgeSession s = sessions.get(event.socket());
+    BridgeTransport t = sessions.get(event.socket());
     // The rate limit has already counted this message (BridgeSessions#inbound).
-    if (s == null || s.closing) {
+    if (t == null || t.session.closing()) {
       event.complete(false);
       return;
     }
     JsonObject raw = event.getRawMessage();
-    if (s.authentication == null) {
+    if (t.authentication == null) {
       String token = headerToken(raw);
       if (token == null) {
-        refuse(event, s, address(raw), "not authenticated");
+        refuse(event, t.session, address(raw), "not authenticated");
         return;
       }
-      sessions.authenticate(s, token);
+      sessions.authenticate(t, token);
     }
-    s.authentication.onComplete(result -> {
-      if (result.failed() || s.closing || !s.authenticated()) {
+    t.authentication.onComplete(result -> {
+      if (result.failed() || t.session.closing()) {
         event.complete(false);
         return;
       }
-      decide(event, s, raw);
+      String address = address(raw);
+      if (event.type() == BridgeEventType.SEND) {
+        send(event, t, raw, address);
+      } else {
+        refuse(event, t.session, address, "publishing is not part of the client API");
+      }
     });
   }
 
-  private static String headerToken(JsonObject raw) {
+  /** The token of a frame's {@code headers.token}, or null. */
+  static String headerToken(JsonObject raw) {
     Object headers = raw.getValue("headers");
     if (headers instanceof JsonObject h && h.getValue("token") instanceof String token && !token.isBlank()) {
       return token;
@@ -143,80 +138,28 @@ final class BridgeHook implements Handler<BridgeEvent> {
     return raw.getValue("address") instanceof String a ? a : null;
   }
 
-  private void decide(BridgeEvent event, BridgeSession s, JsonObject raw) {
-    String address = address(raw);
-    if (address == null) {
-      refuse(event, s, null, "no address");
-      return;
-    }
-    switch (event.type()) {
-      case REGISTER -> register(event, s, address);
-      case UNREGISTER -> {
-        String topic = BridgeAddresses.topicOf(s.user.tenant(), address);
-        if (topic != null && s.registered.contains(address) && !sessions.admitTopicChange(s)) {
-          refuse(event, s, address, "topic change budget exceeded");
-          return;
-        }
-        if (s.registered.remove(address)) {
-          if (topic != null) {
-            s.topics.remove(topic);
-          }
-          event.setRawMessage(new JsonObject().put("type", "unregister").put("address", address));
-          event.complete(true);
-        } else {
-          refuse(event, s, address, "not registered");
-        }
-      }
-      case SEND -> send(event, s, raw, address);
-      default -> refuse(event, s, address, "publishing is not part of the client API");
-    }
-  }
-
-  private void register(BridgeEvent event, BridgeSession s, String address) {
-    if (!BridgeAddresses.mayReceive(options, s.user, address)) {
-      refuse(event, s, address, "address not permitted");
-      return;
-    }
-    if (!s.registered.contains(address) && s.registered.size() >= MAX_REGISTRATIONS) {
-      refuse(event, s, address, "more than " + MAX_REGISTRATIONS + " registrations");
-      return;
-    }
-    String topic = BridgeAddresses.topicOf(s.user.tenant(), address);
-    if (topic != null && !s.registered.contains(address) && !sessions.admitTopicChange(s)) {
-      refuse(event, s, address, "topic change budget exceeded");
-      return;
-    }
-    s.registered.add(address);
-    if (topic != null) {
-      s.topics.add(topic);
-    }
-    // The client's headers (its token among them) go no further.
-    event.setRawMessage(new JsonObject().put("type", "register").put("address", address));
-    event.complete(true);
-  }
-
-  private void send(BridgeEvent event, BridgeSession s, JsonObject raw, String address) {
+  private void send(BridgeEvent event, BridgeTransport t, JsonObject raw, String address) {
     if (!BridgeAddresses.isClientApi(address)) {
-      refuse(event, s, address, "not a client API address");
+      refuse(event, t.session, address, "not a client API address");
       return;
     }
     Object replyAddress = raw.getValue("replyAddress");
     if (replyAddress != null) {
       if (!(replyAddress instanceof String label) || !REPLY_LABEL.matcher(label).matches()) {
-        refuse(event, s, address, "reply address must match " + REPLY_LABEL.pattern());
+        refuse(event, t.session, address, "reply address must match " + REPLY_LABEL.pattern());
         return;
       }
       long now = System.nanoTime();
-      s.pendingReplies.values().removeIf(deadline -> deadline - now < 0);
-      if (!s.pendingReplies.containsKey(label) && s.pendingReplies.size() >= MAX_PENDING_REQUESTS) {
-        refuse(event, s, address, "more than " + MAX_PENDING_REQUESTS + " requests in flight");
+      t.pendingReplies.values().removeIf(deadline -> deadline - now < 0);
+      if (!t.pendingReplies.containsKey(label) && t.pendingReplies.size() >= MAX_PENDING_REQUESTS) {
+        refuse(event, t.session, address, "more than " + MAX_PENDING_REQUESTS + " requests in flight");
         return;
       }
-      s.pendingReplies.put(label, now + replyTimeoutNanos);
+      t.pendingReplies.put(label, now + replyTimeoutNanos);
     }
     // Rebuilt rather than edited: only the address, the body, the reply label and Herald's own headers go on.
     JsonObject send = new JsonObject().put("type", "send").put("address", address)
-        .put("headers", api.headersFor(s)).put("body", raw.getValue("body"));
+        .put("headers", api.headersFor(t.session)).put("body", raw.getValue("body"));
     if (replyAddress != null) {
       send.put("replyAddress", replyAddress);
     }
@@ -225,49 +168,21 @@ final class BridgeHook implements Handler<BridgeEvent> {
   }
 
   private void onReceive(BridgeEvent event) {
-    BridgeSession s = sessions.get(event.socket());
-    if (s == null || s.closing || !s.authenticated()) {
+    BridgeTransport t = sessions.get(event.socket());
+    if (t == null || t.session.closing() || !t.session.authenticated()) {
       event.complete(false);
       return;
     }
     JsonObject envelope = event.getRawMessage();
     String address = envelope.getString("address");
-    Object body = envelope.getValue("body");
-    JsonObject out;
-    boolean notificationFrame = false;
-    if (s.pendingReplies.remove(address) != null) {
-      out = new JsonObject().put("type", "rec").put("address", address).put("body", body);
-    } else if (s.registered.contains(address) && BridgeAddresses.mayReceive(options, s.user, address)) {
-      if (body instanceof Notification notification) {
-        if (!s.filters.accepts(notification)) {
-          node.metrics().filteredOut();
-          event.complete(false);
-          return;
-        }
-        out = new JsonObject().put("type", "rec").put("address", address).put("body", notification.toFrame());
-        notificationFrame = true;
-      } else if (body instanceof JsonObject userEvent && address.equals(Addresses.user(s.user.tenant(), s.user.userId()))) {
-        out = new JsonObject().put("type", "rec").put("address", address).put("body", userEvent.copy());
-      } else {
-        log.debug("bridge socket {}: dropped a message of unexpected type on {}", s.id, address);
-        event.complete(false);
-        return;
-      }
-    } else {
-      log.warn("bridge socket {} of user {}: message on {} not approved for it, dropped", s.id, s.user.userId(), address);
+    Long deadline = t.pendingReplies.remove(address);
+    if (deadline == null || deadline - System.nanoTime() < 0) {
+      log.warn("bridge socket {} of user {}: message on {} not approved for it, dropped", t.session.id(),
+          t.session.user().userId(), address);
       event.complete(false);
       return;
     }
-    if (!sessions.mayWrite(s)) {
-      event.complete(false);
-      return;
-    }
-    if (notificationFrame) {
-      s.messagesSent++;
-      node.metrics().delivered(1);
-      sessions.hourly().delivered(1, System.currentTimeMillis() - ((Notification) body).timestamp().toEpochMilli());
-    }
-    event.setRawMessage(out);
+    event.setRawMessage(new JsonObject().put("type", "rec").put("address", address).put("body", envelope.getValue("body")));
     event.complete(true);
   }
 
@@ -277,13 +192,13 @@ final class BridgeHook implements Handler<BridgeEvent> {
    * the error's message, so the limit is recognised by the texts Netty and Vert.x use for it.
    */
   private void onSocketError(BridgeEvent event) {
-    BridgeSession s = sessions.get(event.socket());
-    if (s != null) {
+    BridgeTransport t = sessions.get(event.socket());
+    if (t != null) {
       String message = String.valueOf(event.getRawMessage() == null ? null : event.getRawMessage().getValue("message"));
       if (tooLarge(message)) {
-        sessions.close(s, CloseCode.FRAME_TOO_LARGE, ErrorCode.TOO_LARGE.wireName());
+        sessions.close(t, CloseCode.FRAME_TOO_LARGE, ErrorCode.TOO_LARGE);
       } else {
-        sessions.release(s);
+        sessions.release(event.socket());
       }
     }
     event.complete(true);
@@ -294,9 +209,9 @@ final class BridgeHook implements Handler<BridgeEvent> {
     return message.contains("Max frame length") || message.contains("max message size");
   }
 
-  private void refuse(BridgeEvent event, BridgeSession s, String address, String why) {
+  private void refuse(BridgeEvent event, Session s, String address, String why) {
     log.info("bridge {} refused: user {} (tenant {}), address {}: {}", event.type(),
-        s.user == null ? "-" : s.user.userId(), s.user == null ? "-" : s.user.tenant(), LogText.quoted(address, BridgeSessions.LOGGED_CHARS), why);
+        s.user() == null ? "-" : s.user().userId(), s.user() == null ? "-" : s.user().tenant(), LogText.quoted(address, BridgeSessions.LOGGED_CHARS), why);
     node.metrics().clientError();
     event.complete(false);
   }

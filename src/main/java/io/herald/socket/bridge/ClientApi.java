@@ -11,6 +11,8 @@ import io.herald.protocol.ServerFrames;
 import io.herald.session.ReplayReader;
 import io.herald.session.ResumePosition;
 import io.herald.session.TopicPolicy;
+import io.herald.session.Session;
+import io.herald.session.SessionLifecycle;
 import io.herald.state.State;
 import io.herald.state.StoredNotification;
 import io.herald.state.StreamKey;
@@ -52,10 +54,10 @@ final class ClientApi {
   private final HeraldOptions options;
   private final NodeInfo node;
   private final State state;
-  private final BridgeSessions sessions;
+  private final SessionLifecycle sessions;
   private final String ownerAddress;
 
-  ClientApi(Vertx vertx, HeraldOptions options, NodeInfo node, State state, BridgeSessions sessions, String ownerAddress) {
+  ClientApi(Vertx vertx, HeraldOptions options, NodeInfo node, State state, SessionLifecycle sessions, String ownerAddress) {
     this.vertx = vertx;
     this.options = options;
     this.node = node;
@@ -76,18 +78,19 @@ final class ClientApi {
   }
 
   /** The headers Herald's hook puts on a client's SEND instead of the client's own. */
-  JsonObject headersFor(BridgeSession s) {
+  JsonObject headersFor(Session s) {
     return new JsonObject()
-        .put(HEADER_TENANT, s.user.tenant())
-        .put(HEADER_USER, s.user.userId())
-        .put(HEADER_CONNECTION, s.id)
+        .put(HEADER_TENANT, s.user().tenant())
+        .put(HEADER_USER, s.user().userId())
+        .put(HEADER_CONNECTION, s.id())
         .put(HEADER_OWNER, ownerAddress);
   }
 
   private void route(String api, Message<Object> message) {
-    BridgeSession s = sessions.byId(message.headers().get(HEADER_CONNECTION));
-    if (s != null) {
-      if (!s.closing && s.authenticated()) {
+    String connection = message.headers().get(HEADER_CONNECTION);
+    Session s = connection == null ? null : sessions.get(connection);
+    if (s != null && s.transport() instanceof BridgeTransport) {
+      if (!s.closing() && s.authenticated()) {
         handle(api, s, message);
       } else {
         message.fail(UNAVAILABLE, ErrorCode.UNAVAILABLE.wireName());
@@ -112,7 +115,7 @@ final class ClientApi {
         });
   }
 
-  private void handle(String api, BridgeSession s, Message<Object> message) {
+  private void handle(String api, Session s, Message<Object> message) {
     Object body = message.body();
     if (body != null && !(body instanceof JsonObject)) {
       message.fail(INVALID, ErrorCode.INVALID.wireName());
@@ -134,13 +137,13 @@ final class ClientApi {
     }
   }
 
-  private void status(BridgeSession s, Message<Object> message) {
-    JsonObject status = ServerFrames.status(s.id, s.user.userId(), s.user.tenant(), BridgeSession.DEVICE, node.nodeId(),
-            s.connectedAt, s.filters, s.topics, s.messagesSent)
+  private void status(Session s, Message<Object> message) {
+    JsonObject status = ServerFrames.status(s.id(), s.user().userId(), s.user().tenant(), BridgeTransport.DEVICE, node.nodeId(),
+            s.connectedAt(), s.filters(), s.topics(), s.messagesSent())
         .put("addresses", new JsonObject()
-            .put("user", Addresses.user(s.user.tenant(), s.user.userId()))
-            .put("broadcast", Addresses.broadcast(s.user.tenant())));
-    state.history().current(StreamKey.user(s.user.tenant(), s.user.userId())).onComplete(current -> {
+            .put("user", Addresses.user(s.user().tenant(), s.user().userId()))
+            .put("broadcast", Addresses.broadcast(s.user().tenant())));
+    state.history().current(StreamKey.user(s.user().tenant(), s.user().userId())).onComplete(current -> {
       if (current.succeeded()) {
         status.put("epoch", current.result().epoch()).put("offset", current.result().offset());
       } else {
@@ -151,12 +154,12 @@ final class ClientApi {
     });
   }
 
-  private void unread(BridgeSession s, JsonObject request, Message<Object> message) {
+  private void unread(Session s, JsonObject request, Message<Object> message) {
     Object limitValue = request.getValue("limit", DEFAULT_UNREAD_LIMIT);
     if (!(limitValue instanceof Integer limit) || limit < 1 || limit > ProtocolLimits.MAX_UNREAD_LIMIT) {
       throw new IllegalArgumentException("limit must be an integer from 1 to " + ProtocolLimits.MAX_UNREAD_LIMIT);
     }
-    state.inbox().unread(s.user.tenant(), s.user.userId(), limit)
+    state.inbox().unread(s.user().tenant(), s.user().userId(), limit)
         .onSuccess(inbox -> message.reply(ServerFrames.unread(inbox)))
         .onFailure(e -> {
           node.metrics().stateFailure("inbox");
@@ -164,16 +167,16 @@ final class ClientApi {
         });
   }
 
-  private void markRead(BridgeSession s, JsonObject request, Message<Object> message) {
+  private void markRead(Session s, JsonObject request, Message<Object> message) {
     Object id = request.getValue("notification_id");
     if (!(id instanceof String notificationId) || notificationId.isEmpty() || notificationId.length() > Ids.MAX_ID_LENGTH) {
       throw new IllegalArgumentException("markRead needs a string 'notification_id'");
     }
-    state.inbox().markRead(s.user.tenant(), s.user.userId(), notificationId)
+    state.inbox().markRead(s.user().tenant(), s.user().userId(), notificationId)
         .onSuccess(changed -> {
           if (changed) {
             // Every connection of the user, /ws and bridge, on every node, sees the change.
-            vertx.eventBus().publish(Addresses.user(s.user.tenant(), s.user.userId()), ServerFrames.notificationRead(notificationId));
+            vertx.eventBus().publish(Addresses.user(s.user().tenant(), s.user().userId()), ServerFrames.notificationRead(notificationId));
           }
           message.reply(new JsonObject().put("type", "MarkedRead").put("notification_id", notificationId));
         })
@@ -184,9 +187,9 @@ final class ClientApi {
   }
 
   /** Like {@code /ws} Subscribe: the whole request is validated before anything changes; filters, when present, replace. */
-  private void subscribe(BridgeSession s, JsonObject request, Message<Object> message) {
+  private void subscribe(Session s, JsonObject request, Message<Object> message) {
     List<String> requested = topicList(request);
-    Filters filters = s.filters;
+    Filters filters = s.filters();
     if (request.containsKey("filters")) {
       Object value = request.getValue("filters");
       if (value != null && !(value instanceof JsonObject)) {
@@ -194,24 +197,24 @@ final class ClientApi {
       }
       filters = Filters.fromJson((JsonObject) value);
     }
-    s.filters = filters;
+    s.filters(filters);
     JsonArray accepted = new JsonArray();
     JsonArray refused = new JsonArray();
     JsonObject addresses = new JsonObject();
     for (String topic : requested) {
-      boolean room = s.topics.contains(topic) || s.topics.size() < ProtocolLimits.MAX_TOPICS_PER_CONNECTION;
-      if (Ids.isValidTopic(topic) && room && TopicPolicy.allows(options, s.user, topic)) {
-        s.topics.add(topic);
+      boolean room = s.topics().contains(topic) || s.topics().size() < ProtocolLimits.MAX_TOPICS_PER_CONNECTION;
+      if (Ids.isValidTopic(topic) && room && TopicPolicy.allows(options, s.user(), topic)) {
+        s.topics().add(topic);
         accepted.add(topic);
-        addresses.put(topic, Addresses.topic(s.user.tenant(), topic));
+        addresses.put(topic, Addresses.topic(s.user().tenant(), topic));
       } else {
         refused.add(topic);
       }
     }
     message.reply(new JsonObject().put("type", "Subscribed")
         .put("topics", accepted)
-        .put("all_topics", new JsonArray(new ArrayList<>(s.topics)))
-        .put("filters", s.filters.toJson())
+        .put("all_topics", new JsonArray(new ArrayList<>(s.topics())))
+        .put("filters", s.filters().toJson())
         .put("addresses", addresses)
         .put("refused", refused));
   }
@@ -239,16 +242,16 @@ final class ClientApi {
    * through the socket's filters ({@code missed} counts those returned). The client registers its user address first
    * and de-duplicates by offset.
    */
-  private void resume(BridgeSession s, JsonObject request, Message<Object> message) {
+  private void resume(Session s, JsonObject request, Message<Object> message) {
     ResumePosition position = ResumePosition.fromMessage(request);
     if (position == null) {
       throw new IllegalArgumentException("resume needs a string 'epoch' and a non-negative integer 'last_offset'");
     }
-    ReplayReader.read(state.history(), StreamKey.user(s.user.tenant(), s.user.userId()), position)
+    ReplayReader.read(state.history(), StreamKey.user(s.user().tenant(), s.user().userId()), position)
         .onSuccess(replay -> {
           JsonArray notifications = new JsonArray();
           for (StoredNotification missed : replay.missed()) {
-            if (s.filters.accepts(missed.notification())) {
+            if (s.filters().accepts(missed.notification())) {
               notifications.add(missed.notification()
                   .withPosition(missed.position().epoch(), missed.position().offset()).toFrame());
             }

@@ -1,13 +1,12 @@
 package io.herald.socket.bridge;
 
 import io.herald.model.LogText;
-import io.herald.auth.Authenticator;
 import io.herald.auth.Tokens;
 import io.herald.config.HeraldOptions;
 import io.herald.runtime.NodeInfo;
 import io.herald.session.Admission;
-import io.herald.session.HourlyCounters;
 import io.herald.session.OriginPolicy;
+import io.herald.session.SessionCore;
 import io.herald.state.State;
 import io.netty.util.AsciiString;
 import io.vertx.core.Future;
@@ -67,16 +66,16 @@ public final class EventBusBridge {
   private final NodeInfo node;
   private final BridgeSessions sessions;
   private final ClientApi api;
-  private long sweepTimer = -1;
 
-  public EventBusBridge(Vertx vertx, HeraldOptions options, NodeInfo node, State state, Authenticator authenticator,
-                        Admission admission, HourlyCounters hourly) {
+  /** The bridge of the socket verticle whose session core is {@code core}: its sockets are sessions of that core. */
+  public EventBusBridge(Vertx vertx, HeraldOptions options, NodeInfo node, State state, Admission admission,
+                        SessionCore core) {
     this.vertx = vertx;
     this.options = options;
     this.node = node;
-    this.sessions = new BridgeSessions(vertx, options, node, state.sessions(), authenticator, admission, hourly);
+    this.sessions = new BridgeSessions(options, node, admission, core);
     String ownerAddress = "herald.node." + node.nodeId() + ".bridge." + UUID.randomUUID();
-    this.api = new ClientApi(vertx, options, node, state, sessions, ownerAddress);
+    this.api = new ClientApi(vertx, options, node, state, core.lifecycle(), ownerAddress);
   }
 
   /** Mounts the routes on {@code router} and registers the client API; call from the verticle's start. */
@@ -90,20 +89,10 @@ public final class EventBusBridge {
     // so that it sees each socket through Herald's GuardedSocket (inbound checks, outbound byte count). Its
     // SOCKET_IDLE timer would cast the socket to vertx-web's own base class: it never fires (BRIDGE_PING_TIMEOUT_MS).
     EventBusBridgeImpl bridge = new EventBusBridgeImpl(vertx, null, bridgeOptions,
-        new BridgeHook(options, node, sessions, api, bridgeOptions));
+        new BridgeHook(node, sessions, api, bridgeOptions));
     router.route(PATH + "/*").subRouter(SockJSHandler.create(vertx, sockJsOptions())
         .socketHandler(socket -> bridge.handle(new GuardedSocket(socket, sessions::inbound))));
-    sweepTimer = vertx.setPeriodic(TimeUnit.SECONDS.toMillis(options.getHeartbeatIntervalSecs()), id -> sessions.sweep());
     return api.register();
-  }
-
-  /** Closes every bridge socket with 1001; the futures complete when their sessions are out of the session store. */
-  public List<Future<?>> drain() {
-    return sessions.drain();
-  }
-
-  public void stop() {
-    vertx.cancelTimer(sweepTimer);
   }
 
   private void gate(RoutingContext ctx) {
@@ -182,9 +171,10 @@ public final class EventBusBridge {
   private static SockJSBridgeOptions bridgeOptions() {
     SockJSBridgeOptions bridge = new SockJSBridgeOptions()
         .setMaxAddressLength(MAX_ADDRESS_LENGTH)
-        .setMaxHandlersPerSocket(BridgeHook.MAX_REGISTRATIONS + BridgeHook.MAX_PENDING_REQUESTS)
-        .setPingTimeout(BRIDGE_PING_TIMEOUT_MS)
-        .addOutboundPermitted(new PermittedOptions().setAddressRegex(BridgeAddresses.OUTBOUND_REGEX));
+        .setMaxHandlersPerSocket(BridgeHook.MAX_PENDING_REQUESTS)
+        .setPingTimeout(BRIDGE_PING_TIMEOUT_MS);
+    // No outbound address is permitted: vertx-web never registers a consumer for a socket (registrations are
+    // Herald's, BridgeRegistrations), so nothing but the replies to a socket's own requests leaves through it.
     BridgeAddresses.CLIENT_API.forEach(address -> bridge.addInboundPermitted(new PermittedOptions().setAddress(address)));
     return bridge;
   }

@@ -1,4 +1,4 @@
-package io.herald.socket;
+package io.herald.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

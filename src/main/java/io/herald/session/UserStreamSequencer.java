@@ -1,4 +1,4 @@
-package io.herald.socket;
+package io.herald.session;
 
 import io.herald.model.Notification;
 import java.util.ArrayList;
@@ -16,7 +16,7 @@ import java.util.TreeMap;
  * after such a wait, or an offline-queue notification older than the connection) passes at once. Nothing is
  * dropped; on a single node, where the ingress publishes a stream in order, nothing ever waits.
  *
- * <p>Owned by the connection's event loop, like the rest of {@link Connection}.
+ * <p>Owned by the session's event loop, like the rest of {@link Session}.
  */
 final class UserStreamSequencer {
 

@@ -1,0 +1,131 @@
+package io.herald.session;
+
+import io.herald.model.Notification;
+import io.herald.model.Target;
+import io.herald.protocol.CloseCode;
+import io.herald.runtime.NodeInfo;
+import io.herald.state.Position;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Delivers the messages of the event bus to sessions, the same for every transport: a user event (NotificationUpdated)
+ * to every session of the user unfiltered; a notification through, in this order, the hold of a replay in progress,
+ * the drop of copies a replay or a queue take already wrote, the user stream's sequencer (offset order), the session's
+ * filters, and the {@link BoundedWriter}. Counts deliveries in the node's metrics and the verticle's hourly counters.
+ */
+public final class Delivery implements AddressRegistry.Deliverer {
+
+  /** A live notification held while a replay is written, with the address it was delivered from. */
+  record Held(String address, Notification notification) {
+  }
+
+  private final Vertx vertx;
+  private final NodeInfo node;
+  private final HourlyCounters hourly;
+  private final BoundedWriter writer;
+  private final int maxHeld;
+  private final BoundedWriter.Closer closer;
+
+  Delivery(Vertx vertx, NodeInfo node, HourlyCounters hourly, BoundedWriter writer, int slowClientMaxPending,
+           BoundedWriter.Closer closer) {
+    this.vertx = vertx;
+    this.node = node;
+    this.hourly = hourly;
+    this.writer = writer;
+    this.maxHeld = slowClientMaxPending;
+    this.closer = closer;
+  }
+
+  @Override
+  public void deliver(String address, Session[] targets, Object body) {
+    if (body instanceof JsonObject event) {
+      byte[] message = event.encode().getBytes(StandardCharsets.UTF_8);
+      for (Session s : targets) {
+        writer.write(s, address, message);
+      }
+      return;
+    }
+    Notification notification = (Notification) body;
+    long latencyMs = Math.max(0, System.currentTimeMillis() - notification.timestamp().toEpochMilli());
+    int written = 0;
+    for (Session s : targets) {
+      written += deliverTo(s, address, notification);
+    }
+    counted(written, latencyMs);
+  }
+
+  /**
+   * Deduplicates against a replay, holds during one, puts the user stream back in offset order, filters, and writes;
+   * returns the messages written (more than one when this notification filled a gap others waited on).
+   */
+  int deliverTo(Session s, String address, Notification notification) {
+    if (s.closing) {
+      return 0;
+    }
+    if (s.heldDuringReplay != null) {
+      if (s.heldDuringReplay.size() >= maxHeld) {
+        closer.close(s, CloseCode.SLOW_CLIENT, null);
+      } else {
+        s.heldDuringReplay.add(new Held(address, notification));
+      }
+      return 0;
+    }
+    if (!(notification.target() instanceof Target.Users)) {
+      return writeFiltered(s, address, notification);
+    }
+    if (notification.epoch() != null && notification.epoch().equals(s.userStreamEpoch)
+        && notification.offset() <= s.userStreamReplayedUpTo && notification.offset() > s.userStreamReplayedFrom) {
+      return 0;
+    }
+    if (s.writtenFromQueueTake != null && notification.epoch() != null
+        && s.writtenFromQueueTake.contains(new Position(notification.epoch(), notification.offset()))) {
+      return 0;
+    }
+    int written = 0;
+    for (Notification inOrder : s.userStream.offer(notification)) {
+      written += writeFiltered(s, address, inOrder);
+    }
+    if (s.userStream.holding()) {
+      if (s.reorderTimer == Session.NO_TIMER) {
+        s.reorderTimer = vertx.setTimer(UserStreamSequencer.MAX_WAIT_MS, id -> {
+          s.reorderTimer = Session.NO_TIMER;
+          int late = 0;
+          for (Notification waited : s.userStream.releaseAll()) {
+            late += writeFiltered(s, address, waited);
+          }
+          counted(late, 0);
+        });
+      }
+    } else if (s.reorderTimer != Session.NO_TIMER) {
+      vertx.cancelTimer(s.reorderTimer);
+      s.reorderTimer = Session.NO_TIMER;
+    }
+    return written;
+  }
+
+  /** Writes the notification unless the session's filters exclude it; 1 when it was written. */
+  int writeFiltered(Session s, String address, Notification notification) {
+    if (s.closing) {
+      return 0;
+    }
+    if (!s.filters.accepts(notification)) {
+      node.metrics().filteredOut();
+      return 0;
+    }
+    if (writer.write(s, address, notification.frameBytes())) {
+      s.messagesSent++;
+      return 1;
+    }
+    return 0;
+  }
+
+  /** Counts notifications written outside a live delivery (a replay's), with their latency. */
+  void counted(int written, long latencyMs) {
+    if (written > 0) {
+      hourly.delivered(written, latencyMs);
+      node.metrics().delivered(written);
+    }
+  }
+}

@@ -1,0 +1,245 @@
+package io.herald.session;
+
+import io.herald.config.HeraldOptions;
+import io.herald.model.Addresses;
+import io.herald.model.Notification;
+import io.herald.runtime.NodeInfo;
+import io.herald.state.HistoryStore;
+import io.herald.state.Position;
+import io.herald.state.Replay;
+import io.herald.state.State;
+import io.herald.state.StoredNotification;
+import io.herald.state.StreamKey;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts a session's user stream and replays what it missed, the same for every transport: live notifications are
+ * held from the first registration until the replay is written; then come the transport's first message
+ * ({@code /ws}: Authenticated), InitialState, what another connection's offline-queue take left for this one, the
+ * replay, and the held notifications (minus the copies of what was just written); then the user's offline queue is
+ * taken (by the first session of the user, on either transport) and published to every session of the user.
+ */
+public final class ReplayCoordinator {
+
+  private static final Logger log = LoggerFactory.getLogger(ReplayCoordinator.class);
+
+  private final Vertx vertx;
+  private final HeraldOptions options;
+  private final NodeInfo node;
+  private final State state;
+  private final AddressRegistry registry;
+  private final Delivery delivery;
+  private final BoundedWriter writer;
+
+  ReplayCoordinator(Vertx vertx, HeraldOptions options, NodeInfo node, State state, AddressRegistry registry,
+                    Delivery delivery, BoundedWriter writer) {
+    this.vertx = vertx;
+    this.options = options;
+    this.node = node;
+    this.state = state;
+    this.registry = registry;
+    this.delivery = delivery;
+    this.writer = writer;
+  }
+
+  /**
+   * Joins the addresses (the user's among them) and starts the user stream at {@code from}: the session's position
+   * when the client gave one ({@code positionGiven}), else its baseline (the stream's position before the session
+   * existed). The session's reading is paused meanwhile. {@code firstMessage} builds the transport's first message from
+   * the replay's outcome (null: none). Completes once everything is written.
+   */
+  public Future<Void> start(Session s, List<String> addresses, ResumePosition from, boolean positionGiven,
+                            Function<AsyncResult<Replay>, byte[]> firstMessage) {
+    // From the first registration until the first message (and any replay) is written, live notifications wait: the
+    // first message is always first, and a replay is never overtaken by what follows it.
+    s.heldDuringReplay = new ArrayList<>();
+    List<Future<Void>> registrations = new ArrayList<>();
+    for (String address : addresses) {
+      registrations.add(registry.join(s, address));
+    }
+    // Delivery starts only once the consumers are registered, cluster-wide when clustered, and the replay is read.
+    s.transport.pause();
+    return Future.join(registrations)
+        .onFailure(e -> log.warn("connection {}: consumer registration failed: {}", s.id, e.getMessage()))
+        .transform(ignored -> readReplay(s, from))
+        .transform(replay -> {
+          Future<List<StoredNotification>> taken = queueTakenWhileOpen(s, positionGiven);
+          Future<byte[]> initial = readInitialState(s);
+          return Future.join(taken, initial).transform(ignored -> {
+            if (s.closing) {
+              return Future.<Void>succeededFuture();
+            }
+            byte[] first = firstMessage == null ? null : firstMessage.apply(replay);
+            if (first != null) {
+              writer.write(s, null, first);
+            }
+            if (initial.succeeded() && initial.result() != null) {
+              writer.write(s, userAddress(s), initial.result());
+            }
+            finishReplay(s, replay.succeeded() ? replay.result() : null, positionGiven,
+                taken.succeeded() ? taken.result() : List.of());
+            s.transport.resume();
+            deliverOfflineQueue(s);
+            return Future.<Void>succeededFuture();
+          });
+        });
+  }
+
+  /**
+   * Replays the user stream from a position the client gives while connected ({@code /ws} Resume): live notifications
+   * wait meanwhile; {@code header} builds the message that precedes the replay from its outcome.
+   */
+  public void resume(Session s, ResumePosition position, Function<AsyncResult<Replay>, byte[]> header) {
+    if (s.heldDuringReplay == null) {
+      s.heldDuringReplay = new ArrayList<>();
+    }
+    s.transport.pause();
+    readReplay(s, position).onComplete(replay -> {
+      if (s.closing) {
+        return;
+      }
+      writer.write(s, null, header.apply(replay));
+      finishReplay(s, replay.succeeded() ? replay.result() : null, true, List.of());
+      s.transport.resume();
+    });
+  }
+
+  /**
+   * The part of the user's history the client missed: everything after its position when it gave one (or only the
+   * stream's current position otherwise). An offset of 0 means "seen nothing": any epoch matches.
+   */
+  private Future<Replay> readReplay(Session s, ResumePosition from) {
+    return ReplayReader.read(state.history(), StreamKey.user(s.user.tenant(), s.user.userId()), from);
+  }
+
+  /**
+   * The notifications of the user's last offline-queue take (read once this session's consumers are registered) when
+   * this session was already open at that moment: it must get them, but the taker's publish may have come before its
+   * consumer registration completed. Empty for a session that gave a position (its replay covers them), or that was
+   * opened after the take (the queue was delivered before it existed).
+   */
+  private Future<List<StoredNotification>> queueTakenWhileOpen(Session s, boolean positionGiven) {
+    if (positionGiven) {
+      return Future.succeededFuture(List.of());
+    }
+    return state.history().lastQueueTake(s.user.tenant(), s.user.userId())
+        .map(take -> {
+          if (take.isEmpty()) {
+            return List.<StoredNotification>of();
+          }
+          // Both durations end now (the take's age as the store measured it a moment ago): no clocks are compared.
+          long openForMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - s.openedNanos) + 1;
+          return openForMs >= take.get().ageMillis() ? take.get().notifications() : List.<StoredNotification>of();
+        })
+        .onFailure(e -> node.metrics().stateFailure("queue"));
+  }
+
+  /** The InitialState message (unread count and latest unread), or null when {@code initial_state} is off. */
+  private Future<byte[]> readInitialState(Session s) {
+    if (!options.isInitialState()) {
+      return Future.succeededFuture(null);
+    }
+    return state.inbox().unread(s.user.tenant(), s.user.userId(), Math.max(1, options.getInitialStateSize()))
+        .map(inbox -> {
+          JsonArray latest = new JsonArray();
+          if (options.getInitialStateSize() > 0) {
+            inbox.latest().forEach(n -> latest.add(n.notification().toFrame()));
+          }
+          return new JsonObject().put("type", "InitialState").put("unread_count", inbox.unreadCount())
+              .put("notifications", latest).encode().getBytes(StandardCharsets.UTF_8);
+        })
+        .onFailure(e -> node.metrics().stateFailure("inbox"));
+  }
+
+  /**
+   * Writes the notifications of an offline-queue take this session was open for ({@link #queueTakenWhileOpen}), the
+   * replayed notifications, then the live ones held meanwhile, dropping the live copies of what was already written:
+   * no gap and no duplicate across the switch to live delivery.
+   */
+  private void finishReplay(Session s, Replay replay, boolean positionGiven, List<StoredNotification> takenWhileOpen) {
+    String address = userAddress(s);
+    if (!takenWhileOpen.isEmpty()) {
+      // Older than the replay: written first, except what the replay itself writes; their live copies (the taker's
+      // publish) are dropped by position.
+      Set<Position> replayed = new HashSet<>();
+      if (replay != null) {
+        replay.missed().forEach(missed -> replayed.add(missed.position()));
+      }
+      for (StoredNotification queued : takenWhileOpen) {
+        Position position = queued.position();
+        if (replayed.contains(position)) {
+          continue;
+        }
+        if (s.writtenFromQueueTake == null) {
+          s.writtenFromQueueTake = new HashSet<>();
+        }
+        if (s.writtenFromQueueTake.add(position)) {
+          delivery.writeFiltered(s, address, positioned(queued));
+        }
+      }
+    }
+    if (replay != null) {
+      for (StoredNotification missed : replay.missed()) {
+        delivery.writeFiltered(s, address, positioned(missed));
+      }
+      // Live copies of what was just replayed are dropped. A client that gave a position has seen everything up to
+      // the current offset; one that did not was replayed only what followed its baseline, and must still get its
+      // offline queue (offsets up to the baseline) and everything live after the current offset.
+      s.userStreamEpoch = replay.current().epoch();
+      s.userStream.start(replay.current().epoch(), replay.current().offset());
+      if (positionGiven) {
+        s.userStreamReplayedFrom = 0;
+        s.userStreamReplayedUpTo = Math.max(s.userStreamReplayedUpTo, replay.current().offset());
+      } else {
+        s.userStreamReplayedUpTo = replay.current().offset();
+        s.userStreamReplayedFrom = replay.missed().isEmpty() ? replay.current().offset()
+            : replay.missed().get(0).position().offset() - 1;
+      }
+    } else {
+      node.metrics().stateFailure("history");
+    }
+    List<Delivery.Held> held = s.heldDuringReplay;
+    s.heldDuringReplay = null;
+    if (held != null) {
+      for (Delivery.Held h : held) {
+        delivery.deliverTo(s, h.address(), h.notification());
+      }
+    }
+  }
+
+  /**
+   * Takes the user's offline queue (one atomic step: of two sessions starting at once, one gets it) and publishes each
+   * notification to the user's address, so every session of the user open now receives it once; sessions that
+   * already replayed it drop the copy by its offset. The take is recorded (for
+   * {@link HistoryStore#QUEUE_TAKE_RECORD_SECS}): a session still starting, whose consumer registration may complete
+   * after this publish, writes the taken notifications itself ({@link #queueTakenWhileOpen}).
+   */
+  private void deliverOfflineQueue(Session s) {
+    String address = userAddress(s);
+    state.history().takeOfflineQueue(s.user.tenant(), s.user.userId())
+        .onSuccess(queued -> queued.forEach(q -> vertx.eventBus().publish(address, positioned(q))))
+        .onFailure(e -> node.metrics().stateFailure("queue"));
+  }
+
+  private static String userAddress(Session s) {
+    return Addresses.user(s.user.tenant(), s.user.userId());
+  }
+
+  /** The stored notification with its position, so that its message carries stream, epoch and offset. */
+  private static Notification positioned(StoredNotification stored) {
+    return stored.notification().withPosition(stored.position().epoch(), stored.position().offset());
+  }
+}

@@ -1,0 +1,365 @@
+package io.herald.session;
+
+import io.herald.auth.AuthException;
+import io.herald.auth.AuthenticatedUser;
+import io.herald.auth.Authenticator;
+import io.herald.auth.Tokens;
+import io.herald.config.HeraldOptions;
+import io.herald.model.LogText;
+import io.herald.protocol.CloseCode;
+import io.herald.protocol.ErrorCode;
+import io.herald.runtime.NodeInfo;
+import io.herald.state.Position;
+import io.herald.state.SessionInfo;
+import io.herald.state.State;
+import io.herald.state.StreamKey;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The life of every session of one socket verticle, whatever its transport: opening (auth timer), authentication and
+ * admission, token expiry, Knox re-checks and renewal, the per-message rate limit and topic change budget, the idle
+ * sweep, closing with a {@link CloseCode}, and release — the one place where a session's timers are cancelled, its
+ * addresses left and its admission given back.
+ */
+public final class SessionLifecycle {
+
+  private static final Logger log = LoggerFactory.getLogger(SessionLifecycle.class);
+
+  /** A successful authentication: the user, and the user stream's position before the session existed (or null). */
+  public record Authenticated(AuthenticatedUser user, Position baseline) {
+  }
+
+  private final Vertx vertx;
+  private final HeraldOptions options;
+  private final NodeInfo node;
+  private final State state;
+  private final Authenticator authenticator;
+  private final Admission admission;
+  private final HourlyCounters hourly;
+  private final AddressRegistry registry;
+  private final BoundedWriter writer;
+  private final Map<String, Session> sessions = new HashMap<>();
+
+  SessionLifecycle(Vertx vertx, HeraldOptions options, NodeInfo node, State state, Authenticator authenticator,
+                   Admission admission, HourlyCounters hourly, AddressRegistry registry, BoundedWriter writer) {
+    this.vertx = vertx;
+    this.options = options;
+    this.node = node;
+    this.state = state;
+    this.authenticator = authenticator;
+    this.admission = admission;
+    this.hourly = hourly;
+    this.registry = registry;
+    this.writer = writer;
+  }
+
+  /**
+   * Starts a session on a transport whose connection holds the unauthenticated slot {@code ticket}: the session is
+   * closed with 4008 when it has not authenticated within {@code auth_timeout_secs}, and at once (4029
+   * {@code connection_limit}) when this verticle already holds {@code max_connections} sessions. Null in that case.
+   */
+  public Session open(ClientTransport transport, Admission.Ticket ticket, String ipAddress, String userAgent) {
+    long now = System.nanoTime();
+    Session s = new Session(UUID.randomUUID().toString(), transport, ticket, ipAddress, userAgent,
+        new TokenBucket(options.getRateLimitPerSec(), options.getRateLimitBurst(), now), new TopicBudget(options, now), now);
+    sessions.put(s.id, s);
+    if (sessions.size() > options.getMaxConnections()) {
+      writer.sendError(s, ErrorCode.CONNECTION_LIMIT, "node connection limit reached");
+      close(s, CloseCode.LIMIT_EXCEEDED, ErrorCode.CONNECTION_LIMIT, "node connection limit reached");
+      return null;
+    }
+    s.authTimer = vertx.setTimer(TimeUnit.SECONDS.toMillis(options.getAuthTimeoutSecs()), id -> {
+      s.authTimer = Session.NO_TIMER;
+      if (!s.authenticated()) {
+        close(s, CloseCode.AUTH_TIMEOUT, null, null);
+      }
+    });
+    return s;
+  }
+
+  /** The session of this verticle with the id, or null. */
+  public Session get(String id) {
+    return sessions.get(id);
+  }
+
+  /** Sessions of this verticle, every transport together. */
+  public int size() {
+    return sessions.size();
+  }
+
+  /**
+   * Authenticates the token and admits the user. On success the session is authenticated (its expiry and re-check
+   * timers set) before the future completes; on failure the client is told (an error message where its transport has
+   * one) and the session is closed with the failure's close code. A session closed meanwhile completes failed, and
+   * whatever the admission granted is given back.
+   */
+  public Future<Authenticated> authenticate(Session s, String token, String device) {
+    s.authenticating = true;
+    s.device = device;
+    // The user stream's position before the session exists: whatever is appended from here until the consumers are
+    // registered (too late for the offline queue, too early for live delivery) is replayed.
+    Position[] baseline = new Position[1];
+    return authenticator.authenticate(token)
+        .compose(user -> state.history().current(StreamKey.user(user.tenant(), user.userId()))
+            .onSuccess(position -> baseline[0] = position)
+            .otherwise(e -> null)
+            .map(user))
+        .compose(user -> admission.admit(s.admission, sessionInfo(s, user)).map(user))
+        .transform(result -> {
+          s.authenticating = false;
+          if (s.closing) {
+            if (result.succeeded()) {
+              // Released while being admitted (without a user): give back what the admission granted.
+              AuthenticatedUser user = result.result();
+              admission.release(s.admission, user.tenant(), user.userId(), s.id);
+            }
+            return Future.failedFuture(new IllegalStateException("closed while authenticating"));
+          }
+          if (result.failed()) {
+            refuse(s, token, result.cause());
+            return Future.failedFuture(result.cause());
+          }
+          AuthenticatedUser user = result.result();
+          s.user = user;
+          admission.releaseUnauthenticated(s.admission);
+          cancel(s.authTimer);
+          s.authTimer = Session.NO_TIMER;
+          s.recheckToken = TokenRecheck.tokenToKeep(options, user, token);
+          scheduleExpiry(s);
+          scheduleRecheck(s);
+          hourly.connectionOpened();
+          return Future.succeededFuture(new Authenticated(user, baseline[0]));
+        });
+  }
+
+  private void refuse(Session s, String token, Throwable cause) {
+    AuthException auth = cause instanceof AuthException a ? a
+        : new AuthException(ErrorCode.UNAVAILABLE, CloseCode.INTERNAL_ERROR, "authentication failed");
+    log.info("authentication refused (token {}, ip {}): {}", Tokens.hint(token), LogText.of(s.ipAddress), auth.getMessage());
+    writer.sendError(s, auth.errorCode(), auth.getMessage());
+    close(s, auth.closeCode(), auth.errorCode(), auth.getMessage());
+  }
+
+  /** The session's record in the session store. */
+  SessionInfo sessionInfo(Session s, AuthenticatedUser user) {
+    return new SessionInfo(user.tenant(), user.userId(), s.id, s.device == null ? "Unknown" : s.device,
+        s.connectedAt, Instant.now(), s.ipAddress, s.userAgent, s.filters, node.nodeId());
+  }
+
+  /**
+   * Puts a newer proof of the same user in place (Refresh, or a re-check that renewed it): its expiry and re-check
+   * take over, and the topics joined under the old grants that the new ones do not cover are left at once (a revoked
+   * grant must not keep delivering until the client reconnects). Returns the topics left.
+   */
+  public List<String> renew(Session s, AuthenticatedUser fresh, String token) {
+    s.user = fresh;
+    s.recheckToken = TokenRecheck.tokenToKeep(options, fresh, token);
+    scheduleExpiry(s);
+    scheduleRecheck(s);
+    List<String> revoked = new ArrayList<>();
+    for (String topic : s.topics) {
+      if (!TopicPolicy.allows(options, fresh, topic)) {
+        revoked.add(topic);
+      }
+    }
+    revoked.forEach(topic -> registry.leaveTopic(s, topic));
+    return revoked;
+  }
+
+  private void scheduleExpiry(Session s) {
+    cancel(s.expiryTimer);
+    s.expiryTimer = Session.NO_TIMER;
+    Instant expiresAt = s.user.expiresAt();
+    if (expiresAt == null) {
+      return;
+    }
+    long delayMs = expiresAt.toEpochMilli() - System.currentTimeMillis()
+        + TimeUnit.SECONDS.toMillis(options.getExpiredCloseDelaySecs());
+    s.expiryTimer = vertx.setTimer(Math.max(1, delayMs), id -> {
+      s.expiryTimer = Session.NO_TIMER;
+      writer.sendError(s, ErrorCode.TOKEN_INVALID, "token expired");
+      close(s, CloseCode.TOKEN_INVALID, ErrorCode.TOKEN_INVALID, "token expired");
+    });
+  }
+
+  /**
+   * Looks a Knox token up again every {@code auth_recheck_secs} ({@link TokenRecheck}): a renewed proof takes over (the
+   * topics it no longer grants are left, and the client told where its protocol can), a token store that does not
+   * answer is tried again at the next interval, a revoked token closes with 4001.
+   */
+  private void scheduleRecheck(Session s) {
+    cancel(s.recheckTimer);
+    s.recheckTimer = Session.NO_TIMER;
+    if (s.recheckToken == null) {
+      return;
+    }
+    s.recheckTimer = vertx.setTimer(TokenRecheck.delayMs(options), id -> {
+      s.recheckTimer = Session.NO_TIMER;
+      String token = s.recheckToken;
+      authenticator.authenticate(token).onComplete(lookup -> {
+        if (s.closing || !token.equals(s.recheckToken)) {
+          return;
+        }
+        switch (TokenRecheck.decide(lookup, s.user)) {
+          case RENEWED -> {
+            List<String> revoked = renew(s, lookup.result(), token);
+            byte[] message = revoked.isEmpty() ? null : s.transport.topicsRevokedMessage(revoked, s.topics);
+            if (message != null) {
+              writer.write(s, null, message);
+            }
+          }
+          case RETRY -> scheduleRecheck(s);
+          case REVOKED -> {
+            log.info("connection {} of user {}: Knox token no longer valid, closing", s.id, s.user.userId());
+            writer.sendError(s, ErrorCode.TOKEN_INVALID, "token revoked");
+            close(s, CloseCode.TOKEN_INVALID, ErrorCode.TOKEN_INVALID, "token revoked");
+          }
+        }
+      });
+    });
+  }
+
+  /**
+   * Accounts one message from the client: activity for the idle timeout, and a token of {@code rate_limit_per_sec}.
+   * False when the message must be refused (the client is told where its transport can); more than
+   * {@code rate_limit_burst} refusals in a row close the session with 4029.
+   */
+  public boolean admitMessage(Session s) {
+    long now = System.nanoTime();
+    s.lastActivityNanos = now;
+    if (s.rateLimit.tryTake(now)) {
+      s.refusedInARow = 0;
+      return true;
+    }
+    node.metrics().rateLimited();
+    s.refusedInARow++;
+    if (s.refusedInARow > options.getRateLimitBurst()) {
+      writer.sendError(s, ErrorCode.RATE_LIMITED, "persistent rate limit excess");
+      close(s, CloseCode.LIMIT_EXCEEDED, ErrorCode.RATE_LIMITED, "rate limit exceeded");
+    } else {
+      writer.sendError(s, ErrorCode.RATE_LIMITED, "more than " + options.getRateLimitPerSec() + " messages per second");
+    }
+    return false;
+  }
+
+  /** Counts activity without a rate-limit token (a frame of a message being reassembled). */
+  public void touched(Session s) {
+    s.lastActivityNanos = System.nanoTime();
+  }
+
+  /**
+   * Takes the topics a request would join or leave from the session's {@link TopicBudget}. Over the budget the request
+   * is refused whole (the client is told where its transport can); persistently over it, the session is closed with
+   * 4029.
+   */
+  public boolean admitTopicChanges(Session s, int changes) {
+    switch (s.topicBudget.take(changes, System.nanoTime())) {
+      case ALLOWED -> {
+        return true;
+      }
+      case EXCEEDED -> {
+        node.metrics().rateLimited();
+        writer.sendError(s, ErrorCode.RATE_LIMITED, "persistent topic change excess");
+        close(s, CloseCode.LIMIT_EXCEEDED, ErrorCode.RATE_LIMITED, "rate limit exceeded");
+        return false;
+      }
+      default -> {
+        node.metrics().rateLimited();
+        writer.sendError(s, ErrorCode.RATE_LIMITED, "more than " + options.getTopicChangesPerSec()
+            + " topic changes per second (burst " + options.getTopicChangesBurst() + "); nothing was changed");
+        return false;
+      }
+    }
+  }
+
+  /**
+   * The periodic sweep (every {@code heartbeat_interval_secs}): closes sessions silent for
+   * {@code connection_timeout_secs} with 4011, pings the others that keep up, and refreshes the authenticated ones'
+   * TTL in the session store (recreating them after a store outage).
+   */
+  public void sweep() {
+    long now = System.nanoTime();
+    long timeoutNanos = TimeUnit.SECONDS.toNanos(options.getConnectionTimeoutSecs());
+    for (Session s : sessions.values().toArray(new Session[0])) {
+      if (s.closing) {
+        continue;
+      }
+      if (now - s.lastActivityNanos > timeoutNanos) {
+        close(s, CloseCode.CONNECTION_TIMEOUT, null, null);
+        continue;
+      }
+      if (writer.keepingUp(s)) {
+        s.transport.ping();
+      }
+      if (s.authenticated()) {
+        state.sessions().touch(sessionInfo(s, s.user)).onFailure(e -> node.metrics().stateFailure("sessions"));
+      }
+    }
+  }
+
+  /** Starts closing the session with a code; it is released once its transport has closed. */
+  public void close(Session s, CloseCode code, ErrorCode error, String detail) {
+    if (s.closing) {
+      return;
+    }
+    s.closing = true;
+    s.pending = null;
+    node.metrics().closed(code);
+    if (code == CloseCode.SLOW_CLIENT) {
+      log.info("connection {} of user {} closed: slow client", s.id, s.user == null ? "-" : s.user.userId());
+    }
+    s.transport.close(code, error, detail).onComplete(closed -> release(s));
+  }
+
+  /**
+   * The one place where a session is released: timers, addresses, admission. Idempotent; completes when the session
+   * is out of the session store.
+   */
+  public Future<Void> release(Session s) {
+    if (sessions.remove(s.id) == null) {
+      return Future.succeededFuture();
+    }
+    s.closing = true;
+    cancel(s.authTimer);
+    cancel(s.expiryTimer);
+    cancel(s.recheckTimer);
+    cancel(s.slowTimer);
+    cancel(s.reorderTimer);
+    s.pending = null;
+    s.heldDuringReplay = null;
+    registry.leaveAll(s);
+    admission.releaseUnauthenticated(s.admission);
+    // Closed while being admitted (no user yet): authenticate() gives the admission back once it is known.
+    return s.user == null ? Future.succeededFuture() : admission.release(s.admission, s.user.tenant(), s.user.userId(), s.id);
+  }
+
+  /**
+   * Closes every session with 1001 (clients reconnect through the load balancer to another node) and unregisters
+   * every consumer; the futures complete when the sessions are out of the session store and the consumers are gone.
+   */
+  public List<Future<?>> drain() {
+    List<Future<?>> done = new ArrayList<>();
+    for (Session s : sessions.values().toArray(new Session[0])) {
+      close(s, CloseCode.SHUTDOWN, null, null);
+      done.add(release(s));
+    }
+    done.addAll(registry.unregisterAll());
+    return done;
+  }
+
+  private void cancel(long timer) {
+    if (timer != Session.NO_TIMER) {
+      vertx.cancelTimer(timer);
+    }
+  }
+}

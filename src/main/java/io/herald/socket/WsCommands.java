@@ -1,0 +1,371 @@
+package io.herald.socket;
+
+import io.herald.auth.AuthenticatedUser;
+import io.herald.auth.Authenticator;
+import io.herald.auth.Tokens;
+import io.herald.config.HeraldOptions;
+import io.herald.model.Addresses;
+import io.herald.model.Filters;
+import io.herald.model.Ids;
+import io.herald.protocol.CloseCode;
+import io.herald.protocol.ErrorCode;
+import io.herald.protocol.ProtocolLimits;
+import io.herald.protocol.ServerFrames;
+import io.herald.runtime.NodeInfo;
+import io.herald.session.BoundedWriter;
+import io.herald.session.ResumePosition;
+import io.herald.session.Session;
+import io.herald.session.SessionCore;
+import io.herald.session.SessionLifecycle;
+import io.herald.session.TopicPolicy;
+import io.herald.state.Replay;
+import io.herald.state.State;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code /ws} protocol's client messages (Authenticate, Subscribe, Unsubscribe, Ping, Refresh, GetStatus, Resume,
+ * GetUnread, MarkRead) and the frames that answer them, over the session core. A message whose arguments are invalid
+ * throws {@link IllegalArgumentException}, answered with an {@code invalid} Error by {@link WsInbound}.
+ */
+final class WsCommands {
+
+  private static final Logger log = LoggerFactory.getLogger(WsCommands.class);
+
+  private final Vertx vertx;
+  private final HeraldOptions options;
+  private final NodeInfo node;
+  private final State state;
+  private final Authenticator authenticator;
+  private final SessionCore core;
+  private final BoundedWriter writer;
+
+  WsCommands(Vertx vertx, HeraldOptions options, NodeInfo node, State state, Authenticator authenticator, SessionCore core) {
+    this.vertx = vertx;
+    this.options = options;
+    this.node = node;
+    this.state = state;
+    this.authenticator = authenticator;
+    this.core = core;
+    this.writer = core.writer();
+  }
+
+  /** Handles one client message whose type is known; the session is not closing. */
+  void handle(Session s, ClientMessageType type, String typeName, JsonObject message) {
+    if (type == ClientMessageType.AUTHENTICATE) {
+      onAuthenticate(s, message);
+      return;
+    }
+    if (!s.authenticated()) {
+      sendError(s, ErrorCode.NOT_AUTHENTICATED, "authenticate first");
+      closeIfUnauthenticated(s);
+      return;
+    }
+    switch (type) {
+      case SUBSCRIBE -> onSubscribe(s, message);
+      case UNSUBSCRIBE -> onUnsubscribe(s, message);
+      case PING -> writer.write(s, ServerFrames.pong().encode());
+      case REFRESH -> onRefresh(s, message);
+      case GET_STATUS -> writer.write(s, ServerFrames.status(s.id(), s.user().userId(), s.user().tenant(), s.device(),
+          node.nodeId(), s.connectedAt(), s.filters(), s.topics(), s.messagesSent()).encode());
+      case RESUME -> onResume(s, message);
+      case GET_UNREAD -> onGetUnread(s, message);
+      case MARK_READ -> onMarkRead(s, message);
+      default -> sendError(s, ErrorCode.UNKNOWN_TYPE, "unknown message type '" + WsInbound.truncate(typeName) + "'");
+    }
+  }
+
+  void sendError(Session s, ErrorCode code, String message) {
+    writer.sendError(s, code, message);
+  }
+
+  /** Closes a session that has not (started to) authenticate: its first mistake ends it. */
+  void closeIfUnauthenticated(Session s) {
+    if (!s.authenticated() && !s.authenticating()) {
+      core.lifecycle().close(s, CloseCode.AUTH_MISSING, null, null);
+    }
+  }
+
+  private void refuseAuthenticate(Session s, String why) {
+    sendError(s, ErrorCode.INVALID, why);
+    core.lifecycle().close(s, CloseCode.AUTH_MISSING, null, null);
+  }
+
+  private void onAuthenticate(Session s, JsonObject message) {
+    if (s.authenticated() || s.authenticating()) {
+      sendError(s, ErrorCode.ALREADY_AUTHENTICATED, "already authenticated; use Refresh to replace the token");
+      return;
+    }
+    Object token = message.getValue("token");
+    if (!(token instanceof String tokenText) || tokenText.isBlank()) {
+      refuseAuthenticate(s, "Authenticate needs a string 'token'");
+      return;
+    }
+    String device = Device.normalise(message.getValue("device"));
+    if (device == null) {
+      refuseAuthenticate(s, "device must be one of " + Device.NAMES);
+      return;
+    }
+    ResumePosition resume = null;
+    if (message.containsKey("epoch") || message.containsKey("last_offset")) {
+      resume = ResumePosition.fromMessage(message);
+      if (resume == null) {
+        refuseAuthenticate(s, "epoch must be a string and last_offset a non-negative integer");
+        return;
+      }
+    }
+    authenticate(s, tokenText, device, resume);
+  }
+
+  /**
+   * Authenticates and admits, then starts the session's streams: the user's, its tenant's broadcast and the default
+   * topics are joined, the replay (from the client's position, else from the baseline) is read, and Authenticated is
+   * written first. Further frames wait until then, so that a Subscribe sent right after the upgrade is handled as an
+   * authenticated message.
+   */
+  void authenticate(Session s, String token, String device, ResumePosition resume) {
+    s.transport().pause();
+    core.lifecycle().authenticate(s, token, device).onSuccess(done -> {
+      AuthenticatedUser user = done.user();
+      List<String> addresses = new ArrayList<>();
+      addresses.add(Addresses.user(user.tenant(), user.userId()));
+      addresses.add(Addresses.broadcast(user.tenant()));
+      for (String topic : options.getDefaultTopics()) {
+        if (s.topics().add(topic)) {
+          addresses.add(Addresses.topic(user.tenant(), topic));
+        }
+      }
+      ResumePosition from = resume != null ? resume
+          : done.baseline() != null ? new ResumePosition(done.baseline().epoch(), done.baseline().offset()) : null;
+      core.replay().start(s, addresses, from, resume != null, replay -> authenticatedFrame(s, device, resume, replay));
+    });
+  }
+
+  private byte[] authenticatedFrame(Session s, String device, ResumePosition resume, AsyncResult<Replay> replay) {
+    AuthenticatedUser user = s.user();
+    JsonObject authenticated = new JsonObject()
+        .put("type", "Authenticated")
+        .put("connection_id", s.id())
+        .put("user_id", user.userId())
+        .put("device", device)
+        .put("tenant", user.tenant())
+        .put("node_id", node.nodeId())
+        .put("topics", new JsonArray(new ArrayList<>(s.topics())))
+        .put("expires_at", user.expiresAt() == null ? null : user.expiresAt().toString());
+    if (replay.succeeded()) {
+      // The position the client resumes from next time: the stream's end once this replay is written.
+      authenticated.put("epoch", replay.result().current().epoch()).put("offset", replay.result().current().offset());
+      if (resume != null) {
+        authenticated.put("recovered", replay.result().recovered());
+      }
+    } else if (resume != null) {
+      authenticated.put("recovered", false);
+    }
+    return authenticated.encode().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private void onResume(Session s, JsonObject message) {
+    ResumePosition resume = ResumePosition.fromMessage(message);
+    if (resume == null) {
+      throw new IllegalArgumentException("Resume needs a string 'epoch' and a non-negative integer 'last_offset'");
+    }
+    core.replay().resume(s, resume, replay -> {
+      JsonObject resumed = new JsonObject().put("type", "Resumed");
+      if (replay.succeeded()) {
+        resumed.put("recovered", replay.result().recovered())
+            .put("epoch", replay.result().current().epoch())
+            .put("offset", replay.result().current().offset())
+            .put("missed", replay.result().missed().size());
+      } else {
+        resumed.put("recovered", false).put("error", "history unavailable");
+      }
+      return resumed.encode().getBytes(StandardCharsets.UTF_8);
+    });
+  }
+
+  private void onGetUnread(Session s, JsonObject message) {
+    Object limitValue = message.getValue("limit", 10);
+    if (!(limitValue instanceof Integer limit) || limit < 1 || limit > ProtocolLimits.MAX_UNREAD_LIMIT) {
+      throw new IllegalArgumentException("limit must be an integer from 1 to " + ProtocolLimits.MAX_UNREAD_LIMIT);
+    }
+    state.inbox().unread(s.user().tenant(), s.user().userId(), limit).onComplete(result -> {
+      if (result.failed()) {
+        node.metrics().stateFailure("inbox");
+        sendError(s, ErrorCode.UNAVAILABLE, "unread notifications unavailable");
+        return;
+      }
+      writer.write(s, ServerFrames.unread(result.result()).encode());
+    });
+  }
+
+  private void onMarkRead(Session s, JsonObject message) {
+    Object id = message.getValue("notification_id");
+    if (!(id instanceof String notificationId) || notificationId.isEmpty() || notificationId.length() > Ids.MAX_ID_LENGTH) {
+      throw new IllegalArgumentException("MarkRead needs a string 'notification_id'");
+    }
+    JsonObject updated = ServerFrames.notificationRead(notificationId);
+    state.inbox().markRead(s.user().tenant(), s.user().userId(), notificationId).onComplete(result -> {
+      if (result.failed()) {
+        node.metrics().stateFailure("inbox");
+        sendError(s, ErrorCode.UNAVAILABLE, "could not mark the notification read");
+      } else if (result.result()) {
+        // Every device of the user, on every node, sees the change.
+        vertx.eventBus().publish(Addresses.user(s.user().tenant(), s.user().userId()), updated);
+      } else {
+        writer.write(s, updated.encode());
+      }
+    });
+  }
+
+  private void onSubscribe(Session s, JsonObject message) {
+    // Validate the whole message before changing anything: a Subscribe refused as invalid leaves the filters as they were.
+    List<String> requested = topicList(message);
+    Filters filters = s.filters();
+    if (message.containsKey("filters")) {
+      Object value = message.getValue("filters");
+      if (value != null && !(value instanceof JsonObject)) {
+        throw new IllegalArgumentException("filters must be an object");
+      }
+      filters = Filters.fromJson((JsonObject) value);
+    }
+    // One pass classifies every topic; nothing changes until the topic budget has admitted the joins. Refusals are
+    // answered with one Error per kind, not one per topic: a 256-topic Subscribe must not draw 256 frames.
+    List<String> added = new ArrayList<>();
+    Set<String> joining = new LinkedHashSet<>();
+    List<String> invalid = new ArrayList<>();
+    List<String> forbidden = new ArrayList<>();
+    boolean overLimit = false;
+    for (String topic : requested) {
+      if (!Ids.isValidTopic(topic)) {
+        invalid.add(topic);
+      } else if (!TopicPolicy.allows(options, s.user(), topic)) {
+        forbidden.add(topic);
+      } else if (s.topics().contains(topic) || joining.contains(topic)) {
+        added.add(topic);
+      } else if (s.topics().size() + joining.size() >= ProtocolLimits.MAX_TOPICS_PER_CONNECTION) {
+        overLimit = true;
+      } else {
+        joining.add(topic);
+        added.add(topic);
+      }
+    }
+    if (!core.lifecycle().admitTopicChanges(s, joining.size())) {
+      return;
+    }
+    s.filters(filters);
+    List<Future<Void>> registrations = new ArrayList<>();
+    for (String topic : joining) {
+      registrations.add(core.addresses().joinTopic(s, topic));
+    }
+    if (!invalid.isEmpty()) {
+      sendError(s, ErrorCode.INVALID, "invalid topic name " + topicsForMessage(invalid));
+    }
+    if (!forbidden.isEmpty()) {
+      sendError(s, ErrorCode.FORBIDDEN, "topic " + topicsForMessage(forbidden) + " is not allowed");
+    }
+    if (overLimit) {
+      sendError(s, ErrorCode.INVALID, "more than " + ProtocolLimits.MAX_TOPICS_PER_CONNECTION + " topics");
+    }
+    // Subscribed is the client's signal that the topics deliver: it is written once every registration is effective,
+    // with the socket paused meanwhile so that later frames are answered after it, in order.
+    s.transport().pause();
+    Future.join(registrations).onComplete(done -> {
+      if (done.failed()) {
+        log.warn("connection {}: consumer registration failed: {}", s.id(), done.cause().getMessage());
+      }
+      if (!s.closing()) {
+        writer.write(s, new JsonObject().put("type", "Subscribed")
+            .put("topics", new JsonArray(added))
+            .put("all_topics", new JsonArray(new ArrayList<>(s.topics())))
+            .put("filters", s.filters().toJson()).encode());
+        s.transport().resume();
+      }
+    });
+  }
+
+  private void onUnsubscribe(Session s, JsonObject message) {
+    List<String> requested = topicList(message);
+    if (!core.lifecycle().admitTopicChanges(s, (int) requested.stream().distinct().filter(s.topics()::contains).count())) {
+      return;
+    }
+    List<String> removed = new ArrayList<>();
+    for (String topic : requested) {
+      if (core.addresses().leaveTopic(s, topic)) {
+        removed.add(topic);
+      }
+    }
+    writer.write(s, new JsonObject().put("type", "Unsubscribed")
+        .put("topics", new JsonArray(removed))
+        .put("all_topics", new JsonArray(new ArrayList<>(s.topics()))).encode());
+  }
+
+  private static List<String> topicList(JsonObject message) {
+    Object value = message.getValue("topics");
+    if (value == null) {
+      return List.of();
+    }
+    if (!(value instanceof JsonArray array)) {
+      throw new IllegalArgumentException("topics must be an array of strings");
+    }
+    if (array.size() > ProtocolLimits.MAX_TOPICS_PER_CONNECTION) {
+      throw new IllegalArgumentException("more than " + ProtocolLimits.MAX_TOPICS_PER_CONNECTION + " topics");
+    }
+    List<String> topics = new ArrayList<>(array.size());
+    for (Object item : array) {
+      if (!(item instanceof String topic)) {
+        throw new IllegalArgumentException("topics must be an array of strings");
+      }
+      topics.add(topic);
+    }
+    return topics;
+  }
+
+  private void onRefresh(Session s, JsonObject message) {
+    Object token = message.getValue("token");
+    if (!(token instanceof String tokenText) || tokenText.isBlank()) {
+      throw new IllegalArgumentException("Refresh needs a string 'token'");
+    }
+    authenticator.authenticate(tokenText).onComplete(result -> {
+      if (s.closing()) {
+        return;
+      }
+      if (result.failed()) {
+        log.info("refresh refused for connection {} (token {}): {}", s.id(), Tokens.hint(tokenText), result.cause().getMessage());
+        sendError(s, ErrorCode.TOKEN_INVALID, "refresh token invalid or expired");
+        return;
+      }
+      AuthenticatedUser fresh = result.result();
+      if (!fresh.userId().equals(s.user().userId()) || !fresh.tenant().equals(s.user().tenant())) {
+        sendError(s, ErrorCode.FORBIDDEN, "refresh token is for another user");
+        return;
+      }
+      List<String> revoked = core.lifecycle().renew(s, fresh, tokenText);
+      writer.write(s, new JsonObject().put("type", "Refreshed")
+          .put("expires_at", fresh.expiresAt() == null ? null : fresh.expiresAt().toString())
+          .put("revoked_topics", new JsonArray(revoked))
+          .put("all_topics", new JsonArray(new ArrayList<>(s.topics()))).encode());
+    });
+  }
+
+  /** The first few topics of a refusal, quoted and truncated, and how many there were in all. */
+  private static String topicsForMessage(List<String> topics) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < Math.min(topics.size(), 3); i++) {
+      out.append(i == 0 ? "" : ", ").append('\'').append(WsInbound.truncate(topics.get(i))).append('\'');
+    }
+    if (topics.size() > 3) {
+      out.append(" and ").append(topics.size() - 3).append(" more");
+    }
+    return out.toString();
+  }
+}
