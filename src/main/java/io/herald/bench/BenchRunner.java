@@ -15,10 +15,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -38,14 +36,10 @@ import org.HdrHistogram.Histogram;
  */
 public final class BenchRunner {
 
-  /** Most ingress requests in flight (HTTP/Redis) before the publisher holds back. */
-  private static final int MAX_PENDING = 4096;
-  /** Most notifications one publisher tick sends, so the loop stays responsive. */
-  private static final int MAX_PER_TICK = 5000;
-
   private final BenchConfig config;
   private final Consumer<String> log;
   private final BenchStats stats = new BenchStats();
+  private final BenchAudience audience;
   /** The server's processes; null when no PID was given (no server figures). */
   private final ServerProcesses server;
   private final ProcStats self = ProcStats.self();
@@ -53,6 +47,7 @@ public final class BenchRunner {
   public BenchRunner(BenchConfig config, Consumer<String> log) {
     this.config = config.validate();
     this.log = log;
+    this.audience = new BenchAudience(this.config);
     this.server = config.serverPids.isEmpty() ? null : new ServerProcesses(config.serverPids);
   }
 
@@ -88,7 +83,7 @@ public final class BenchRunner {
         .put("ingress", config.scenario == BenchConfig.Scenario.CONNECT ? null : config.ingress.label())
         .put("started_at", Instant.now().toString())
         .put("connections", config.connections).put("devices", config.devices)
-        .put("topics", config.topics).put("topics_per_connection", topicsPerConnection())
+        .put("topics", config.topics).put("topics_per_connection", audience.topicsPerConnection())
         .put("rate", config.scenario == BenchConfig.Scenario.CONNECT ? null : config.maxRate() ? "max" : (Object) config.rate)
         .put("duration_s", config.duration.toMillis() / 1000.0)
         .put("messages_limit", config.messages)
@@ -107,7 +102,7 @@ public final class BenchRunner {
     JwtIssuer issuer = new JwtIssuer(clientVertx, config.jwtSecret);
     List<String> tokens = new ArrayList<>(config.connections);
     for (int i = 0; i < config.connections; i++) {
-      tokens.add(issuer.issue(userOf(i), Duration.ofHours(2), config.tenant, List.of("bench.*")));
+      tokens.add(issuer.issue(audience.userOf(i), Duration.ofHours(2), config.tenant, List.of("bench.*")));
     }
 
     // ---- one WebSocket client per (event loop, source address); the nodes' endpoints
@@ -155,8 +150,8 @@ public final class BenchRunner {
         throw new IllegalStateException("connect phase exceeded 5 minutes");
       }
       int slot = i % wsClients.size();
-      BenchClient client = new BenchClient(i, userOf(i), topicsOf(i), contexts.get(slot), wsClients.get(slot), targets,
-          tokens.get(i), stats, entitled(i));
+      BenchClient client = new BenchClient(i, audience.userOf(i), audience.topicsOf(i), contexts.get(slot),
+          wsClients.get(slot), targets, tokens.get(i), stats, audience.entitled(i));
       clients.add(client);
       client.open()
           .onComplete(ar -> {
@@ -252,7 +247,7 @@ public final class BenchRunner {
       Promise<Void> started = Promise.promise();
       pubContext.runOnContext(v -> publisher.start().onComplete(started));
       started.future().await(15, TimeUnit.SECONDS);
-      loop = new PublishLoop(pubVertx, publisher, live);
+      loop = new PublishLoop(pubVertx, config, stats, publisher, live);
       loopRef[0] = loop;
       log.accept(String.format("publishing %s via %s at %s for %d s%s ...", config.scenario.label(), config.ingress.label(),
           config.maxRate() ? "max rate" : (long) config.rate + "/s", config.duration.toSeconds(),
@@ -401,159 +396,6 @@ public final class BenchRunner {
           .put("vm_hwm_kib", end.hwmKib()));
     }
     return s.put("processes", processes);
-  }
-
-  // ---------------------------------------------------------------- who gets what
-
-  private int topicsPerConnection() {
-    boolean topical = config.scenario == BenchConfig.Scenario.TOPIC || config.scenario == BenchConfig.Scenario.MIXED;
-    return topical ? config.topicsPerConnection : 0;
-  }
-
-  private String userOf(int connection) {
-    return "bu" + (connection / config.devices);
-  }
-
-  private List<String> topicsOf(int connection) {
-    List<String> topics = new ArrayList<>();
-    for (int j = 0; j < topicsPerConnection(); j++) {
-      topics.add(topicName((connection + j) % config.topics));
-    }
-    return topics;
-  }
-
-  private static String topicName(int k) {
-    return "bench.t" + k;
-  }
-
-  private List<String> entitled(int connection) {
-    List<String> streams = new ArrayList<>();
-    streams.add(Streams.user(userOf(connection)));
-    topicsOf(connection).forEach(t -> streams.add(Streams.topic(t)));
-    streams.add(Streams.BROADCAST);
-    return streams;
-  }
-
-  // ---------------------------------------------------------------- the publisher's loop
-
-  /** Runs on the publisher's event loop: a 1 ms tick releases what the token bucket allows. */
-  private final class PublishLoop {
-    final Vertx vertx;
-    final Publisher publisher;
-    final Promise<Void> done = Promise.promise();
-    final Map<String, Long> sentPerStream = new HashMap<>();
-    final Map<String, Integer> devicesOfUser = new HashMap<>();
-    final Map<String, Integer> subscribersOfTopic = new HashMap<>();
-    final int receivers;
-    final SplittableRandom random = new SplittableRandom(config.seed);
-    volatile long sent;
-    long errors;
-    long expectedDeliveries;
-    long startNs;
-    long startWall;
-    long endNs;
-    long timer = -1;
-    boolean finished;
-
-    PublishLoop(Vertx vertx, Publisher publisher, List<BenchClient> live) {
-      this.vertx = vertx;
-      this.publisher = publisher;
-      this.receivers = live.size();
-      for (BenchClient c : live) {
-        devicesOfUser.merge(c.userId, 1, Integer::sum);
-        c.topics.forEach(t -> subscribersOfTopic.merge(t, 1, Integer::sum));
-      }
-    }
-
-    void begin() {
-      startNs = System.nanoTime();
-      startWall = BenchClock.nanos();
-      timer = vertx.setPeriodic(1, id -> pump());
-      pump();
-    }
-
-    void pump() {
-      if (finished) {
-        return;
-      }
-      long now = System.nanoTime();
-      if (now - startNs >= config.duration.toNanos() || (config.messages > 0 && sent >= config.messages)) {
-        finish();
-        return;
-      }
-      long due = config.maxRate() ? Long.MAX_VALUE : (long) ((now - startNs) * config.rate / 1e9) + 1;
-      long outstanding = config.maxRate() ? expectedDeliveries - stats.delivered.sum() : 0;
-      int budget = MAX_PER_TICK;
-      long n = sent;
-      while (n < due && budget-- > 0 && (config.messages == 0 || n < config.messages) && publisher.pending() < MAX_PENDING) {
-        if (config.maxRate() && outstanding >= config.windowDeliveries) {
-          break;
-        }
-        long scheduled = config.maxRate() ? BenchClock.nanos() : startWall + (long) (n * 1e9 / config.rate);
-        int fanout = publishOne(scheduled);
-        n++;
-        sent = n;
-        expectedDeliveries += fanout;
-        outstanding += fanout;
-      }
-    }
-
-    private int publishOne(long sentWallNs) {
-      String kind;
-      String target;
-      switch (config.scenario) {
-        case TOPIC:
-          kind = "topic";
-          break;
-        case BROADCAST:
-          kind = "broadcast";
-          break;
-        case MIXED: {
-          int r = random.nextInt(100);
-          kind = r < 90 ? "user" : r < 99 ? "topic" : "broadcast";
-          break;
-        }
-        default: // user, and recover: notifications to random users
-          kind = "user";
-      }
-      String stream;
-      String targetField;
-      int fanout;
-      if (kind.equals("user")) {
-        target = "bu" + random.nextInt(config.users());
-        stream = Streams.user(target);
-        targetField = "\"user_id\":\"" + target + "\",";
-        fanout = devicesOfUser.getOrDefault(target, 0);
-      } else if (kind.equals("topic")) {
-        target = topicName(random.nextInt(config.topics));
-        stream = Streams.topic(target);
-        targetField = "\"topic\":\"" + target + "\",";
-        fanout = subscribersOfTopic.getOrDefault(target, 0);
-      } else {
-        target = "";
-        stream = Streams.BROADCAST;
-        targetField = "\"broadcast\":true,";
-        fanout = receivers;
-      }
-      long seq = sentPerStream.merge(stream, 1L, Long::sum);
-      String body = "\"tenant_id\":\"" + config.tenant + "\",\"priority\":\"Medium\",\"notification_type\":\"bench\","
-          + "\"message\":\"bench\",\"details\":{\"bench_target\":\"" + stream + "\",\"bench_seq\":" + seq
-          + ",\"bench_sent_ns\":" + sentWallNs + "}}";
-      Publisher.Message m = new Publisher.Message(kind, target, config.tenant, "{" + targetField + body, "{" + body);
-      publisher.publish(m, ok -> {
-        if (!ok) {
-          errors++;
-        }
-      });
-      return fanout;
-    }
-
-    void finish() {
-      finished = true;
-      endNs = System.nanoTime();
-      vertx.cancelTimer(timer);
-      done.complete();
-    }
   }
 
   private static double ms(long nanos) {
