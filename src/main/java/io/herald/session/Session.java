@@ -126,10 +126,6 @@ public final class Session {
     return connectedAt;
   }
 
-  public String ipAddress() {
-    return ipAddress;
-  }
-
   public Filters filters() {
     return filters;
   }
