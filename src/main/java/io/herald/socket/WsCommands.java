@@ -13,10 +13,10 @@ import io.herald.protocol.ProtocolLimits;
 import io.herald.protocol.ServerFrames;
 import io.herald.runtime.NodeInfo;
 import io.herald.session.BoundedWriter;
+import io.herald.session.ClientRequests;
 import io.herald.session.ResumePosition;
 import io.herald.session.Session;
 import io.herald.session.SessionCore;
-import io.herald.session.SessionLifecycle;
 import io.herald.session.TopicPolicy;
 import io.herald.state.Replay;
 import io.herald.state.State;
@@ -194,10 +194,7 @@ final class WsCommands {
   }
 
   private void onGetUnread(Session s, JsonObject message) {
-    Object limitValue = message.getValue("limit", 10);
-    if (!(limitValue instanceof Integer limit) || limit < 1 || limit > ProtocolLimits.MAX_UNREAD_LIMIT) {
-      throw new IllegalArgumentException("limit must be an integer from 1 to " + ProtocolLimits.MAX_UNREAD_LIMIT);
-    }
+    int limit = ClientRequests.unreadLimit(message);
     state.inbox().unread(s.user().tenant(), s.user().userId(), limit).onComplete(result -> {
       if (result.failed()) {
         node.metrics().stateFailure("inbox");
@@ -209,35 +206,22 @@ final class WsCommands {
   }
 
   private void onMarkRead(Session s, JsonObject message) {
-    Object id = message.getValue("notification_id");
-    if (!(id instanceof String notificationId) || notificationId.isEmpty() || notificationId.length() > Ids.MAX_ID_LENGTH) {
-      throw new IllegalArgumentException("MarkRead needs a string 'notification_id'");
-    }
-    JsonObject updated = ServerFrames.notificationRead(notificationId);
-    state.inbox().markRead(s.user().tenant(), s.user().userId(), notificationId).onComplete(result -> {
+    String notificationId = ClientRequests.notificationId(message);
+    ClientRequests.markRead(vertx, state, s, notificationId).onComplete(result -> {
       if (result.failed()) {
         node.metrics().stateFailure("inbox");
         sendError(s, ErrorCode.UNAVAILABLE, "could not mark the notification read");
-      } else if (result.result()) {
-        // Every device of the user, on every node, sees the change.
-        vertx.eventBus().publish(Addresses.user(s.user().tenant(), s.user().userId()), updated);
-      } else {
-        writer.write(s, updated.encode());
+      } else if (!result.result()) {
+        // Already read: only this connection is answered (an unread one's NotificationUpdated reaches every device).
+        writer.write(s, ServerFrames.notificationRead(notificationId).encode());
       }
     });
   }
 
   private void onSubscribe(Session s, JsonObject message) {
     // Validate the whole message before changing anything: a Subscribe refused as invalid leaves the filters as they were.
-    List<String> requested = topicList(message);
-    Filters filters = s.filters();
-    if (message.containsKey("filters")) {
-      Object value = message.getValue("filters");
-      if (value != null && !(value instanceof JsonObject)) {
-        throw new IllegalArgumentException("filters must be an object");
-      }
-      filters = Filters.fromJson((JsonObject) value);
-    }
+    List<String> requested = ClientRequests.topics(message);
+    Filters filters = ClientRequests.filters(message, s.filters());
     // One pass classifies every topic; nothing changes until the topic budget has admitted the joins. Refusals are
     // answered with one Error per kind, not one per topic: a 256-topic Subscribe must not draw 256 frames.
     List<String> added = new ArrayList<>();
@@ -294,7 +278,7 @@ final class WsCommands {
   }
 
   private void onUnsubscribe(Session s, JsonObject message) {
-    List<String> requested = topicList(message);
+    List<String> requested = ClientRequests.topics(message);
     if (!core.lifecycle().admitTopicChanges(s, (int) requested.stream().distinct().filter(s.topics()::contains).count())) {
       return;
     }
@@ -307,27 +291,6 @@ final class WsCommands {
     writer.write(s, new JsonObject().put("type", "Unsubscribed")
         .put("topics", new JsonArray(removed))
         .put("all_topics", new JsonArray(new ArrayList<>(s.topics()))).encode());
-  }
-
-  private static List<String> topicList(JsonObject message) {
-    Object value = message.getValue("topics");
-    if (value == null) {
-      return List.of();
-    }
-    if (!(value instanceof JsonArray array)) {
-      throw new IllegalArgumentException("topics must be an array of strings");
-    }
-    if (array.size() > ProtocolLimits.MAX_TOPICS_PER_CONNECTION) {
-      throw new IllegalArgumentException("more than " + ProtocolLimits.MAX_TOPICS_PER_CONNECTION + " topics");
-    }
-    List<String> topics = new ArrayList<>(array.size());
-    for (Object item : array) {
-      if (!(item instanceof String topic)) {
-        throw new IllegalArgumentException("topics must be an array of strings");
-      }
-      topics.add(topic);
-    }
-    return topics;
   }
 
   private void onRefresh(Session s, JsonObject message) {

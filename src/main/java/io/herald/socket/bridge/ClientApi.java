@@ -3,11 +3,11 @@ package io.herald.socket.bridge;
 import io.herald.protocol.ProtocolLimits;
 import io.herald.config.HeraldOptions;
 import io.herald.model.Addresses;
-import io.herald.model.Filters;
 import io.herald.model.Ids;
 import io.herald.runtime.NodeInfo;
 import io.herald.protocol.ErrorCode;
 import io.herald.protocol.ServerFrames;
+import io.herald.session.ClientRequests;
 import io.herald.session.ReplayReader;
 import io.herald.session.ResumePosition;
 import io.herald.session.TopicPolicy;
@@ -47,8 +47,6 @@ final class ClientApi {
 
   static final int INVALID = 400;
   static final int UNAVAILABLE = 503;
-
-  private static final int DEFAULT_UNREAD_LIMIT = 10;
 
   private final Vertx vertx;
   private final HeraldOptions options;
@@ -155,10 +153,7 @@ final class ClientApi {
   }
 
   private void unread(Session s, JsonObject request, Message<Object> message) {
-    Object limitValue = request.getValue("limit", DEFAULT_UNREAD_LIMIT);
-    if (!(limitValue instanceof Integer limit) || limit < 1 || limit > ProtocolLimits.MAX_UNREAD_LIMIT) {
-      throw new IllegalArgumentException("limit must be an integer from 1 to " + ProtocolLimits.MAX_UNREAD_LIMIT);
-    }
+    int limit = ClientRequests.unreadLimit(request);
     state.inbox().unread(s.user().tenant(), s.user().userId(), limit)
         .onSuccess(inbox -> message.reply(ServerFrames.unread(inbox)))
         .onFailure(e -> {
@@ -168,18 +163,9 @@ final class ClientApi {
   }
 
   private void markRead(Session s, JsonObject request, Message<Object> message) {
-    Object id = request.getValue("notification_id");
-    if (!(id instanceof String notificationId) || notificationId.isEmpty() || notificationId.length() > Ids.MAX_ID_LENGTH) {
-      throw new IllegalArgumentException("markRead needs a string 'notification_id'");
-    }
-    state.inbox().markRead(s.user().tenant(), s.user().userId(), notificationId)
-        .onSuccess(changed -> {
-          if (changed) {
-            // Every connection of the user, /ws and bridge, on every node, sees the change.
-            vertx.eventBus().publish(Addresses.user(s.user().tenant(), s.user().userId()), ServerFrames.notificationRead(notificationId));
-          }
-          message.reply(new JsonObject().put("type", "MarkedRead").put("notification_id", notificationId));
-        })
+    String notificationId = ClientRequests.notificationId(request);
+    ClientRequests.markRead(vertx, state, s, notificationId)
+        .onSuccess(changed -> message.reply(new JsonObject().put("type", "MarkedRead").put("notification_id", notificationId)))
         .onFailure(e -> {
           node.metrics().stateFailure("inbox");
           message.fail(UNAVAILABLE, ErrorCode.UNAVAILABLE.wireName());
@@ -188,16 +174,8 @@ final class ClientApi {
 
   /** Like {@code /ws} Subscribe: the whole request is validated before anything changes; filters, when present, replace. */
   private void subscribe(Session s, JsonObject request, Message<Object> message) {
-    List<String> requested = topicList(request);
-    Filters filters = s.filters();
-    if (request.containsKey("filters")) {
-      Object value = request.getValue("filters");
-      if (value != null && !(value instanceof JsonObject)) {
-        throw new IllegalArgumentException("filters must be an object");
-      }
-      filters = Filters.fromJson((JsonObject) value);
-    }
-    s.filters(filters);
+    List<String> requested = ClientRequests.topics(request);
+    s.filters(ClientRequests.filters(request, s.filters()));
     JsonArray accepted = new JsonArray();
     JsonArray refused = new JsonArray();
     JsonObject addresses = new JsonObject();
@@ -217,24 +195,6 @@ final class ClientApi {
         .put("filters", s.filters().toJson())
         .put("addresses", addresses)
         .put("refused", refused));
-  }
-
-  private static List<String> topicList(JsonObject request) {
-    Object value = request.getValue("topics");
-    if (value == null) {
-      return List.of();
-    }
-    if (!(value instanceof JsonArray array) || array.size() > ProtocolLimits.MAX_TOPICS_PER_CONNECTION) {
-      throw new IllegalArgumentException("topics must be an array of at most " + ProtocolLimits.MAX_TOPICS_PER_CONNECTION + " strings");
-    }
-    List<String> topics = new ArrayList<>(array.size());
-    for (Object item : array) {
-      if (!(item instanceof String topic)) {
-        throw new IllegalArgumentException("topics must be an array of strings");
-      }
-      topics.add(topic);
-    }
-    return topics;
   }
 
   /**
