@@ -135,8 +135,11 @@ class StateNodeIT {
     publishRange(node, user, 1, 50);
     publishRange(node, user, 51, 100);
     publishRange(node, user, 101, 105);
-    Await.until(() -> llen(queueKey) == 100 && historyLength(node, user) == 100, WAIT,
-        "offline queue capped at 100 (and history written)");
+    // The HTTP API answers before the append: wait for the last one, m105, to be queued (the length alone is 100 as
+    // soon as m100 is), so that no notification is still on its way when the connection opens.
+    Await.until(() -> llen(queueKey) == 100 && historyLength(node, user) == 100
+            && send(redis, Command.LRANGE, queueKey, "0", "-1").toString().contains("\"m105\""), WAIT,
+        "offline queue capped at 100, with m105 (and history written)");
     // The queue keeps a TTL (offline_queue_ttl_secs).
     assertTrue(ttl(queueKey) > 0, "the queue has a TTL");
 
