@@ -129,18 +129,18 @@ public final class SocketVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    if (options.redisEnabled()) {
-      redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(options.getRedisUrl()).setMaxPoolSize(4).setMaxPoolWaiting(256));
+    if (options.state().redisEnabled()) {
+      redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(options.state().getRedisUrl()).setMaxPoolSize(4).setMaxPoolWaiting(256));
     }
-    authenticator = new Authenticator(vertx, options, redis);
+    authenticator = new Authenticator(vertx, options.auth(), redis);
     frames = new FrameWriter(context);
     state = stateFactory.create(vertx);
-    admission = new Admission(vertx, node, state.sessions(), options.getMaxConnectionsPerUser());
-    clientAddresses = new ClientAddress(options.getTrustedProxies());
+    admission = new Admission(vertx, node, state.sessions(), options.limits().getMaxConnectionsPerUser());
+    clientAddresses = new ClientAddress(options.access().getTrustedProxies());
     bridge = new EventBusBridge(vertx, options, node, state, authenticator, admission, hourly);
     FrontDoor.Routes routes = FrontDoor.routes(vertx, options, node, this::upgrade, bridge);
     server = FrontDoor.server(vertx, options, routes.router());
-    heartbeatTimer = vertx.setPeriodic(TimeUnit.SECONDS.toMillis(options.getHeartbeatIntervalSecs()), id -> heartbeat());
+    heartbeatTimer = vertx.setPeriodic(TimeUnit.SECONDS.toMillis(options.limits().getHeartbeatIntervalSecs()), id -> heartbeat());
     metricsTimer = vertx.setPeriodic(METRICS_FLUSH_MS, id -> flushMetrics());
     return Future.all(routes.ready(), vertx.eventBus().localConsumer(node.drainAddress(), m -> drain()).completion())
         .compose(v -> server.listen(FrontDoor.listenPort(options)));
@@ -189,7 +189,7 @@ public final class SocketVerticle extends VerticleBase {
   private void upgrade(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
     String origin = request.getHeader(HttpHeaders.ORIGIN);
-    if (!OriginPolicy.allows(options.getAllowedOrigins(), origin)) {
+    if (!OriginPolicy.allows(options.access().getAllowedOrigins(), origin)) {
       log.info("upgrade refused: origin {} not allowed ({})", LogText.of(origin), LogText.of(Tokens.redactUri(request.uri())));
       ctx.response().setStatusCode(403).end("origin not allowed");
       return;
@@ -238,9 +238,9 @@ public final class SocketVerticle extends VerticleBase {
                       String ip, String userAgent) {
     long now = System.nanoTime();
     Connection c = new Connection(UUID.randomUUID().toString(), ws, channel, ticket, ip, userAgent,
-        new TokenBucket(options.getRateLimitPerSec(), options.getRateLimitBurst(), now), new TopicBudget(options, now), now);
+        new TokenBucket(options.limits().getRateLimitPerSec(), options.limits().getRateLimitBurst(), now), new TopicBudget(options, now), now);
     connections.put(c.id, c);
-    if (connections.size() > options.getMaxConnections()) {
+    if (connections.size() > options.limits().getMaxConnections()) {
       // Unauthenticated connections are bounded here (authenticated ones by the node registry), with the
       // same Error and close code a client gets for any connection limit.
       sendError(c, ErrorCode.CONNECTION_LIMIT, "node connection limit reached");
@@ -248,11 +248,11 @@ public final class SocketVerticle extends VerticleBase {
       ws.closeHandler(v -> release(c));
       return;
     }
-    ws.setWriteQueueMaxSize(options.getWriteQueueMaxBytes());
+    ws.setWriteQueueMaxSize(options.limits().getWriteQueueMaxBytes());
     ws.frameHandler(frame -> onFrame(c, frame));
     ws.exceptionHandler(e -> onSocketException(c, e));
     ws.closeHandler(v -> release(c));
-    c.authTimer = vertx.setTimer(TimeUnit.SECONDS.toMillis(options.getAuthTimeoutSecs()), id -> {
+    c.authTimer = vertx.setTimer(TimeUnit.SECONDS.toMillis(options.auth().getAuthTimeoutSecs()), id -> {
       c.authTimer = Connection.NO_TIMER;
       if (!c.authenticated()) {
         close(c, CloseCode.AUTH_TIMEOUT, null);
@@ -334,7 +334,7 @@ public final class SocketVerticle extends VerticleBase {
     List<Future<Void>> registrations = new ArrayList<>();
     registrations.add(join(c, Addresses.user(user.tenant(), user.userId())));
     registrations.add(join(c, Addresses.broadcast(user.tenant())));
-    for (String topic : options.getDefaultTopics()) {
+    for (String topic : options.access().getDefaultTopics()) {
       if (c.topics.add(topic)) {
         registrations.add(join(c, Addresses.topic(user.tenant(), topic)));
       }
@@ -504,13 +504,13 @@ public final class SocketVerticle extends VerticleBase {
 
   /** The InitialState frame (unread count and latest unread), or null when {@code initial_state} is off. */
   private Future<JsonObject> readInitialState(Connection c) {
-    if (!options.isInitialState()) {
+    if (!options.state().isInitialState()) {
       return Future.succeededFuture(null);
     }
-    return state.inbox().unread(c.user.tenant(), c.user.userId(), Math.max(1, options.getInitialStateSize()))
+    return state.inbox().unread(c.user.tenant(), c.user.userId(), Math.max(1, options.state().getInitialStateSize()))
         .map(inbox -> {
           JsonArray latest = new JsonArray();
-          if (options.getInitialStateSize() > 0) {
+          if (options.state().getInitialStateSize() > 0) {
             inbox.latest().forEach(n -> latest.add(n.notification().toFrame()));
           }
           return new JsonObject().put("type", "InitialState").put("unread_count", inbox.unreadCount())
@@ -596,7 +596,7 @@ public final class SocketVerticle extends VerticleBase {
     if (expiresAt == null) {
       return;
     }
-    long delayMs = expiresAt.toEpochMilli() - System.currentTimeMillis() + TimeUnit.SECONDS.toMillis(options.getExpiredCloseDelaySecs());
+    long delayMs = expiresAt.toEpochMilli() - System.currentTimeMillis() + TimeUnit.SECONDS.toMillis(options.auth().getExpiredCloseDelaySecs());
     c.expiryTimer = vertx.setTimer(Math.max(1, delayMs), id -> {
       c.expiryTimer = Connection.NO_TIMER;
       sendError(c, ErrorCode.TOKEN_INVALID, "token expired");
@@ -620,7 +620,7 @@ public final class SocketVerticle extends VerticleBase {
         c.partialText = frame.binaryData().copy();
       }
     } else if (frame.isContinuation() && c.partialText != null) {
-      if (c.partialText.length() + frame.binaryData().length() > options.getMaxFrameBytes()) {
+      if (c.partialText.length() + frame.binaryData().length() > options.server().getMaxFrameBytes()) {
         c.partialText = null;
         tooLarge(c);
         return;
@@ -648,23 +648,23 @@ public final class SocketVerticle extends VerticleBase {
   }
 
   private void tooLarge(Connection c) {
-    sendError(c, ErrorCode.TOO_LARGE, "frame larger than " + options.getMaxFrameBytes() + " bytes");
+    sendError(c, ErrorCode.TOO_LARGE, "frame larger than " + options.server().getMaxFrameBytes() + " bytes");
     close(c, CloseCode.FRAME_TOO_LARGE, null);
   }
 
   private void onMessage(Connection c, Buffer data, boolean binary) {
-    if (data.length() > options.getMaxFrameBytes()) {
+    if (data.length() > options.server().getMaxFrameBytes()) {
       tooLarge(c);
       return;
     }
     if (!c.rateLimit.tryTake(c.lastActivityNanos)) {
       node.metrics().rateLimited();
       c.refusedInARow++;
-      if (c.refusedInARow > options.getRateLimitBurst()) {
+      if (c.refusedInARow > options.limits().getRateLimitBurst()) {
         sendError(c, ErrorCode.RATE_LIMITED, "persistent rate limit excess");
         close(c, CloseCode.LIMIT_EXCEEDED, "rate limit exceeded");
       } else {
-        sendError(c, ErrorCode.RATE_LIMITED, "more than " + options.getRateLimitPerSec() + " messages per second");
+        sendError(c, ErrorCode.RATE_LIMITED, "more than " + options.limits().getRateLimitPerSec() + " messages per second");
       }
       return;
     }
@@ -855,8 +855,8 @@ public final class SocketVerticle extends VerticleBase {
       }
       default -> {
         node.metrics().rateLimited();
-        sendError(c, ErrorCode.RATE_LIMITED, "more than " + options.getTopicChangesPerSec()
-            + " topic changes per second (burst " + options.getTopicChangesBurst() + "); nothing was changed");
+        sendError(c, ErrorCode.RATE_LIMITED, "more than " + options.limits().getTopicChangesPerSec()
+            + " topic changes per second (burst " + options.limits().getTopicChangesBurst() + "); nothing was changed");
         return false;
       }
     }
@@ -1030,7 +1030,7 @@ public final class SocketVerticle extends VerticleBase {
       return 0;
     }
     if (c.heldDuringReplay != null) {
-      if (c.heldDuringReplay.size() >= options.getSlowClientMaxPending()) {
+      if (c.heldDuringReplay.size() >= options.limits().getSlowClientMaxPending()) {
         close(c, CloseCode.SLOW_CLIENT, null);
       } else {
         c.heldDuringReplay.add(notification);
@@ -1106,7 +1106,7 @@ public final class SocketVerticle extends VerticleBase {
       return false;
     }
     if (c.pending != null) {
-      if (c.pending.size() >= options.getSlowClientMaxPending()) {
+      if (c.pending.size() >= options.limits().getSlowClientMaxPending()) {
         close(c, CloseCode.SLOW_CLIENT, null);
         return false;
       }
@@ -1116,7 +1116,7 @@ public final class SocketVerticle extends VerticleBase {
     frames.write(c, frame);
     if (!FrameWriter.writable(c)) {
       c.pending = new ArrayDeque<>();
-      c.slowTimer = vertx.setTimer(TimeUnit.SECONDS.toMillis(options.getSlowClientGraceSecs()), id -> {
+      c.slowTimer = vertx.setTimer(TimeUnit.SECONDS.toMillis(options.limits().getSlowClientGraceSecs()), id -> {
         c.slowTimer = Connection.NO_TIMER;
         close(c, CloseCode.SLOW_CLIENT, null);
       });
@@ -1151,7 +1151,7 @@ public final class SocketVerticle extends VerticleBase {
 
   private void heartbeat() {
     long now = System.nanoTime();
-    long timeoutNanos = TimeUnit.SECONDS.toNanos(options.getConnectionTimeoutSecs());
+    long timeoutNanos = TimeUnit.SECONDS.toNanos(options.limits().getConnectionTimeoutSecs());
     for (Connection c : connections.values().toArray(new Connection[0])) {
       if (c.closing) {
         continue;

@@ -73,7 +73,7 @@ final class BridgeSessions {
     this.authenticator = authenticator;
     this.admission = admission;
     this.hourly = hourly;
-    this.clientAddresses = new ClientAddress(options.getTrustedProxies());
+    this.clientAddresses = new ClientAddress(options.access().getTrustedProxies());
   }
 
   /** The verticle's hourly counters: bridge sockets count in total_connections and messages_sent like /ws. */
@@ -100,7 +100,7 @@ final class BridgeSessions {
       SockJsClose.close(socket, CloseCode.SHUTDOWN.code(), reason(CloseCode.SHUTDOWN));
       return Future.succeededFuture();
     }
-    if (bySocket.size() >= options.getMaxConnections()) {
+    if (bySocket.size() >= options.limits().getMaxConnections()) {
       refuse(socket);
       return Future.succeededFuture();
     }
@@ -125,12 +125,12 @@ final class BridgeSessions {
     long now = System.nanoTime();
     String userAgent = socket.headers() == null ? null : socket.headers().get(HttpHeaders.USER_AGENT);
     BridgeSession s = new BridgeSession(UUID.randomUUID().toString(), socket, ticket, ip, userAgent,
-        new TokenBucket(options.getRateLimitPerSec(), options.getRateLimitBurst(), now), new TopicBudget(options, now), now);
+        new TokenBucket(options.limits().getRateLimitPerSec(), options.limits().getRateLimitBurst(), now), new TopicBudget(options, now), now);
     bySocket.put(socket, s);
     byId.put(s.id, s);
-    socket.setWriteQueueMaxSize(options.getWriteQueueMaxBytes());
+    socket.setWriteQueueMaxSize(options.limits().getWriteQueueMaxBytes());
     socket.drainHandler(v -> writable(s));
-    s.authTimer = vertx.setTimer(TimeUnit.SECONDS.toMillis(options.getAuthTimeoutSecs()), id -> {
+    s.authTimer = vertx.setTimer(TimeUnit.SECONDS.toMillis(options.auth().getAuthTimeoutSecs()), id -> {
       s.authTimer = BridgeSession.NO_TIMER;
       if (!s.authenticated()) {
         close(s, CloseCode.AUTH_TIMEOUT, reason(CloseCode.AUTH_TIMEOUT));
@@ -192,7 +192,7 @@ final class BridgeSessions {
       return;
     }
     long delayMs = expiresAt.toEpochMilli() - System.currentTimeMillis()
-        + TimeUnit.SECONDS.toMillis(options.getExpiredCloseDelaySecs());
+        + TimeUnit.SECONDS.toMillis(options.auth().getExpiredCloseDelaySecs());
     s.expiryTimer = vertx.setTimer(Math.max(1, delayMs), id -> {
       s.expiryTimer = BridgeSession.NO_TIMER;
       close(s, CloseCode.TOKEN_INVALID, ErrorCode.TOKEN_INVALID.wireName());
@@ -251,7 +251,7 @@ final class BridgeSessions {
     }
     node.metrics().rateLimited();
     s.refusedInARow++;
-    if (s.refusedInARow > options.getRateLimitBurst()) {
+    if (s.refusedInARow > options.limits().getRateLimitBurst()) {
       close(s, CloseCode.LIMIT_EXCEEDED, ErrorCode.RATE_LIMITED.wireName());
     }
     return false;
@@ -352,12 +352,12 @@ final class BridgeSessions {
       return true;
     }
     if (s.slowTimer == BridgeSession.NO_TIMER) {
-      s.slowTimer = vertx.setTimer(TimeUnit.SECONDS.toMillis(options.getSlowClientGraceSecs()), id -> {
+      s.slowTimer = vertx.setTimer(TimeUnit.SECONDS.toMillis(options.limits().getSlowClientGraceSecs()), id -> {
         s.slowTimer = BridgeSession.NO_TIMER;
         close(s, CloseCode.SLOW_CLIENT, reason(CloseCode.SLOW_CLIENT));
       });
     }
-    if (++s.writtenWhileFull > options.getSlowClientMaxPending()) {
+    if (++s.writtenWhileFull > options.limits().getSlowClientMaxPending()) {
       close(s, CloseCode.SLOW_CLIENT, reason(CloseCode.SLOW_CLIENT));
       return false;
     }
@@ -377,7 +377,7 @@ final class BridgeSessions {
    */
   void sweep() {
     long now = System.nanoTime();
-    long timeoutNanos = TimeUnit.SECONDS.toNanos(options.getConnectionTimeoutSecs());
+    long timeoutNanos = TimeUnit.SECONDS.toNanos(options.limits().getConnectionTimeoutSecs());
     for (BridgeSession s : new ArrayList<>(bySocket.values())) {
       if (s.closing) {
         continue;
