@@ -1,6 +1,6 @@
 package io.herald.auth;
 
-import io.herald.config.HeraldOptions;
+import io.herald.config.AuthOptions;
 import io.herald.model.Ids;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -44,14 +44,14 @@ public final class Authenticator {
   /**
    * @param redis the client for Knox lookups; null when Redis is not configured (Knox tokens are then refused)
    */
-  public Authenticator(Vertx vertx, HeraldOptions options, Redis redis) {
+  public Authenticator(Vertx vertx, AuthOptions options, Redis redis) {
     // Without any key vertx-auth-jwt runs "unsecure" and accepts every JWT unverified: refuse JWTs instead.
     this.jwt = options.getJwtSecret() == null && options.getJwtPublicKey() == null
         ? null : JWTAuth.create(vertx, jwtOptions(options));
     this.redis = redis;
   }
 
-  static JWTAuthOptions jwtOptions(HeraldOptions options) {
+  static JWTAuthOptions jwtOptions(AuthOptions options) {
     JWTAuthOptions auth = new JWTAuthOptions();
     if (options.getJwtSecret() != null) {
       auth.addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(options.getJwtSecret()));

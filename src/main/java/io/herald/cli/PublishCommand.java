@@ -76,37 +76,37 @@ public final class PublishCommand implements Callable<Integer> {
     if (alertId != null) {
       notification.put("alert_id", alertId);
     }
-    boolean useNats = via == null ? options.natsEnabled() : "nats".equalsIgnoreCase(via);
+    boolean useNats = via == null ? options.ingress().natsEnabled() : "nats".equalsIgnoreCase(via);
     return useNats ? viaNats(options, notification) : viaHttp(options, notification);
   }
 
   private int viaNats(HeraldOptions options, JsonObject notification) throws Exception {
-    if (!options.natsEnabled()) {
+    if (!options.ingress().natsEnabled()) {
       System.err.println("herald publish: --via nats needs nats_url");
       return 2;
     }
-    Options natsOptions = new Options.Builder().servers(options.getNatsUrl().split(","))
+    Options natsOptions = new Options.Builder().servers(options.ingress().getNatsUrl().split(","))
         .connectionTimeout(Duration.ofSeconds(3)).build();
     try (Connection nats = Nats.connect(natsOptions)) {
-      nats.publish(options.getNatsSubject(), notification.encode().getBytes(StandardCharsets.UTF_8));
+      nats.publish(options.ingress().getNatsSubject(), notification.encode().getBytes(StandardCharsets.UTF_8));
       nats.flush(Duration.ofSeconds(3));
     }
-    System.out.println("published to NATS subject " + options.getNatsSubject());
+    System.out.println("published to NATS subject " + options.ingress().getNatsSubject());
     return 0;
   }
 
   private int viaHttp(HeraldOptions options, JsonObject notification) throws Exception {
-    if (options.getApiKey() == null) {
+    if (options.api().getApiKey() == null) {
       System.err.println("herald publish: no api_key configured (set HERALD_API_KEY, printed by a development node at start)");
       return 2;
     }
-    String base = url != null ? url : "http://localhost:" + options.getWebsocketPort();
+    String base = url != null ? url : "http://localhost:" + options.server().getWebsocketPort();
     Vertx vertx = Vertx.vertx();
     try {
       var client = vertx.createHttpClient();
       var response = client.request(new RequestOptions().setMethod(HttpMethod.POST)
               .setAbsoluteURI(base + "/api/v1/notifications")
-              .putHeader("Authorization", "Bearer " + options.getApiKey())
+              .putHeader("Authorization", "Bearer " + options.api().getApiKey())
               .putHeader("Content-Type", "application/json"))
           .compose(request -> request.send(Buffer.buffer(notification.encode()))
               .compose(r -> r.body().map(body -> r.statusCode() + " " + body)))

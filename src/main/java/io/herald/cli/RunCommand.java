@@ -62,16 +62,16 @@ public final class RunCommand implements Callable<Integer> {
     try {
       options = config.load();
       if (instances != null) {
-        options.setInstances(instances);
+        options.server().setInstances(instances);
       }
       if (port != null) {
-        options.setWebsocketPort(port);
+        options.server().setWebsocketPort(port);
       }
       if (cluster) {
-        options.setCluster(true);
+        options.cluster().setCluster(true);
       }
       options.validate();
-      if (options.isCluster()) {
+      if (options.cluster().isCluster()) {
         clusterSettings = ClusterSettings.fromEnv(System.getenv());
       }
     } catch (ConfigException | IllegalArgumentException e) {
@@ -85,7 +85,9 @@ public final class RunCommand implements Callable<Integer> {
         return ConfigOption.INVALID_CONFIGURATION_EXIT;
       }
       // Secrets that exist only for this run: the page may hand them to the developer's browser (see DevSession).
-      options.setJwtSecret(randomHex(32)).setApiKey(randomHex(24)).setDevMode(true);
+      options.auth().setJwtSecret(randomHex(32));
+      options.api().setApiKey(randomHex(24));
+      options.server().setDevMode(true);
     } else {
       String missing = missingSecrets(options);
       if (missing != null) {
@@ -93,9 +95,9 @@ public final class RunCommand implements Callable<Integer> {
         return ConfigOption.INVALID_CONFIGURATION_EXIT;
       }
     }
-    applyLogLevel(options.getLogLevel());
+    applyLogLevel(options.server().getLogLevel());
     log.info("configuration: {}", options);
-    if (options.getAdminKey() == null) {
+    if (options.api().getAdminKey() == null) {
       log.info("operator routes (POST /admin/drain) are off: no admin_key (HERALD_ADMIN_KEY) configured");
     }
     // Netty's epoll transport (bundled for linux-x86_64) writes with plain write/writev calls and no NIO
@@ -134,7 +136,7 @@ public final class RunCommand implements Callable<Integer> {
         log.warn("shutdown incomplete: {}", e.getMessage());
       }
     }, "herald-shutdown"));
-    if (options.isDevMode()) {
+    if (options.server().isDevMode()) {
       queueWelcome(vertx, node);
     }
     printWelcome(vertx, options, node);
@@ -151,19 +153,19 @@ public final class RunCommand implements Callable<Integer> {
     if (configFile != null) {
       reasons.add("a configuration file (" + configFile + ", from --conf or HERALD_CONF)");
     }
-    if (options.redisEnabled()) {
+    if (options.state().redisEnabled()) {
       reasons.add("redis_url (REDIS_URL)");
     }
-    if (options.natsEnabled()) {
+    if (options.ingress().natsEnabled()) {
       reasons.add("nats_url (NATS_URL)");
     }
-    if (options.isCluster()) {
+    if (options.cluster().isCluster()) {
       reasons.add("a cluster (--cluster, CLUSTER)");
     }
-    if (options.getJwtSecret() != null || options.getJwtPublicKey() != null) {
+    if (options.auth().getJwtSecret() != null || options.auth().getJwtPublicKey() != null) {
       reasons.add("a configured jwt_secret or jwt_public_key (JWT_SECRET, JWT_PUBLIC_KEY)");
     }
-    if (options.getApiKey() != null) {
+    if (options.api().getApiKey() != null) {
       reasons.add("a configured api_key (HERALD_API_KEY)");
     }
     if (reasons.isEmpty()) {
@@ -181,10 +183,10 @@ public final class RunCommand implements Callable<Integer> {
    */
   static String missingSecrets(HeraldOptions options) {
     List<String> missing = new ArrayList<>();
-    if (options.getJwtSecret() == null && options.getJwtPublicKey() == null && !options.redisEnabled()) {
+    if (options.auth().getJwtSecret() == null && options.auth().getJwtPublicKey() == null && !options.state().redisEnabled()) {
       missing.add("jwt_secret (JWT_SECRET) or jwt_public_key (JWT_PUBLIC_KEY), unless redis_url is set for Knox tokens only");
     }
-    if (options.getApiKey() == null) {
+    if (options.api().getApiKey() == null) {
       missing.add("api_key (HERALD_API_KEY)");
     }
     if (missing.isEmpty()) {
@@ -214,22 +216,22 @@ public final class RunCommand implements Callable<Integer> {
     StringBuilder out = new StringBuilder();
     out.append("\nHerald node ").append(node.nodeId()).append(" is up\n");
     out.append("  Notification center: http://").append(base).append('/')
-        .append(options.isDevMode() ? "   (development mode: the page connects as user \"demo\")" : "#token=<token>").append('\n');
+        .append(options.server().isDevMode() ? "   (development mode: the page connects as user \"demo\")" : "#token=<token>").append('\n');
     out.append("  WebSocket endpoint: ws://").append(base).append("/ws\n");
     out.append("  HTTP ingress:       POST http://").append(base).append("/api/v1/notifications\n");
     out.append("  Health:             http://").append(base).append("/health   Metrics: http://").append(base).append("/metrics\n");
     // Development mode runs without them by design: no hint to set what --dev refuses.
-    String hint = options.isDevMode() ? "" : " (set %s)";
-    out.append("  Redis: ").append(options.redisEnabled() ? "on" : "off" + hint.formatted("REDIS_URL"))
-        .append("   NATS: ").append(options.natsEnabled() ? "on" : "off" + hint.formatted("NATS_URL")).append('\n');
-    if (options.isDevMode()) {
-      String token = new JwtIssuer(vertx, options.getJwtSecret()).issue("demo", Duration.ofHours(24), null, List.of());
+    String hint = options.server().isDevMode() ? "" : " (set %s)";
+    out.append("  Redis: ").append(options.state().redisEnabled() ? "on" : "off" + hint.formatted("REDIS_URL"))
+        .append("   NATS: ").append(options.ingress().natsEnabled() ? "on" : "off" + hint.formatted("NATS_URL")).append('\n');
+    if (options.server().isDevMode()) {
+      String token = new JwtIssuer(vertx, options.auth().getJwtSecret()).issue("demo", Duration.ofHours(24), null, List.of());
       out.append("\nDevelopment mode: a JWT secret was generated for this run (set JWT_SECRET or JWT_PUBLIC_KEY in production).\n");
-      out.append("  JWT_SECRET=").append(options.getJwtSecret()).append('\n');
+      out.append("  JWT_SECRET=").append(options.auth().getJwtSecret()).append('\n');
       out.append("  Token for user \"demo\" (24 h):\n  ").append(token).append('\n');
       out.append("  Connect:  websocat 'ws://").append(base).append("/ws'  then send {\"type\":\"Authenticate\",\"token\":\"<token>\"}\n");
-      out.append("\nDevelopment API key (set HERALD_API_KEY in production):\n  HERALD_API_KEY=").append(options.getApiKey()).append('\n');
-      out.append("  Publish: HERALD_API_KEY=").append(options.getApiKey())
+      out.append("\nDevelopment API key (set HERALD_API_KEY in production):\n  HERALD_API_KEY=").append(options.api().getApiKey()).append('\n');
+      out.append("  Publish: HERALD_API_KEY=").append(options.api().getApiKey())
           .append(" WEBSOCKET_PORT=").append(node.port())
           .append(" scripts/herald publish --user demo --message 'Hello from Herald'\n");
     }

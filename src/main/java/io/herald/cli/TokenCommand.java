@@ -38,7 +38,7 @@ public final class TokenCommand implements Callable<Integer> {
     if (options == null) {
       return ConfigOption.INVALID_CONFIGURATION_EXIT;
     }
-    if (options.getJwtSecret() == null) {
+    if (options.auth().getJwtSecret() == null) {
       System.err.println("herald token: no jwt_secret configured (set JWT_SECRET or use --conf)");
       return 2;
     }
@@ -55,7 +55,7 @@ public final class TokenCommand implements Callable<Integer> {
     }
     Vertx vertx = Vertx.vertx();
     try {
-      System.out.println(new JwtIssuer(vertx, options.getJwtSecret()).issue(user, lifetime, tenant, topics));
+      System.out.println(new JwtIssuer(vertx, options.auth().getJwtSecret()).issue(user, lifetime, tenant, topics));
     } finally {
       vertx.close().await(5, TimeUnit.SECONDS);
     }

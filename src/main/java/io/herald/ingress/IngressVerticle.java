@@ -1,7 +1,8 @@
 package io.herald.ingress;
 
 import io.herald.model.LogText;
-import io.herald.config.HeraldOptions;
+import io.herald.config.IngressOptions;
+import io.herald.config.StateOptions;
 import io.herald.model.Addresses;
 import io.herald.model.InvalidNotificationException;
 import io.herald.model.Notification;
@@ -73,7 +74,9 @@ public final class IngressVerticle extends VerticleBase {
   static final long LEADERSHIP_POLL_MS = 2_000;
   static final long LEADERSHIP_RETRY_MS = 500;
 
-  private final HeraldOptions options;
+  private final IngressOptions options;
+  /** Only the Redis server ({@code redis_url}): the stores themselves come from the state factory. */
+  private final StateOptions stateOptions;
   private final NodeInfo node;
   private final StateFactory stateFactory;
   private State state;
@@ -95,8 +98,9 @@ public final class IngressVerticle extends VerticleBase {
   private Lock redisLeadership;
   private String redisRole = "subscriber";
 
-  public IngressVerticle(HeraldOptions options, NodeInfo node, StateFactory stateFactory) {
+  public IngressVerticle(IngressOptions options, StateOptions stateOptions, NodeInfo node, StateFactory stateFactory) {
     this.options = options;
+    this.stateOptions = stateOptions;
     this.node = node;
     this.stateFactory = stateFactory;
   }
@@ -112,8 +116,8 @@ public final class IngressVerticle extends VerticleBase {
     if (options.natsEnabled()) {
       ready.add(connectNats());
     }
-    if (options.redisEnabled()) {
-      redisClient = Redis.createClient(vertx, new RedisOptions().setConnectionString(options.getRedisUrl()));
+    if (stateOptions.redisEnabled()) {
+      redisClient = Redis.createClient(vertx, new RedisOptions().setConnectionString(stateOptions.getRedisUrl()));
       Future<Void> redisReady = vertx.isClustered()
           ? redisClient.send(Request.cmd(Command.PING)).<Void>mapEmpty().onSuccess(v -> competeForRedisLeadership())
           : subscribeRedis();
@@ -424,7 +428,7 @@ public final class IngressVerticle extends VerticleBase {
   private void onStatus(Message<Object> message) {
     JsonObject status = new JsonObject();
     Future<JsonObject> redisStatus = Future.succeededFuture(null);
-    if (options.redisEnabled()) {
+    if (stateOptions.redisEnabled()) {
       // A live PING tells a stalled server from a healthy one; the subscription state alone would not.
       Promise<JsonObject> promise = Promise.promise();
       long timer = vertx.setTimer(1000, id -> promise.tryComplete(redisStatusJson(false, "ping timeout")));
@@ -460,6 +464,6 @@ public final class IngressVerticle extends VerticleBase {
   }
 
   private String redactedRedisUrl() {
-    return options.getRedisUrl().replaceAll("//[^@/]*@", "//<redacted>@");
+    return stateOptions.getRedisUrl().replaceAll("//[^@/]*@", "//<redacted>@");
   }
 }

@@ -53,20 +53,20 @@ public final class HeraldNode {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    NodeInfo info = new NodeInfo(opts.getNodeId(), Instant.now(), new Metrics());
+    NodeInfo info = new NodeInfo(opts.server().getNodeId(), Instant.now(), new Metrics());
     try {
       vertx.eventBus().registerDefaultCodec(Notification.class, new NotificationCodec());
     } catch (IllegalStateException alreadyRegistered) {
       // A second node in the same Vert.x instance (tests) shares the codec.
     }
-    StateFactory stateFactory = StateStores.forOptions(opts);
-    int instances = opts.getInstances() > 0 ? opts.getInstances() : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+    StateFactory stateFactory = StateStores.forOptions(opts.state());
+    int instances = opts.server().getInstances() > 0 ? opts.server().getInstances() : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
     List<SocketVerticle> sockets = new CopyOnWriteArrayList<>();
     List<String> deployments = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(new ConnectionRegistryVerticle(opts, info))
         .compose(id -> {
           deployments.add(id);
-          return vertx.deployVerticle(new IngressVerticle(opts, info, stateFactory));
+          return vertx.deployVerticle(new IngressVerticle(opts.ingress(), opts.state(), info, stateFactory));
         })
         .compose(id -> {
           deployments.add(id);

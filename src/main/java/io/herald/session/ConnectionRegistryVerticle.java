@@ -55,8 +55,8 @@ public final class ConnectionRegistryVerticle extends VerticleBase {
 
   private void admit(Message<JsonObject> message) {
     String key = key(message.body());
-    if (total >= options.getMaxConnections()) {
-      message.fail(REFUSED, "node connection limit reached (" + options.getMaxConnections() + ")");
+    if (total >= options.limits().getMaxConnections()) {
+      message.fail(REFUSED, "node connection limit reached (" + options.limits().getMaxConnections() + ")");
       return;
     }
     perUser.merge(key, 1, Integer::sum);
@@ -72,15 +72,15 @@ public final class ConnectionRegistryVerticle extends VerticleBase {
 
   private void admitUnauthenticated(Message<JsonObject> message) {
     String address = String.valueOf(message.body().getString("address"));
-    if (unauthenticated >= options.getMaxUnauthenticatedConnections()) {
+    if (unauthenticated >= options.limits().getMaxUnauthenticatedConnections()) {
       message.fail(REFUSED, "too many unauthenticated connections on this node ("
-          + options.getMaxUnauthenticatedConnections() + ")");
+          + options.limits().getMaxUnauthenticatedConnections() + ")");
       return;
     }
     int fromAddress = unauthenticatedPerAddress.getOrDefault(address, 0);
-    if (fromAddress >= options.getMaxUnauthenticatedPerAddress()) {
+    if (fromAddress >= options.limits().getMaxUnauthenticatedPerAddress()) {
       message.fail(REFUSED, "too many unauthenticated connections from one address ("
-          + options.getMaxUnauthenticatedPerAddress() + ")");
+          + options.limits().getMaxUnauthenticatedPerAddress() + ")");
       return;
     }
     unauthenticatedPerAddress.put(address, fromAddress + 1);

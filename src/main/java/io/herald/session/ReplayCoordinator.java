@@ -149,13 +149,13 @@ public final class ReplayCoordinator {
 
   /** The InitialState message (unread count and latest unread), or null when {@code initial_state} is off. */
   private Future<byte[]> readInitialState(Session s) {
-    if (!options.isInitialState()) {
+    if (!options.state().isInitialState()) {
       return Future.succeededFuture(null);
     }
-    return state.inbox().unread(s.user.tenant(), s.user.userId(), Math.max(1, options.getInitialStateSize()))
+    return state.inbox().unread(s.user.tenant(), s.user.userId(), Math.max(1, options.state().getInitialStateSize()))
         .map(inbox -> {
           JsonArray latest = new JsonArray();
-          if (options.getInitialStateSize() > 0) {
+          if (options.state().getInitialStateSize() > 0) {
             inbox.latest().forEach(n -> latest.add(n.notification().toFrame()));
           }
           return new JsonObject().put("type", "InitialState").put("unread_count", inbox.unreadCount())

@@ -33,8 +33,8 @@ public final class SessionCore {
     this.node = node;
     // The writer and the delivery close slow clients through the lifecycle, which is built last.
     BoundedWriter.Closer closer = this::closeSlow;
-    this.writer = new BoundedWriter(vertx, node, options.getSlowClientMaxPending(), options.getSlowClientGraceSecs(), closer);
-    this.delivery = new Delivery(vertx, node, hourly, writer, options.getSlowClientMaxPending(), closer);
+    this.writer = new BoundedWriter(vertx, node, options.limits().getSlowClientMaxPending(), options.limits().getSlowClientGraceSecs(), closer);
+    this.delivery = new Delivery(vertx, node, hourly, writer, options.limits().getSlowClientMaxPending(), closer);
     this.registry = new AddressRegistry(vertx, delivery);
     this.lifecycle = new SessionLifecycle(vertx, options, node, state, authenticator, admission, hourly, registry, writer);
     this.replay = new ReplayCoordinator(vertx, options, node, state, registry, delivery, writer);

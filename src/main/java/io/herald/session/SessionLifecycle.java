@@ -71,14 +71,14 @@ public final class SessionLifecycle {
   public Session open(ClientTransport transport, Admission.Ticket ticket, String ipAddress, String userAgent) {
     long now = System.nanoTime();
     Session s = new Session(UUID.randomUUID().toString(), transport, ticket, ipAddress, userAgent,
-        new TokenBucket(options.getRateLimitPerSec(), options.getRateLimitBurst(), now), new TopicBudget(options, now), now);
+        new TokenBucket(options.limits().getRateLimitPerSec(), options.limits().getRateLimitBurst(), now), new TopicBudget(options, now), now);
     sessions.put(s.id, s);
-    if (sessions.size() > options.getMaxConnections()) {
+    if (sessions.size() > options.limits().getMaxConnections()) {
       writer.sendError(s, ErrorCode.CONNECTION_LIMIT, "node connection limit reached");
       close(s, CloseCode.LIMIT_EXCEEDED, ErrorCode.CONNECTION_LIMIT, "node connection limit reached");
       return null;
     }
-    s.authTimer = vertx.setTimer(TimeUnit.SECONDS.toMillis(options.getAuthTimeoutSecs()), id -> {
+    s.authTimer = vertx.setTimer(TimeUnit.SECONDS.toMillis(options.auth().getAuthTimeoutSecs()), id -> {
       s.authTimer = Session.NO_TIMER;
       if (!s.authenticated()) {
         close(s, CloseCode.AUTH_TIMEOUT, null, null);
@@ -184,7 +184,7 @@ public final class SessionLifecycle {
       return;
     }
     long delayMs = expiresAt.toEpochMilli() - System.currentTimeMillis()
-        + TimeUnit.SECONDS.toMillis(options.getExpiredCloseDelaySecs());
+        + TimeUnit.SECONDS.toMillis(options.auth().getExpiredCloseDelaySecs());
     s.expiryTimer = vertx.setTimer(Math.max(1, delayMs), id -> {
       s.expiryTimer = Session.NO_TIMER;
       writer.sendError(s, ErrorCode.TOKEN_INVALID, "token expired");
@@ -243,11 +243,11 @@ public final class SessionLifecycle {
     }
     node.metrics().rateLimited();
     s.refusedInARow++;
-    if (s.refusedInARow > options.getRateLimitBurst()) {
+    if (s.refusedInARow > options.limits().getRateLimitBurst()) {
       writer.sendError(s, ErrorCode.RATE_LIMITED, "persistent rate limit excess");
       close(s, CloseCode.LIMIT_EXCEEDED, ErrorCode.RATE_LIMITED, "rate limit exceeded");
     } else {
-      writer.sendError(s, ErrorCode.RATE_LIMITED, "more than " + options.getRateLimitPerSec() + " messages per second");
+      writer.sendError(s, ErrorCode.RATE_LIMITED, "more than " + options.limits().getRateLimitPerSec() + " messages per second");
     }
     return false;
   }
@@ -275,8 +275,8 @@ public final class SessionLifecycle {
       }
       default -> {
         node.metrics().rateLimited();
-        writer.sendError(s, ErrorCode.RATE_LIMITED, "more than " + options.getTopicChangesPerSec()
-            + " topic changes per second (burst " + options.getTopicChangesBurst() + "); nothing was changed");
+        writer.sendError(s, ErrorCode.RATE_LIMITED, "more than " + options.limits().getTopicChangesPerSec()
+            + " topic changes per second (burst " + options.limits().getTopicChangesBurst() + "); nothing was changed");
         return false;
       }
     }
@@ -289,7 +289,7 @@ public final class SessionLifecycle {
    */
   public void sweep() {
     long now = System.nanoTime();
-    long timeoutNanos = TimeUnit.SECONDS.toNanos(options.getConnectionTimeoutSecs());
+    long timeoutNanos = TimeUnit.SECONDS.toNanos(options.limits().getConnectionTimeoutSecs());
     for (Session s : sessions.values().toArray(new Session[0])) {
       if (s.closing) {
         continue;

@@ -33,7 +33,7 @@ public final class TokenRecheck {
    * on, else null (a JWT carries its own expiry, and no connection holds a token it will never use).
    */
   public static String tokenToKeep(HeraldOptions options, AuthenticatedUser user, String token) {
-    return options.getAuthRecheckSecs() > 0 && "knox".equals(user.method()) ? token : null;
+    return options.auth().getAuthRecheckSecs() > 0 && "knox".equals(user.method()) ? token : null;
   }
 
   /**
@@ -41,7 +41,7 @@ public final class TokenRecheck {
    * (a fleet restart) do not all hit the token store in the same second.
    */
   public static long delayMs(HeraldOptions options) {
-    long intervalMs = TimeUnit.SECONDS.toMillis(options.getAuthRecheckSecs());
+    long intervalMs = TimeUnit.SECONDS.toMillis(options.auth().getAuthRecheckSecs());
     return Math.max(1, intervalMs - ThreadLocalRandom.current().nextLong(intervalMs / 10 + 1));
   }
 

@@ -26,8 +26,8 @@ public final class TopicBudget {
   private int refusedInARow;
 
   public TopicBudget(HeraldOptions options, long nowNanos) {
-    this.bucket = new TokenBucket(options.getTopicChangesPerSec(), options.getTopicChangesBurst(), nowNanos);
-    this.maxRefusalsInARow = options.getRateLimitBurst();
+    this.bucket = new TokenBucket(options.limits().getTopicChangesPerSec(), options.limits().getTopicChangesBurst(), nowNanos);
+    this.maxRefusalsInARow = options.limits().getRateLimitBurst();
   }
 
   /** Takes {@code changes} topic changes from the budget, all or none; a request that changes nothing is allowed. */

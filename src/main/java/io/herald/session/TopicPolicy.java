@@ -14,6 +14,6 @@ public final class TopicPolicy {
 
   /** Whether {@code user} may join {@code topic}; the caller has checked the name with {@code Ids.isValidTopic}. */
   public static boolean allows(HeraldOptions options, AuthenticatedUser user, String topic) {
-    return options.getDefaultTopics().contains(topic) || options.getPublicTopics().contains(topic) || user.grants(topic);
+    return options.access().getDefaultTopics().contains(topic) || options.access().getPublicTopics().contains(topic) || user.grants(topic);
   }
 }

@@ -40,29 +40,29 @@ final class FrontDoor {
                        EventBusBridge bridge) {
     Router router = Router.router(vertx);
     router.get(WS_PATH).handler(wsUpgrade);
-    WebRoutes.mount(router, vertx, options);
+    WebRoutes.mount(router, vertx, options.server(), options.auth(), options.api());
     Future<Void> bridgeMounted = bridge.mount(router);
-    HttpApi.mount(router, vertx, options, node);
+    HttpApi.mount(router, vertx, options.api(), node);
     return new Routes(router, bridgeMounted);
   }
 
   /** The HTTP server of the port (not listening yet), serving {@code router}. */
   static HttpServer server(Vertx vertx, HeraldOptions options, Router router) {
     HttpServerOptions serverOptions = new HttpServerOptions()
-        .setHost(options.getWebsocketHost())
-        .setMaxWebSocketFrameSize(options.getMaxFrameBytes())
-        .setMaxWebSocketMessageSize(options.getMaxFrameBytes())
-        .setPerMessageWebSocketCompressionSupported(options.isCompression())
-        .setPerFrameWebSocketCompressionSupported(options.isCompression())
-        .setWebSocketCompressionLevel(options.getCompressionLevel())
+        .setHost(options.server().getWebsocketHost())
+        .setMaxWebSocketFrameSize(options.server().getMaxFrameBytes())
+        .setMaxWebSocketMessageSize(options.server().getMaxFrameBytes())
+        .setPerMessageWebSocketCompressionSupported(options.server().isCompression())
+        .setPerFrameWebSocketCompressionSupported(options.server().isCompression())
+        .setWebSocketCompressionLevel(options.server().getCompressionLevel())
         .setTcpNoDelay(true);
     // Bounds inflation on every connection of this server: /ws and the bridge's WebSocket transports.
     return vertx.createHttpServer(serverOptions).requestHandler(router)
-        .connectionHandler(connection -> InflationLimit.install(connection, serverOptions, options.getMaxFrameBytes()));
+        .connectionHandler(connection -> InflationLimit.install(connection, serverOptions, options.server().getMaxFrameBytes()));
   }
 
   /** The port to listen on: 0 in the options ("any free port") becomes -1, so that every instance shares one. */
   static int listenPort(HeraldOptions options) {
-    return options.getWebsocketPort() == 0 ? -1 : options.getWebsocketPort();
+    return options.server().getWebsocketPort() == 0 ? -1 : options.server().getWebsocketPort();
   }
 }

@@ -71,21 +71,21 @@ public final class SocketVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    if (options.redisEnabled()) {
-      redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(options.getRedisUrl()).setMaxPoolSize(4).setMaxPoolWaiting(256));
+    if (options.state().redisEnabled()) {
+      redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(options.state().getRedisUrl()).setMaxPoolSize(4).setMaxPoolWaiting(256));
     }
-    Authenticator authenticator = new Authenticator(vertx, options, redis);
+    Authenticator authenticator = new Authenticator(vertx, options.auth(), redis);
     frames = new FrameWriter(context);
     state = stateFactory.create(vertx);
-    admission = new Admission(vertx, node, state.sessions(), options.getMaxConnectionsPerUser());
-    clientAddresses = new ClientAddress(options.getTrustedProxies());
+    admission = new Admission(vertx, node, state.sessions(), options.limits().getMaxConnectionsPerUser());
+    clientAddresses = new ClientAddress(options.access().getTrustedProxies());
     core = new SessionCore(vertx, options, node, state, authenticator, admission);
-    inbound = new WsInbound(options.getMaxFrameBytes(), core.lifecycle(),
+    inbound = new WsInbound(options.server().getMaxFrameBytes(), core.lifecycle(),
         new WsCommands(vertx, options, node, state, authenticator, core));
     bridge = new EventBusBridge(vertx, options, node, state, admission, core);
     FrontDoor.Routes routes = FrontDoor.routes(vertx, options, node, this::upgrade, bridge);
     server = FrontDoor.server(vertx, options, routes.router());
-    heartbeatTimer = vertx.setPeriodic(TimeUnit.SECONDS.toMillis(options.getHeartbeatIntervalSecs()), id -> core.lifecycle().sweep());
+    heartbeatTimer = vertx.setPeriodic(TimeUnit.SECONDS.toMillis(options.limits().getHeartbeatIntervalSecs()), id -> core.lifecycle().sweep());
     metricsTimer = vertx.setPeriodic(METRICS_FLUSH_MS, id -> core.flushMetrics());
     return Future.all(routes.ready(), vertx.eventBus().localConsumer(node.drainAddress(), m -> core.lifecycle().drain()).completion())
         .compose(v -> server.listen(FrontDoor.listenPort(options)));
@@ -111,7 +111,7 @@ public final class SocketVerticle extends VerticleBase {
   private void upgrade(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
     String origin = request.getHeader(HttpHeaders.ORIGIN);
-    if (!OriginPolicy.allows(options.getAllowedOrigins(), origin)) {
+    if (!OriginPolicy.allows(options.access().getAllowedOrigins(), origin)) {
       log.info("upgrade refused: origin {} not allowed ({})", LogText.of(origin), LogText.of(Tokens.redactUri(request.uri())));
       ctx.response().setStatusCode(403).end("origin not allowed");
       return;
@@ -164,7 +164,7 @@ public final class SocketVerticle extends VerticleBase {
       return;
     }
     transport.session = s;
-    ws.setWriteQueueMaxSize(options.getWriteQueueMaxBytes());
+    ws.setWriteQueueMaxSize(options.limits().getWriteQueueMaxBytes());
     ws.frameHandler(frame -> inbound.onFrame(transport, frame));
     ws.exceptionHandler(e -> inbound.onSocketException(transport, e));
     ws.closeHandler(v -> core.lifecycle().release(s));

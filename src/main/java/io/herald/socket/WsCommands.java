@@ -140,7 +140,7 @@ final class WsCommands {
       List<String> addresses = new ArrayList<>();
       addresses.add(Addresses.user(user.tenant(), user.userId()));
       addresses.add(Addresses.broadcast(user.tenant()));
-      for (String topic : options.getDefaultTopics()) {
+      for (String topic : options.access().getDefaultTopics()) {
         if (s.topics().add(topic)) {
           addresses.add(Addresses.topic(user.tenant(), topic));
         }

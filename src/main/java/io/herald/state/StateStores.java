@@ -1,6 +1,6 @@
 package io.herald.state;
 
-import io.herald.config.HeraldOptions;
+import io.herald.config.StateOptions;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 import java.time.Clock;
@@ -15,12 +15,12 @@ public final class StateStores {
   private StateStores() {
   }
 
-  public static StateFactory forOptions(HeraldOptions options) {
+  public static StateFactory forOptions(StateOptions options) {
     return options.redisEnabled() ? redis(options) : memory(options);
   }
 
   /** Every verticle gets its own Redis client (bound to its event loop) and stores over it. */
-  private static StateFactory redis(HeraldOptions options) {
+  private static StateFactory redis(StateOptions options) {
     String prefix = options.getRedisKeyPrefix();
     return vertx -> {
       Redis redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(options.getRedisUrl())
@@ -36,7 +36,7 @@ public final class StateStores {
   }
 
   /** One set of in-memory stores shared by every verticle of the (single, embedded) node. */
-  private static StateFactory memory(HeraldOptions options) {
+  private static StateFactory memory(StateOptions options) {
     Clock clock = Clock.systemUTC();
     InMemorySessionStore sessions = new InMemorySessionStore(clock, options.getSessionTtlSecs());
     InMemoryHistoryStore history = new InMemoryHistoryStore(clock,

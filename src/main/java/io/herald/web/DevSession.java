@@ -1,7 +1,8 @@
 package io.herald.web;
 
 import io.herald.auth.JwtIssuer;
-import io.herald.config.HeraldOptions;
+import io.herald.config.ApiOptions;
+import io.herald.config.AuthOptions;
 import io.netty.util.NetUtil;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -48,9 +49,9 @@ public final class DevSession {
   private DevSession() {
   }
 
-  static void mount(Router router, Vertx vertx, HeraldOptions options) {
-    JwtIssuer issuer = new JwtIssuer(vertx, options.getJwtSecret());
-    String apiKey = options.getApiKey();
+  static void mount(Router router, Vertx vertx, AuthOptions auth, ApiOptions api) {
+    JwtIssuer issuer = new JwtIssuer(vertx, auth.getJwtSecret());
+    String apiKey = api.getApiKey();
     router.get("/dev/session").handler(ctx -> {
       ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
           .putHeader(HttpHeaders.CONTENT_TYPE, "application/json");

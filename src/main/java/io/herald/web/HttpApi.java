@@ -1,7 +1,7 @@
 package io.herald.web;
 
 import io.herald.runtime.NodeInfo;
-import io.herald.config.HeraldOptions;
+import io.herald.config.ApiOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -32,10 +32,10 @@ public final class HttpApi {
   private HttpApi() {
   }
 
-  public static void mount(Router router, Vertx vertx, HeraldOptions options, NodeInfo node) {
-    byte[] apiKey = bytes(options.getApiKey());
-    byte[] adminKey = bytes(options.getAdminKey());
-    byte[] metricsKey = bytes(options.getMetricsKey());
+  public static void mount(Router router, Vertx vertx, ApiOptions keys, NodeInfo node) {
+    byte[] apiKey = bytes(keys.getApiKey());
+    byte[] adminKey = bytes(keys.getAdminKey());
+    byte[] metricsKey = bytes(keys.getMetricsKey());
     router.post("/api/v1/notifications")
         .handler(ctx -> {
           if (!authorised(ctx, apiKey)) {

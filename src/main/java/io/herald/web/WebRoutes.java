@@ -1,6 +1,8 @@
 package io.herald.web;
 
-import io.herald.config.HeraldOptions;
+import io.herald.config.ApiOptions;
+import io.herald.config.AuthOptions;
+import io.herald.config.ServerOptions;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -26,8 +28,11 @@ public final class WebRoutes {
   private WebRoutes() {
   }
 
-  /** Adds the routes to a socket verticle's router; {@code /dev/session} only when {@code dev_mode} is on. */
-  public static void mount(Router router, Vertx vertx, HeraldOptions options) {
+  /**
+   * Adds the routes to a socket verticle's router; {@code /dev/session} only when {@code dev_mode} is on, handing out
+   * a token signed with {@code auth}'s {@code jwt_secret} and {@code api}'s {@code api_key}.
+   */
+  public static void mount(Router router, Vertx vertx, ServerOptions server, AuthOptions auth, ApiOptions api) {
     // No cache headers: after an upgrade a browser must not keep an old client next to a new page.
     StaticHandler pages = StaticHandler.create(WEBROOT).setCachingEnabled(false).setDirectoryListing(false);
     // A regex route: StaticHandler resolves its whole path under webroot (an exact route's path would be stripped).
@@ -39,8 +44,8 @@ public final class WebRoutes {
     }).handler(pages);
     // The route's prefix is stripped: /vendor/sockjs-client/sockjs.min.js is <dist>/sockjs.min.js.
     router.get("/vendor/sockjs-client/*").handler(StaticHandler.create(SOCKJS_CLIENT_DIST).setDirectoryListing(false));
-    if (options.isDevMode()) {
-      DevSession.mount(router, vertx, options);
+    if (server.isDevMode()) {
+      DevSession.mount(router, vertx, auth, api);
     }
   }
 }

@@ -65,8 +65,10 @@ class AuthIT {
 
   @BeforeAll
   static void start() throws Exception {
-    node = TestNode.start(TestNode.options().setAuthTimeoutSecs(1).setExpiredCloseDelaySecs(1));
-    knoxNode = TestNode.start(TestNode.options().setRedisUrl(TestNode.REDIS_URL).setAuthRecheckSecs(1));
+    node = TestNode.start(TestNode.options().auth(auth -> auth.setAuthTimeoutSecs(1).setExpiredCloseDelaySecs(1)));
+    knoxNode = TestNode.start(TestNode.options()
+        .state(state -> state.setRedisUrl(TestNode.REDIS_URL))
+        .auth(auth -> auth.setAuthRecheckSecs(1)));
     redis = Redis.createClient(node.vertx(), TestNode.REDIS_URL);
     hs256 = JWTAuth.create(node.vertx(), new JWTAuthOptions()
         .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(TestNode.JWT_SECRET)));
@@ -230,8 +232,8 @@ class AuthIT {
 
   @Test
   void issuerAndAudienceAreCheckedWhenConfigured() {
-    try (TestNode strict = TestNode.start(TestNode.options().setJwtIssuer("https://auth.herald.test")
-        .setJwtAudience("herald"))) {
+    try (TestNode strict = TestNode.start(TestNode.options().auth(auth -> auth.setJwtIssuer("https://auth.herald.test")
+            .setJwtAudience("herald")))) {
       JsonObject good = new JsonObject().put("sub", "alice").put("exp", inOneHour())
           .put("iss", "https://auth.herald.test").put("aud", "herald");
       assertEquals("alice", authenticated(strict, hs(good)).getString("user_id"));
@@ -253,7 +255,7 @@ class AuthIT {
   void rs256WithConfiguredPublicKeyAuthenticates() {
     String publicPem = pem("PUBLIC KEY", rsa.getPublic().getEncoded());
     JWTAuth signer = signer("RS256", pem("PRIVATE KEY", rsa.getPrivate().getEncoded()));
-    try (TestNode rsNode = TestNode.start(TestNode.options().setJwtPublicKey(publicPem))) {
+    try (TestNode rsNode = TestNode.start(TestNode.options().auth(auth -> auth.setJwtPublicKey(publicPem)))) {
       String token = signer.generateToken(new JsonObject().put("sub", "rsa-user").put("exp", inOneHour()),
           new JWTOptions().setAlgorithm("RS256"));
       assertEquals("RS256", headerOf(token).getString("alg"));
@@ -269,7 +271,8 @@ class AuthIT {
     generator.initialize(new ECGenParameterSpec("secp256r1"));
     KeyPair ec = generator.generateKeyPair();
     JWTAuth signer = signer("ES256", pem("PRIVATE KEY", ec.getPrivate().getEncoded()));
-    try (TestNode esNode = TestNode.start(TestNode.options().setJwtPublicKey(pem("PUBLIC KEY", ec.getPublic().getEncoded())))) {
+    try (TestNode esNode = TestNode.start(TestNode.options()
+        .auth(auth -> auth.setJwtPublicKey(pem("PUBLIC KEY", ec.getPublic().getEncoded()))))) {
       String token = signer.generateToken(new JsonObject().put("sub", "ec-user").put("exp", inOneHour()),
           new JWTOptions().setAlgorithm("ES256"));
       assertEquals("ES256", headerOf(token).getString("alg"));
@@ -284,7 +287,9 @@ class AuthIT {
   @Test
   void nodeWithoutAnyJwtKeyRefusesEveryJwtButAcceptsKnox() {
     // Without a key vertx-auth-jwt would verify nothing ("unsecure" mode): a Knox-only node must refuse all JWTs.
-    try (TestNode knoxOnly = TestNode.start(TestNode.options().setJwtSecret(null).setRedisUrl(TestNode.REDIS_URL))) {
+    try (TestNode knoxOnly = TestNode.start(TestNode.options()
+        .auth(auth -> auth.setJwtSecret(null))
+        .state(state -> state.setRedisUrl(TestNode.REDIS_URL)))) {
       assertRefused(knoxOnly, node.token("alice"), ErrorCode.TOKEN_INVALID, CloseCode.TOKEN_INVALID);
       Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
       String unsigned = b64.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8)) + "."

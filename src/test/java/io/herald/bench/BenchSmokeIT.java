@@ -113,17 +113,19 @@ class BenchSmokeIT {
 
   @Test
   void natsAndRedisIngressLoseNothing() throws Exception {
-    HeraldOptions options = TestNode.options().setNatsUrl(TestNode.NATS_URL).setRedisUrl(TestNode.REDIS_URL);
+    HeraldOptions options = TestNode.options()
+        .ingress(ingress -> ingress.setNatsUrl(TestNode.NATS_URL))
+        .state(state -> state.setRedisUrl(TestNode.REDIS_URL));
     try (TestNode brokered = TestNode.start(options)) {
       BenchConfig nats = config(brokered, BenchConfig.Scenario.MIXED);
       nats.ingress = BenchConfig.Ingress.NATS;
       nats.natsUrl = TestNode.NATS_URL;
-      nats.natsSubject = options.getNatsSubject();
+      nats.natsSubject = options.ingress().getNatsSubject();
       assertClean(new BenchRunner(nats, s -> { }).run());
       BenchConfig redis = config(brokered, BenchConfig.Scenario.MIXED);
       redis.ingress = BenchConfig.Ingress.REDIS;
       redis.redisUrl = TestNode.REDIS_URL;
-      redis.redisChannelPrefix = options.getRedisChannelPrefix();
+      redis.redisChannelPrefix = options.ingress().getRedisChannelPrefix();
       assertClean(new BenchRunner(redis, s -> { }).run());
     }
   }

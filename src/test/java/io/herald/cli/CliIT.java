@@ -45,7 +45,9 @@ class CliIT {
 
   @BeforeAll
   static void start() {
-    node = TestNode.start(TestNode.options().setRedisUrl(TestNode.REDIS_URL).setNatsUrl(TestNode.NATS_URL));
+    node = TestNode.start(TestNode.options()
+        .state(state -> state.setRedisUrl(TestNode.REDIS_URL))
+        .ingress(ingress -> ingress.setNatsUrl(TestNode.NATS_URL)));
   }
 
   @AfterAll
@@ -190,7 +192,7 @@ class CliIT {
   void publishViaNatsReachesTheUsersClient() throws IOException {
     Path conf = conf("nats.json", new JsonObject()
         .put("nats_url", TestNode.NATS_URL)
-        .put("nats_subject", node.nodeOptions().getNatsSubject()));
+        .put("nats_subject", node.nodeOptions().ingress().getNatsSubject()));
     try (WsClient carol = node.connect("cli-carol")) {
       Run run = herald("publish", "--user", "cli-carol", "--message", "via nats", "--priority", "Critical",
           "--via", "nats", "--conf", conf.toString());

@@ -127,8 +127,12 @@ class RunDevModeIT {
   @Test
   void devRefusalNamesEveryReason() {
     assertNull(RunCommand.devRefusal(new HeraldOptions(), null));
-    String all = RunCommand.devRefusal(new HeraldOptions().setRedisUrl(TestNode.REDIS_URL).setNatsUrl(TestNode.NATS_URL)
-        .setCluster(true).setJwtPublicKey("-----BEGIN PUBLIC KEY-----").setApiKey(TestNode.API_KEY), Path.of("prod.json"));
+    String all = RunCommand.devRefusal(new HeraldOptions()
+        .state(state -> state.setRedisUrl(TestNode.REDIS_URL))
+        .ingress(ingress -> ingress.setNatsUrl(TestNode.NATS_URL))
+        .cluster(cluster -> cluster.setCluster(true))
+        .auth(auth -> auth.setJwtPublicKey("-----BEGIN PUBLIC KEY-----"))
+        .api(api -> api.setApiKey(TestNode.API_KEY)), Path.of("prod.json"));
     for (String reason : List.of("prod.json", "REDIS_URL", "NATS_URL", "CLUSTER", "JWT_PUBLIC_KEY", "HERALD_API_KEY")) {
       assertTrue(all.contains(reason), reason + " not in: " + all);
     }
@@ -137,10 +141,15 @@ class RunDevModeIT {
 
   @Test
   void missingSecretsAllowKnoxOnlyNodesAndOptionalOperatorKeys() {
-    assertNull(RunCommand.missingSecrets(new HeraldOptions().setJwtSecret(TestNode.JWT_SECRET).setApiKey(TestNode.API_KEY)));
-    assertNull(RunCommand.missingSecrets(new HeraldOptions().setRedisUrl(TestNode.REDIS_URL).setApiKey(TestNode.API_KEY)),
+    assertNull(RunCommand.missingSecrets(new HeraldOptions()
+        .auth(auth -> auth.setJwtSecret(TestNode.JWT_SECRET))
+        .api(api -> api.setApiKey(TestNode.API_KEY))));
+    assertNull(RunCommand.missingSecrets(new HeraldOptions()
+        .state(state -> state.setRedisUrl(TestNode.REDIS_URL))
+        .api(api -> api.setApiKey(TestNode.API_KEY))),
         "Knox tokens in Redis authenticate without a JWT key");
-    String missing = RunCommand.missingSecrets(new HeraldOptions().setRedisUrl(TestNode.REDIS_URL));
+    String missing = RunCommand.missingSecrets(new HeraldOptions()
+        .state(state -> state.setRedisUrl(TestNode.REDIS_URL)));
     assertTrue(missing.contains("api_key") && !missing.contains("jwt_secret"), missing);
   }
 

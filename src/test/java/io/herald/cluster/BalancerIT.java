@@ -57,7 +57,7 @@ class BalancerIT {
   @BeforeAll
   static void start() throws Exception {
     String binary = haproxyBinary();
-    node = TestNode.start(TestNode.options().setAdminKey(ADMIN_KEY).setMetricsKey(METRICS_KEY));
+    node = TestNode.start(TestNode.options().api(api -> api.setAdminKey(ADMIN_KEY).setMetricsKey(METRICS_KEY)));
     Files.createDirectories(DIR);
     lbPort = freePort();
     Path cfg = DIR.resolve("haproxy.cfg");

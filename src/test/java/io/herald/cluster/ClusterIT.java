@@ -132,7 +132,7 @@ class ClusterIT {
       for (int i = 0; i < 200; i++) {
         String id = "nats-" + i + "-" + user;
         expected.add(id);
-        nats.publish(base.getNatsSubject(), new JsonObject().put("user_id", user).put("id", id)
+        nats.publish(base.ingress().getNatsSubject(), new JsonObject().put("user_id", user).put("id", id)
             .put("message", "nats " + i).encode().getBytes(StandardCharsets.UTF_8));
       }
       nats.flush(Duration.ofSeconds(5));
@@ -142,7 +142,7 @@ class ClusterIT {
       for (int i = 0; i < 200; i++) {
         String id = "redis-" + i + "-" + user;
         expected.add(id);
-        publishes.add(Request.cmd(Command.PUBLISH).arg(base.getRedisChannelPrefix() + ":user:" + user)
+        publishes.add(Request.cmd(Command.PUBLISH).arg(base.ingress().getRedisChannelPrefix() + ":user:" + user)
             .arg(new JsonObject().put("id", id).put("userId", user).put("type", "SYSTEM")
                 .put("payload", new JsonObject().put("message", "redis " + i)).encode()));
       }
@@ -202,7 +202,7 @@ class ClusterIT {
       JsonArray topicBatch = new JsonArray();
       JsonArray broadcastBatch = new JsonArray();
       List<Request> redisPublishes = new ArrayList<>();
-      String prefix = base.getRedisChannelPrefix();
+      String prefix = base.ingress().getRedisChannelPrefix();
       for (int i = 0; i < 10; i++) {
         String httpTopic = unique("topic-http-" + i);
         String natsTopic = unique("topic-nats-" + i);
@@ -214,9 +214,9 @@ class ClusterIT {
         broadcastIds.addAll(List.of(httpAll, natsAll, redisAll));
         topicBatch.add(new JsonObject().put("topic", TOPIC).put("id", httpTopic).put("message", "t"));
         broadcastBatch.add(new JsonObject().put("broadcast", true).put("id", httpAll).put("message", "all"));
-        nats.publish(base.getNatsSubject(), new JsonObject().put("topic", TOPIC).put("id", natsTopic)
+        nats.publish(base.ingress().getNatsSubject(), new JsonObject().put("topic", TOPIC).put("id", natsTopic)
             .put("message", "t").encode().getBytes(StandardCharsets.UTF_8));
-        nats.publish(base.getNatsSubject(), new JsonObject().put("broadcast", true).put("id", natsAll)
+        nats.publish(base.ingress().getNatsSubject(), new JsonObject().put("broadcast", true).put("id", natsAll)
             .put("message", "all").encode().getBytes(StandardCharsets.UTF_8));
         redisPublishes.add(Request.cmd(Command.PUBLISH).arg(prefix + ":channel:" + TOPIC)
             .arg(new JsonObject().put("id", redisTopic).put("type", "SYSTEM")
@@ -295,7 +295,7 @@ class ClusterIT {
     long t0 = System.nanoTime();
     Vertx vertxOfD = new ClusterSettings(clusterName, membersOfD, "127.0.0.1", portOfD, null)
         .startVertx(new VertxOptions()).await(60, TimeUnit.SECONDS);
-    TestNode d = TestNode.start(new HeraldOptions(base).setNodeId("D"), vertxOfD);
+    TestNode d = TestNode.start(new HeraldOptions(base).server(server -> server.setNodeId("D")), vertxOfD);
     boolean dRunning = true;
     String user = unique("u5");
     WsClient onB = null;
@@ -371,7 +371,7 @@ class ClusterIT {
       }
       TestNode survivor = fleet.stream().filter(n -> n != subscriber).findFirst().orElseThrow();
       String user = unique("u5");
-      String channel = options.getRedisChannelPrefix() + ":user:" + user;
+      String channel = options.ingress().getRedisChannelPrefix() + ":user:" + user;
       try (WsClient client = survivor.connect(user)) {
         awaitRoutes(fleet, new JsonObject().put("user_id", user), client);
 
@@ -457,10 +457,10 @@ class ClusterIT {
   /** Options shared by every node of one fleet: same NATS subject and queue group, same Redis prefix. */
   private static HeraldOptions fleetOptions() {
     return TestNode.options()
-        .setCluster(true)
-        .setRedisUrl(TestNode.REDIS_URL)
-        .setNatsUrl(TestNode.NATS_URL)
-        .setPublicTopics(List.of(TOPIC));
+        .cluster(cluster -> cluster.setCluster(true))
+        .state(state -> state.setRedisUrl(TestNode.REDIS_URL))
+        .ingress(ingress -> ingress.setNatsUrl(TestNode.NATS_URL))
+        .access(access -> access.setPublicTopics(List.of(TOPIC)));
   }
 
   private static HazelcastInstance hazelcast(TestNode node) {
@@ -562,14 +562,14 @@ class ClusterIT {
     for (int i = 0; i < n; i++) {
       String id = phase + "-nats-" + i + "-" + user;
       expected.add(id);
-      nats.publish(base.getNatsSubject(), new JsonObject().put("user_id", user).put("id", id)
+      nats.publish(base.ingress().getNatsSubject(), new JsonObject().put("user_id", user).put("id", id)
           .put("message", "nats " + i).encode().getBytes(StandardCharsets.UTF_8));
     }
     nats.flush(Duration.ofSeconds(5));
     for (int i = 0; i < n; i++) {
       String id = phase + "-redis-" + i + "-" + user;
       expected.add(id);
-      assertEquals(1L, redisPublish(base.getRedisChannelPrefix() + ":user:" + user, id, "redis " + i),
+      assertEquals(1L, redisPublish(base.ingress().getRedisChannelPrefix() + ":user:" + user, id, "redis " + i),
           "every Redis message must be taken by exactly one node of the fleet");
     }
     return expected;

@@ -170,7 +170,7 @@ class ClusterTransportSecurityIT {
     String members = "127.0.0.1:" + hzA.getCluster().getLocalMember().getAddress().getPort() + ",127.0.0.1:" + portOfR;
     Vertx vertxOfR = new ClusterSettings(hzA.getConfig().getClusterName(), members, "127.0.0.1", portOfR, null, 0,
         rogueTls).startVertx(new VertxOptions()).await(60, TimeUnit.SECONDS);
-    TestNode r = TestNode.start(new HeraldOptions(options).setNodeId("R"), vertxOfR);
+    TestNode r = TestNode.start(new HeraldOptions(options).server(server -> server.setNodeId("R")), vertxOfR);
     try {
       String user = unique("target");
       // R registers for the user first, B second: once A routes to B, its view of the address includes R.

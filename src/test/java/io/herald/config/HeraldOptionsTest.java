@@ -74,57 +74,57 @@ class HeraldOptionsTest {
   /** Options where every key differs from its default (and is valid). */
   private static HeraldOptions allChanged() {
     return new HeraldOptions()
-        .setNodeId("node-1")
-        .setWebsocketHost("127.0.0.1")
-        .setWebsocketPort(9001)
-        .setInstances(3)
-        .setMaxConnections(500)
-        .setMaxConnectionsPerUser(2)
-        .setRedisUrl("redis://:pw@redis:6380/1")
-        .setNatsUrl("nats://n1:4222,tls://n2:4443")
-        .setNatsSubject("notif.ws")
-        .setNatsQueueGroup("qg")
-        .setRedisChannelPrefix("herald")
-        .setHeartbeatIntervalSecs(5)
-        .setConnectionTimeoutSecs(60)
-        .setAuthTimeoutSecs(3)
-        .setExpiredCloseDelaySecs(0)
-        .setAuthRecheckSecs(5)
-        .setMaxFrameBytes(4096)
-        .setRateLimitPerSec(7)
-        .setRateLimitBurst(9)
-        .setSlowClientGraceSecs(4)
-        .setSlowClientMaxPending(64)
-        .setWriteQueueMaxBytes(2048)
-        .setRedisKeyPrefix("herald:ws")
-        .setSessionTtlSecs(45)
-        .setHistorySize(500)
-        .setHistoryTtlSecs(3600)
-        .setOfflineQueueTtlSecs(86400)
-        .setInboxSize(250)
-        .setInitialState(false)
-        .setInitialStateSize(0)
-        .setMetricsRetentionSecs(7200)
-        .setJwtSecret(SECRET_32)
-        .setJwtPublicKey(PEM)
-        .setJwtIssuer("issuer")
-        .setJwtAudience("aud")
-        .setApiKey(API_KEY_16)
-        .setAllowedOrigins(List.of("https://app.example.com"))
-        .setCluster(true)
-        .setCompression(false)
-        .setCompressionLevel(2)
-        .setDefaultTopics(List.of("news"))
-        .setPublicTopics(List.of("status"))
-        .setExplorers(Map.of("sol", "https://solscan.io/tx/{hash}"))
-        .setLogLevel("warn")
-        .setAdminKey(ADMIN_KEY_16)
-        .setMetricsKey(METRICS_KEY_16)
-        .setMaxUnauthenticatedConnections(300)
-        .setMaxUnauthenticatedPerAddress(30)
-        .setTrustedProxies(List.of("10.0.0.0/8", "::1"))
-        .setTopicChangesPerSec(5)
-        .setTopicChangesBurst(64);
+        .server(server -> server.setNodeId("node-1")
+            .setWebsocketHost("127.0.0.1")
+            .setWebsocketPort(9001)
+            .setInstances(3)
+            .setMaxFrameBytes(4096)
+            .setCompression(false)
+            .setCompressionLevel(2)
+            .setLogLevel("warn"))
+        .limits(limits -> limits.setMaxConnections(500)
+            .setMaxConnectionsPerUser(2)
+            .setHeartbeatIntervalSecs(5)
+            .setConnectionTimeoutSecs(60)
+            .setRateLimitPerSec(7)
+            .setRateLimitBurst(9)
+            .setSlowClientGraceSecs(4)
+            .setSlowClientMaxPending(64)
+            .setWriteQueueMaxBytes(2048)
+            .setMaxUnauthenticatedConnections(300)
+            .setMaxUnauthenticatedPerAddress(30)
+            .setTopicChangesPerSec(5)
+            .setTopicChangesBurst(64))
+        .auth(auth -> auth.setAuthTimeoutSecs(3)
+            .setExpiredCloseDelaySecs(0)
+            .setAuthRecheckSecs(5)
+            .setJwtSecret(SECRET_32)
+            .setJwtPublicKey(PEM)
+            .setJwtIssuer("issuer")
+            .setJwtAudience("aud"))
+        .access(access -> access.setAllowedOrigins(List.of("https://app.example.com"))
+            .setDefaultTopics(List.of("news"))
+            .setPublicTopics(List.of("status"))
+            .setTrustedProxies(List.of("10.0.0.0/8", "::1")))
+        .api(api -> api.setApiKey(API_KEY_16)
+            .setAdminKey(ADMIN_KEY_16)
+            .setMetricsKey(METRICS_KEY_16))
+        .ingress(ingress -> ingress.setNatsUrl("nats://n1:4222,tls://n2:4443")
+            .setNatsSubject("notif.ws")
+            .setNatsQueueGroup("qg")
+            .setRedisChannelPrefix("herald")
+            .setExplorers(Map.of("sol", "https://solscan.io/tx/{hash}")))
+        .state(state -> state.setRedisUrl("redis://:pw@redis:6380/1")
+            .setRedisKeyPrefix("herald:ws")
+            .setSessionTtlSecs(45)
+            .setHistorySize(500)
+            .setHistoryTtlSecs(3600)
+            .setOfflineQueueTtlSecs(86400)
+            .setInboxSize(250)
+            .setInitialState(false)
+            .setInitialStateSize(0)
+            .setMetricsRetentionSecs(7200))
+        .cluster(cluster -> cluster.setCluster(true));
   }
 
   // ------------------------------------------------------------------------------------------ defaults
@@ -132,117 +132,118 @@ class HeraldOptionsTest {
   @Test
   void everyDefault() {
     HeraldOptions o = new HeraldOptions();
-    assertNull(o.getNodeId());
-    assertEquals("0.0.0.0", o.getWebsocketHost());
-    assertEquals(8080, o.getWebsocketPort());
-    assertEquals(0, o.getInstances());
-    assertEquals(10000, o.getMaxConnections());
-    assertEquals(10, o.getMaxConnectionsPerUser());
-    assertNull(o.getRedisUrl());
-    assertNull(o.getNatsUrl());
-    assertFalse(o.redisEnabled());
-    assertFalse(o.natsEnabled());
-    assertEquals("notifications.websocket", o.getNatsSubject());
-    assertEquals("herald-ingress", o.getNatsQueueGroup());
-    assertEquals("notifications", o.getRedisChannelPrefix());
-    assertEquals(30, o.getHeartbeatIntervalSecs());
-    assertEquals(300, o.getConnectionTimeoutSecs());
-    assertEquals(10, o.getAuthTimeoutSecs());
-    assertEquals(25, o.getExpiredCloseDelaySecs());
-    assertEquals(65536, o.getMaxFrameBytes());
-    assertEquals(20, o.getRateLimitPerSec());
-    assertEquals(40, o.getRateLimitBurst());
-    assertEquals(10, o.getSlowClientGraceSecs());
-    assertEquals(1024, o.getSlowClientMaxPending());
-    assertEquals(262144, o.getWriteQueueMaxBytes());
-    assertEquals("websocket", o.getRedisKeyPrefix());
-    assertEquals(90, o.getSessionTtlSecs());
-    assertEquals(100, o.getHistorySize());
-    assertEquals(86400, o.getHistoryTtlSecs());
-    assertEquals(604800, o.getOfflineQueueTtlSecs());
-    assertEquals(100, o.getInboxSize());
-    assertTrue(o.isInitialState());
-    assertEquals(10, o.getInitialStateSize());
-    assertEquals(604800, o.getMetricsRetentionSecs());
-    assertNull(o.getJwtSecret());
-    assertNull(o.getJwtPublicKey());
-    assertNull(o.getJwtIssuer());
-    assertNull(o.getJwtAudience());
-    assertNull(o.getApiKey());
-    assertFalse(o.isDevMode());
-    assertNull(o.getAdminKey());
-    assertNull(o.getMetricsKey());
-    assertEquals(List.of(), o.getAllowedOrigins());
-    assertTrue(o.isCompression());
-    assertEquals(6, o.getCompressionLevel());
-    assertEquals(List.of(), o.getDefaultTopics());
-    assertEquals(List.of(), o.getPublicTopics());
-    assertEquals(DEFAULT_EXPLORERS, o.getExplorers());
-    assertEquals(new ArrayList<>(DEFAULT_EXPLORERS.keySet()), new ArrayList<>(o.getExplorers().keySet()));
-    assertEquals("INFO", o.getLogLevel());
-    assertEquals(1000, o.getMaxUnauthenticatedConnections());
-    assertEquals(50, o.getMaxUnauthenticatedPerAddress());
-    assertEquals(List.of(), o.getTrustedProxies());
-    assertEquals(20, o.getTopicChangesPerSec());
-    assertEquals(256, o.getTopicChangesBurst());
+    assertNull(o.server().getNodeId());
+    assertEquals("0.0.0.0", o.server().getWebsocketHost());
+    assertEquals(8080, o.server().getWebsocketPort());
+    assertEquals(0, o.server().getInstances());
+    assertEquals(10000, o.limits().getMaxConnections());
+    assertEquals(10, o.limits().getMaxConnectionsPerUser());
+    assertNull(o.state().getRedisUrl());
+    assertNull(o.ingress().getNatsUrl());
+    assertFalse(o.state().redisEnabled());
+    assertFalse(o.ingress().natsEnabled());
+    assertEquals("notifications.websocket", o.ingress().getNatsSubject());
+    assertEquals("herald-ingress", o.ingress().getNatsQueueGroup());
+    assertEquals("notifications", o.ingress().getRedisChannelPrefix());
+    assertEquals(30, o.limits().getHeartbeatIntervalSecs());
+    assertEquals(300, o.limits().getConnectionTimeoutSecs());
+    assertEquals(10, o.auth().getAuthTimeoutSecs());
+    assertEquals(25, o.auth().getExpiredCloseDelaySecs());
+    assertEquals(65536, o.server().getMaxFrameBytes());
+    assertEquals(20, o.limits().getRateLimitPerSec());
+    assertEquals(40, o.limits().getRateLimitBurst());
+    assertEquals(10, o.limits().getSlowClientGraceSecs());
+    assertEquals(1024, o.limits().getSlowClientMaxPending());
+    assertEquals(262144, o.limits().getWriteQueueMaxBytes());
+    assertEquals("websocket", o.state().getRedisKeyPrefix());
+    assertEquals(90, o.state().getSessionTtlSecs());
+    assertEquals(100, o.state().getHistorySize());
+    assertEquals(86400, o.state().getHistoryTtlSecs());
+    assertEquals(604800, o.state().getOfflineQueueTtlSecs());
+    assertEquals(100, o.state().getInboxSize());
+    assertTrue(o.state().isInitialState());
+    assertEquals(10, o.state().getInitialStateSize());
+    assertEquals(604800, o.state().getMetricsRetentionSecs());
+    assertNull(o.auth().getJwtSecret());
+    assertNull(o.auth().getJwtPublicKey());
+    assertNull(o.auth().getJwtIssuer());
+    assertNull(o.auth().getJwtAudience());
+    assertNull(o.api().getApiKey());
+    assertFalse(o.server().isDevMode());
+    assertNull(o.api().getAdminKey());
+    assertNull(o.api().getMetricsKey());
+    assertEquals(List.of(), o.access().getAllowedOrigins());
+    assertTrue(o.server().isCompression());
+    assertEquals(6, o.server().getCompressionLevel());
+    assertEquals(List.of(), o.access().getDefaultTopics());
+    assertEquals(List.of(), o.access().getPublicTopics());
+    assertEquals(DEFAULT_EXPLORERS, o.ingress().getExplorers());
+    assertEquals(new ArrayList<>(DEFAULT_EXPLORERS.keySet()), new ArrayList<>(o.ingress().getExplorers().keySet()));
+    assertEquals("INFO", o.server().getLogLevel());
+    assertEquals(1000, o.limits().getMaxUnauthenticatedConnections());
+    assertEquals(50, o.limits().getMaxUnauthenticatedPerAddress());
+    assertEquals(List.of(), o.access().getTrustedProxies());
+    assertEquals(20, o.limits().getTopicChangesPerSec());
+    assertEquals(256, o.limits().getTopicChangesBurst());
   }
 
   @Test
   void defaultConstants() {
-    assertEquals("0.0.0.0", HeraldOptions.DEFAULT_WEBSOCKET_HOST);
-    assertEquals(8080, HeraldOptions.DEFAULT_WEBSOCKET_PORT);
-    assertEquals(0, HeraldOptions.DEFAULT_INSTANCES);
-    assertEquals(10000, HeraldOptions.DEFAULT_MAX_CONNECTIONS);
-    assertEquals(10, HeraldOptions.DEFAULT_MAX_CONNECTIONS_PER_USER);
-    assertEquals("notifications.websocket", HeraldOptions.DEFAULT_NATS_SUBJECT);
-    assertEquals("herald-ingress", HeraldOptions.DEFAULT_NATS_QUEUE_GROUP);
-    assertEquals("notifications", HeraldOptions.DEFAULT_REDIS_CHANNEL_PREFIX);
-    assertEquals(30, HeraldOptions.DEFAULT_HEARTBEAT_INTERVAL_SECS);
-    assertEquals(300, HeraldOptions.DEFAULT_CONNECTION_TIMEOUT_SECS);
-    assertEquals(10, HeraldOptions.DEFAULT_AUTH_TIMEOUT_SECS);
-    assertEquals(25, HeraldOptions.DEFAULT_EXPIRED_CLOSE_DELAY_SECS);
-    assertEquals(65536, HeraldOptions.DEFAULT_MAX_FRAME_BYTES);
-    assertEquals(20, HeraldOptions.DEFAULT_RATE_LIMIT_PER_SEC);
-    assertEquals(40, HeraldOptions.DEFAULT_RATE_LIMIT_BURST);
-    assertEquals(10, HeraldOptions.DEFAULT_SLOW_CLIENT_GRACE_SECS);
-    assertEquals(1024, HeraldOptions.DEFAULT_SLOW_CLIENT_MAX_PENDING);
-    assertEquals(262144, HeraldOptions.DEFAULT_WRITE_QUEUE_MAX_BYTES);
-    assertEquals("websocket", HeraldOptions.DEFAULT_REDIS_KEY_PREFIX);
-    assertEquals(90, HeraldOptions.DEFAULT_SESSION_TTL_SECS);
-    assertEquals(100, HeraldOptions.DEFAULT_HISTORY_SIZE);
-    assertEquals(86400, HeraldOptions.DEFAULT_HISTORY_TTL_SECS);
-    assertEquals(604800, HeraldOptions.DEFAULT_OFFLINE_QUEUE_TTL_SECS);
-    assertEquals(100, HeraldOptions.DEFAULT_INBOX_SIZE);
-    assertTrue(HeraldOptions.DEFAULT_INITIAL_STATE);
-    assertEquals(10, HeraldOptions.DEFAULT_INITIAL_STATE_SIZE);
-    assertEquals(604800, HeraldOptions.DEFAULT_METRICS_RETENTION_SECS);
-    assertFalse(HeraldOptions.DEFAULT_DEV_MODE);
-    assertEquals(List.of(), HeraldOptions.DEFAULT_ALLOWED_ORIGINS);
-    assertTrue(HeraldOptions.DEFAULT_COMPRESSION);
-    assertEquals(6, HeraldOptions.DEFAULT_COMPRESSION_LEVEL);
-    assertEquals(List.of(), HeraldOptions.DEFAULT_DEFAULT_TOPICS);
-    assertEquals(List.of(), HeraldOptions.DEFAULT_PUBLIC_TOPICS);
-    assertEquals(DEFAULT_EXPLORERS, HeraldOptions.DEFAULT_EXPLORERS);
-    assertEquals("INFO", HeraldOptions.DEFAULT_LOG_LEVEL);
+    assertEquals("0.0.0.0", ServerOptions.DEFAULT_WEBSOCKET_HOST);
+    assertEquals(8080, ServerOptions.DEFAULT_WEBSOCKET_PORT);
+    assertEquals(0, ServerOptions.DEFAULT_INSTANCES);
+    assertEquals(10000, LimitsOptions.DEFAULT_MAX_CONNECTIONS);
+    assertEquals(10, LimitsOptions.DEFAULT_MAX_CONNECTIONS_PER_USER);
+    assertEquals("notifications.websocket", IngressOptions.DEFAULT_NATS_SUBJECT);
+    assertEquals("herald-ingress", IngressOptions.DEFAULT_NATS_QUEUE_GROUP);
+    assertEquals("notifications", IngressOptions.DEFAULT_REDIS_CHANNEL_PREFIX);
+    assertEquals(30, LimitsOptions.DEFAULT_HEARTBEAT_INTERVAL_SECS);
+    assertEquals(300, LimitsOptions.DEFAULT_CONNECTION_TIMEOUT_SECS);
+    assertEquals(10, AuthOptions.DEFAULT_AUTH_TIMEOUT_SECS);
+    assertEquals(25, AuthOptions.DEFAULT_EXPIRED_CLOSE_DELAY_SECS);
+    assertEquals(65536, ServerOptions.DEFAULT_MAX_FRAME_BYTES);
+    assertEquals(20, LimitsOptions.DEFAULT_RATE_LIMIT_PER_SEC);
+    assertEquals(40, LimitsOptions.DEFAULT_RATE_LIMIT_BURST);
+    assertEquals(10, LimitsOptions.DEFAULT_SLOW_CLIENT_GRACE_SECS);
+    assertEquals(1024, LimitsOptions.DEFAULT_SLOW_CLIENT_MAX_PENDING);
+    assertEquals(262144, LimitsOptions.DEFAULT_WRITE_QUEUE_MAX_BYTES);
+    assertEquals("websocket", StateOptions.DEFAULT_REDIS_KEY_PREFIX);
+    assertEquals(90, StateOptions.DEFAULT_SESSION_TTL_SECS);
+    assertEquals(100, StateOptions.DEFAULT_HISTORY_SIZE);
+    assertEquals(86400, StateOptions.DEFAULT_HISTORY_TTL_SECS);
+    assertEquals(604800, StateOptions.DEFAULT_OFFLINE_QUEUE_TTL_SECS);
+    assertEquals(100, StateOptions.DEFAULT_INBOX_SIZE);
+    assertTrue(StateOptions.DEFAULT_INITIAL_STATE);
+    assertEquals(10, StateOptions.DEFAULT_INITIAL_STATE_SIZE);
+    assertEquals(604800, StateOptions.DEFAULT_METRICS_RETENTION_SECS);
+    assertFalse(ServerOptions.DEFAULT_DEV_MODE);
+    assertEquals(List.of(), AccessOptions.DEFAULT_ALLOWED_ORIGINS);
+    assertTrue(ServerOptions.DEFAULT_COMPRESSION);
+    assertEquals(6, ServerOptions.DEFAULT_COMPRESSION_LEVEL);
+    assertEquals(List.of(), AccessOptions.DEFAULT_DEFAULT_TOPICS);
+    assertEquals(List.of(), AccessOptions.DEFAULT_PUBLIC_TOPICS);
+    assertEquals(DEFAULT_EXPLORERS, IngressOptions.DEFAULT_EXPLORERS);
+    assertEquals("INFO", ServerOptions.DEFAULT_LOG_LEVEL);
   }
 
   @Test
   void defaultsAreValidAndNodeIdIsGenerated() {
     HeraldOptions a = new HeraldOptions();
     assertSame(a, a.validate());
-    assertTrue(a.getNodeId().matches("herald-[0-9a-f]{8}"), a.getNodeId());
+    assertTrue(a.server().getNodeId().matches("herald-[0-9a-f]{8}"), a.server().getNodeId());
     HeraldOptions b = new HeraldOptions().validate();
-    assertNotEquals(a.getNodeId(), b.getNodeId());
+    assertNotEquals(a.server().getNodeId(), b.server().getNodeId());
     // an explicit node id is kept
-    assertEquals("edge-7", new HeraldOptions().setNodeId("edge-7").validate().getNodeId());
+    assertEquals("edge-7", new HeraldOptions()
+        .server(server -> server.setNodeId("edge-7")).validate().server().getNodeId());
   }
 
   @Test
   void loadWithoutFileOrEnvGivesDefaults() {
     HeraldOptions o = HeraldOptions.load(null, Map.of());
-    JsonObject expected = new HeraldOptions().toJson().put("node_id", o.getNodeId());
+    JsonObject expected = new HeraldOptions().toJson().put("node_id", o.server().getNodeId());
     assertEquals(expected, o.toJson());
-    assertTrue(o.getNodeId().startsWith("herald-"));
+    assertTrue(o.server().getNodeId().startsWith("herald-"));
   }
 
   @Test
@@ -284,18 +285,18 @@ class HeraldOptionsTest {
         + " \"allowed_origins\": [\"https://a.example.com\", \"*\"], \"compression\": false,"
         + " \"log_level\": \"debug\", \"explorers\": {\"sol\": \"https://solscan.io/tx/{hash}\"}}");
     HeraldOptions o = HeraldOptions.load(file, Map.of());
-    assertEquals(9100, o.getWebsocketPort());
-    assertEquals("redis://cache:6379", o.getRedisUrl());
-    assertTrue(o.redisEnabled());
-    assertFalse(o.natsEnabled());
-    assertEquals(List.of("https://a.example.com", "*"), o.getAllowedOrigins());
-    assertFalse(o.isCompression());
-    assertEquals("DEBUG", o.getLogLevel());
+    assertEquals(9100, o.server().getWebsocketPort());
+    assertEquals("redis://cache:6379", o.state().getRedisUrl());
+    assertTrue(o.state().redisEnabled());
+    assertFalse(o.ingress().natsEnabled());
+    assertEquals(List.of("https://a.example.com", "*"), o.access().getAllowedOrigins());
+    assertFalse(o.server().isCompression());
+    assertEquals("DEBUG", o.server().getLogLevel());
     // a file value replaces the whole default explorers map
-    assertEquals(Map.of("sol", "https://solscan.io/tx/{hash}"), o.getExplorers());
+    assertEquals(Map.of("sol", "https://solscan.io/tx/{hash}"), o.ingress().getExplorers());
     // untouched keys keep their default
-    assertEquals(10000, o.getMaxConnections());
-    assertEquals("0.0.0.0", o.getWebsocketHost());
+    assertEquals(10000, o.limits().getMaxConnections());
+    assertEquals("0.0.0.0", o.server().getWebsocketHost());
   }
 
   @Test
@@ -309,10 +310,10 @@ class HeraldOptionsTest {
         "DEFAULT_TOPICS", "   ",        // blank = unset as well
         "UNRELATED_VAR", "whatever");
     HeraldOptions o = HeraldOptions.load(file, env);
-    assertEquals(9200, o.getWebsocketPort());
-    assertEquals("from.env", o.getNatsSubject());
-    assertEquals(50, o.getMaxConnections());
-    assertEquals(List.of("file-topic"), o.getDefaultTopics());
+    assertEquals(9200, o.server().getWebsocketPort());
+    assertEquals("from.env", o.ingress().getNatsSubject());
+    assertEquals(50, o.limits().getMaxConnections());
+    assertEquals(List.of("file-topic"), o.access().getDefaultTopics());
   }
 
   @Test
@@ -368,79 +369,79 @@ class HeraldOptionsTest {
     env.put("TOPIC_CHANGES_PER_SEC", "27");
     env.put("TOPIC_CHANGES_BURST", "28");
     HeraldOptions o = HeraldOptions.load(null, env);
-    assertEquals("node-env", o.getNodeId());
-    assertEquals("10.0.0.1", o.getWebsocketHost());
-    assertEquals(0, o.getWebsocketPort());
-    assertEquals(4, o.getInstances());
-    assertEquals(123, o.getMaxConnections());
-    assertEquals(3, o.getMaxConnectionsPerUser());
-    assertEquals("rediss://user:pw@r:6379", o.getRedisUrl());
-    assertEquals("nats://a:4222, tls://b:4222", o.getNatsUrl());
-    assertEquals("s.x", o.getNatsSubject());
-    assertEquals("g1", o.getNatsQueueGroup());
-    assertEquals("p1", o.getRedisChannelPrefix());
-    assertEquals(11, o.getHeartbeatIntervalSecs());
-    assertEquals(12, o.getConnectionTimeoutSecs());
-    assertEquals(13, o.getAuthTimeoutSecs());
-    assertEquals(14, o.getExpiredCloseDelaySecs());
-    assertEquals(1500, o.getMaxFrameBytes());
-    assertEquals(16, o.getRateLimitPerSec());
-    assertEquals(17, o.getRateLimitBurst());
-    assertEquals(18, o.getSlowClientGraceSecs());
-    assertEquals(19, o.getSlowClientMaxPending());
-    assertEquals(2000, o.getWriteQueueMaxBytes());
-    assertEquals("ws-env", o.getRedisKeyPrefix());
-    assertEquals(20, o.getSessionTtlSecs());
-    assertEquals(21, o.getHistorySize());
-    assertEquals(22, o.getHistoryTtlSecs());
-    assertEquals(23, o.getOfflineQueueTtlSecs());
-    assertEquals(24, o.getInboxSize());
-    assertFalse(o.isInitialState());
-    assertEquals(25, o.getInitialStateSize());
-    assertEquals(3601, o.getMetricsRetentionSecs());
-    assertEquals(SECRET_32, o.getJwtSecret());
-    assertEquals(PEM.trim(), o.getJwtPublicKey());
-    assertEquals("iss-env", o.getJwtIssuer());
-    assertEquals("aud-env", o.getJwtAudience());
-    assertEquals(API_KEY_16, o.getApiKey());
-    assertEquals(ADMIN_KEY_16, o.getAdminKey());
-    assertEquals(METRICS_KEY_16, o.getMetricsKey());
-    assertEquals(List.of("https://x.example.com:8443"), o.getAllowedOrigins());
-    assertFalse(o.isCompression());
-    assertEquals(9, o.getCompressionLevel());
-    assertEquals(List.of("t1", "t2"), o.getDefaultTopics());
-    assertEquals(List.of("p:1"), o.getPublicTopics());
-    assertEquals(Map.of("tron", "https://tronscan.org/#/transaction/{hash}"), o.getExplorers());
-    assertEquals("ERROR", o.getLogLevel());
-    assertEquals(26, o.getMaxUnauthenticatedConnections());
-    assertEquals(2, o.getMaxUnauthenticatedPerAddress());
-    assertEquals(List.of("127.0.0.1", "192.168.0.0/16"), o.getTrustedProxies());
-    assertEquals(27, o.getTopicChangesPerSec());
-    assertEquals(28, o.getTopicChangesBurst());
+    assertEquals("node-env", o.server().getNodeId());
+    assertEquals("10.0.0.1", o.server().getWebsocketHost());
+    assertEquals(0, o.server().getWebsocketPort());
+    assertEquals(4, o.server().getInstances());
+    assertEquals(123, o.limits().getMaxConnections());
+    assertEquals(3, o.limits().getMaxConnectionsPerUser());
+    assertEquals("rediss://user:pw@r:6379", o.state().getRedisUrl());
+    assertEquals("nats://a:4222, tls://b:4222", o.ingress().getNatsUrl());
+    assertEquals("s.x", o.ingress().getNatsSubject());
+    assertEquals("g1", o.ingress().getNatsQueueGroup());
+    assertEquals("p1", o.ingress().getRedisChannelPrefix());
+    assertEquals(11, o.limits().getHeartbeatIntervalSecs());
+    assertEquals(12, o.limits().getConnectionTimeoutSecs());
+    assertEquals(13, o.auth().getAuthTimeoutSecs());
+    assertEquals(14, o.auth().getExpiredCloseDelaySecs());
+    assertEquals(1500, o.server().getMaxFrameBytes());
+    assertEquals(16, o.limits().getRateLimitPerSec());
+    assertEquals(17, o.limits().getRateLimitBurst());
+    assertEquals(18, o.limits().getSlowClientGraceSecs());
+    assertEquals(19, o.limits().getSlowClientMaxPending());
+    assertEquals(2000, o.limits().getWriteQueueMaxBytes());
+    assertEquals("ws-env", o.state().getRedisKeyPrefix());
+    assertEquals(20, o.state().getSessionTtlSecs());
+    assertEquals(21, o.state().getHistorySize());
+    assertEquals(22, o.state().getHistoryTtlSecs());
+    assertEquals(23, o.state().getOfflineQueueTtlSecs());
+    assertEquals(24, o.state().getInboxSize());
+    assertFalse(o.state().isInitialState());
+    assertEquals(25, o.state().getInitialStateSize());
+    assertEquals(3601, o.state().getMetricsRetentionSecs());
+    assertEquals(SECRET_32, o.auth().getJwtSecret());
+    assertEquals(PEM.trim(), o.auth().getJwtPublicKey());
+    assertEquals("iss-env", o.auth().getJwtIssuer());
+    assertEquals("aud-env", o.auth().getJwtAudience());
+    assertEquals(API_KEY_16, o.api().getApiKey());
+    assertEquals(ADMIN_KEY_16, o.api().getAdminKey());
+    assertEquals(METRICS_KEY_16, o.api().getMetricsKey());
+    assertEquals(List.of("https://x.example.com:8443"), o.access().getAllowedOrigins());
+    assertFalse(o.server().isCompression());
+    assertEquals(9, o.server().getCompressionLevel());
+    assertEquals(List.of("t1", "t2"), o.access().getDefaultTopics());
+    assertEquals(List.of("p:1"), o.access().getPublicTopics());
+    assertEquals(Map.of("tron", "https://tronscan.org/#/transaction/{hash}"), o.ingress().getExplorers());
+    assertEquals("ERROR", o.server().getLogLevel());
+    assertEquals(26, o.limits().getMaxUnauthenticatedConnections());
+    assertEquals(2, o.limits().getMaxUnauthenticatedPerAddress());
+    assertEquals(List.of("127.0.0.1", "192.168.0.0/16"), o.access().getTrustedProxies());
+    assertEquals(27, o.limits().getTopicChangesPerSec());
+    assertEquals(28, o.limits().getTopicChangesBurst());
   }
 
   @Test
   void apiKeyAliases() {
     String other = "other-key-0123456789";
-    assertEquals(API_KEY_16, new HeraldOptions().applyEnv(Map.of("HERALD_API_KEY", API_KEY_16)).getApiKey());
-    assertEquals(other, new HeraldOptions().applyEnv(Map.of("API_KEY", other)).getApiKey());
+    assertEquals(API_KEY_16, new HeraldOptions().applyEnv(Map.of("HERALD_API_KEY", API_KEY_16)).api().getApiKey());
+    assertEquals(other, new HeraldOptions().applyEnv(Map.of("API_KEY", other)).api().getApiKey());
     // HERALD_API_KEY wins over API_KEY
     assertEquals(API_KEY_16,
-        new HeraldOptions().applyEnv(Map.of("HERALD_API_KEY", API_KEY_16, "API_KEY", other)).getApiKey());
+        new HeraldOptions().applyEnv(Map.of("HERALD_API_KEY", API_KEY_16, "API_KEY", other)).api().getApiKey());
     // an empty HERALD_API_KEY is unset, so API_KEY applies
-    assertEquals(other, new HeraldOptions().applyEnv(Map.of("HERALD_API_KEY", "", "API_KEY", other)).getApiKey());
+    assertEquals(other, new HeraldOptions().applyEnv(Map.of("HERALD_API_KEY", "", "API_KEY", other)).api().getApiKey());
   }
 
   @Test
   void allowedOriginsAliases() {
     assertEquals(List.of("https://cors.example.com"),
-        new HeraldOptions().applyEnv(Map.of("CORS_ORIGIN", "https://cors.example.com")).getAllowedOrigins());
+        new HeraldOptions().applyEnv(Map.of("CORS_ORIGIN", "https://cors.example.com")).access().getAllowedOrigins());
     assertEquals(List.of("https://allowed.example.com"), new HeraldOptions().applyEnv(Map.of(
         "ALLOWED_ORIGINS", "https://allowed.example.com",
-        "CORS_ORIGIN", "https://cors.example.com")).getAllowedOrigins());
+        "CORS_ORIGIN", "https://cors.example.com")).access().getAllowedOrigins());
     assertEquals(List.of("https://cors.example.com", "http://localhost:3000"), new HeraldOptions().applyEnv(Map.of(
         "ALLOWED_ORIGINS", "",
-        "CORS_ORIGIN", "https://cors.example.com,http://localhost:3000")).getAllowedOrigins());
+        "CORS_ORIGIN", "https://cors.example.com,http://localhost:3000")).access().getAllowedOrigins());
   }
 
   @Test
@@ -449,9 +450,9 @@ class HeraldOptionsTest {
         "DEFAULT_TOPICS", " alerts , user:42 ,, prices@eth ,",
         "PUBLIC_TOPICS", "status",
         "ALLOWED_ORIGINS", "https://a.example.com, *"));
-    assertEquals(List.of("alerts", "user:42", "prices@eth"), o.getDefaultTopics());
-    assertEquals(List.of("status"), o.getPublicTopics());
-    assertEquals(List.of("https://a.example.com", "*"), o.getAllowedOrigins());
+    assertEquals(List.of("alerts", "user:42", "prices@eth"), o.access().getDefaultTopics());
+    assertEquals(List.of("status"), o.access().getPublicTopics());
+    assertEquals(List.of("https://a.example.com", "*"), o.access().getAllowedOrigins());
     o.validate();
   }
 
@@ -460,8 +461,8 @@ class HeraldOptionsTest {
     HeraldOptions o = new HeraldOptions().applyEnv(Map.of("EXPLORERS",
         "{\"ethereum\":\"https://eth.blockscout.com/tx/{hash}\",\"linea\":\"https://lineascan.build/tx/{hash}\"}"));
     assertEquals(orderedMap("ethereum", "https://eth.blockscout.com/tx/{hash}",
-        "linea", "https://lineascan.build/tx/{hash}"), o.getExplorers());
-    assertEquals(List.of("ethereum", "linea"), new ArrayList<>(o.getExplorers().keySet()));
+        "linea", "https://lineascan.build/tx/{hash}"), o.ingress().getExplorers());
+    assertEquals(List.of("ethereum", "linea"), new ArrayList<>(o.ingress().getExplorers().keySet()));
     o.validate();
   }
 
@@ -490,9 +491,10 @@ class HeraldOptionsTest {
 
   @Test
   void envBooleans() {
-    assertFalse(new HeraldOptions().applyEnv(Map.of("COMPRESSION", "FALSE")).isCompression());
-    assertFalse(new HeraldOptions().applyEnv(Map.of("COMPRESSION", "0")).isCompression());
-    assertTrue(new HeraldOptions().setCompression(false).applyEnv(Map.of("COMPRESSION", "true")).isCompression());
+    assertFalse(new HeraldOptions().applyEnv(Map.of("COMPRESSION", "FALSE")).server().isCompression());
+    assertFalse(new HeraldOptions().applyEnv(Map.of("COMPRESSION", "0")).server().isCompression());
+    assertTrue(new HeraldOptions()
+        .server(server -> server.setCompression(false)).applyEnv(Map.of("COMPRESSION", "true")).server().isCompression());
   }
 
   // ------------------------------------------------------------------------------------------ validation
@@ -584,9 +586,9 @@ class HeraldOptionsTest {
   @ParameterizedTest(name = "{0} <- {1}")
   @MethodSource("invalidValues")
   void validationFailureNamesTheKey(String key, String json, @TempDir Path dir) throws Exception {
-    // fromJson alone does not validate
-    HeraldOptions parsed = HeraldOptions.fromJson(new JsonObject(json));
-    ConfigException e = assertThrows(ConfigException.class, parsed::validate);
+    // a value alone fails in fromJson (its section's setter), a rule between keys in validate()
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> HeraldOptions.fromJson(new JsonObject(json)).validate());
     assertEquals(key, e.key());
     assertTrue(e.getMessage().startsWith(key + ": "), e.getMessage());
     // the same value through a file fails load()
@@ -598,13 +600,13 @@ class HeraldOptionsTest {
   @Test
   void validationMessageShape() {
     ConfigException e = assertThrows(ConfigException.class,
-        () -> new HeraldOptions().setMaxConnections(0).validate());
+        () -> new HeraldOptions().limits(limits -> limits.setMaxConnections(0)).validate());
     assertEquals("max_connections: must be >= 1 (got 0)", e.getMessage());
     assertEquals("max_connections", e.key());
     // a failed validation does not generate a node id
-    HeraldOptions o = new HeraldOptions().setLogLevel("nope");
+    HeraldOptions o = new HeraldOptions().limits(limits -> limits.setHeartbeatIntervalSecs(300));
     assertThrows(ConfigException.class, o::validate);
-    assertNull(o.getNodeId());
+    assertNull(o.server().getNodeId());
   }
 
   static Stream<Arguments> validBoundaryValues() {
@@ -655,14 +657,14 @@ class HeraldOptionsTest {
   void multiByteSecretTooShortInBytesIsRejected() {
     // 15 two-byte characters + 1 = 31 bytes, one short of the 32-byte minimum
     ConfigException e = assertThrows(ConfigException.class,
-        () -> new HeraldOptions().setJwtSecret("\u00e9".repeat(15) + "a").validate());
+        () -> new HeraldOptions().auth(auth -> auth.setJwtSecret("\u00e9".repeat(15) + "a")).validate());
     assertEquals("jwt_secret", e.key());
   }
 
   @Test
   void logLevelStoredUpperCase() {
-    assertEquals("WARN", new HeraldOptions().setLogLevel("warn").getLogLevel());
-    assertEquals("DEBUG", HeraldOptions.load(null, Map.of("LOG_LEVEL", "Debug")).getLogLevel());
+    assertEquals("WARN", new HeraldOptions().server(server -> server.setLogLevel("warn")).server().getLogLevel());
+    assertEquals("DEBUG", HeraldOptions.load(null, Map.of("LOG_LEVEL", "Debug")).server().getLogLevel());
   }
 
   // ------------------------------------------------------------------------------------------ JSON parsing
@@ -714,16 +716,22 @@ class HeraldOptionsTest {
         .put("_websocket_port", 1)
         .put("//", 5)
         .put("websocket_port", 9001));
-    assertEquals(9001, o.getWebsocketPort());
+    assertEquals(9001, o.server().getWebsocketPort());
     o.validate();
   }
 
   @Test
-  void fromJsonDoesNotValidate() {
-    HeraldOptions o = HeraldOptions.fromJson(new JsonObject().put("max_connections", 0).put("jwt_secret", "short"));
-    assertEquals(0, o.getMaxConnections());
-    assertEquals("short", o.getJwtSecret());
-    assertNull(o.getNodeId());
+  void fromJsonChecksEachValueButNotTheRulesBetweenKeys() {
+    // an invalid value fails where it is set, naming its key
+    assertEquals("max_connections", assertThrows(ConfigException.class,
+        () -> HeraldOptions.fromJson(new JsonObject().put("max_connections", 0))).key());
+    assertEquals("jwt_secret", assertThrows(ConfigException.class,
+        () -> HeraldOptions.fromJson(new JsonObject().put("jwt_secret", "short"))).key());
+    // a rule between two keys waits for validate(), which also generates the node id
+    HeraldOptions o = HeraldOptions.fromJson(new JsonObject().put("heartbeat_interval_secs", 400));
+    assertEquals(400, o.limits().getHeartbeatIntervalSecs());
+    assertNull(o.server().getNodeId());
+    assertEquals("connection_timeout_secs", assertThrows(ConfigException.class, o::validate).key());
     assertEquals(new HeraldOptions().toJson(), HeraldOptions.fromJson(null).toJson());
     assertEquals(new HeraldOptions().toJson(), HeraldOptions.fromJson(new JsonObject()).toJson());
   }
@@ -748,27 +756,30 @@ class HeraldOptionsTest {
         () -> HeraldOptions.load(write(dir, "{\"dev_mode\": true}"), Map.of()));
     assertEquals("dev_mode", e.key());
     assertTrue(e.getMessage().contains("herald run --dev"), e.getMessage());
-    assertFalse(HeraldOptions.load(null, Map.of("DEV_MODE", "true")).isDevMode());
-    assertFalse(new HeraldOptions().setDevMode(true).toJson().containsKey("dev_mode"));
+    assertFalse(HeraldOptions.load(null, Map.of("DEV_MODE", "true")).server().isDevMode());
+    assertFalse(new HeraldOptions().server(server -> server.setDevMode(true)).toJson().containsKey("dev_mode"));
   }
 
   @Test
   void devModeNeedsTheSecretsItHandsOut() {
-    for (HeraldOptions o : List.of(new HeraldOptions().setDevMode(true),
-        new HeraldOptions().setDevMode(true).setJwtSecret(SECRET_32),
-        new HeraldOptions().setDevMode(true).setApiKey(API_KEY_16))) {
+    for (HeraldOptions o : List.of(new HeraldOptions().server(server -> server.setDevMode(true)),
+        new HeraldOptions().server(server -> server.setDevMode(true)).auth(auth -> auth.setJwtSecret(SECRET_32)),
+        new HeraldOptions().server(server -> server.setDevMode(true)).api(api -> api.setApiKey(API_KEY_16)))) {
       assertEquals("dev_mode", assertThrows(ConfigException.class, o::validate).key());
     }
-    new HeraldOptions().setDevMode(true).setJwtSecret(SECRET_32).setApiKey(API_KEY_16).validate();
+    new HeraldOptions()
+        .server(server -> server.setDevMode(true))
+        .auth(auth -> auth.setJwtSecret(SECRET_32))
+        .api(api -> api.setApiKey(API_KEY_16)).validate();
   }
 
   @Test
   void adminAndMetricsKeysComeFromTheirOwnVariablesOnly() {
     HeraldOptions o = HeraldOptions.load(null, Map.of("ADMIN_KEY", ADMIN_KEY_16, "METRICS_KEY", METRICS_KEY_16,
         "API_KEY", API_KEY_16));
-    assertNull(o.getAdminKey());
-    assertNull(o.getMetricsKey());
-    assertEquals(API_KEY_16, o.getApiKey());
+    assertNull(o.api().getAdminKey());
+    assertNull(o.api().getMetricsKey());
+    assertEquals(API_KEY_16, o.api().getApiKey());
   }
 
   // ------------------------------------------------------------------------------------------ redaction
@@ -776,12 +787,12 @@ class HeraldOptionsTest {
   @Test
   void redactedJsonHidesSecrets() {
     HeraldOptions o = new HeraldOptions()
-        .setJwtSecret("jwt-secret-value-0123456789abcdefgh")
-        .setApiKey("api-key-value-0123456789")
-        .setAdminKey("admin-key-value-0123456789")
-        .setMetricsKey("metrics-key-value-0123456789")
-        .setRedisUrl("redis://:redispass42@cache.internal:6379/0")
-        .setNatsUrl("nats://natsuser:natspass42@n1:4222,nats://natstoken42@n2:4222,tls://n3:4443");
+        .auth(auth -> auth.setJwtSecret("jwt-secret-value-0123456789abcdefgh"))
+        .api(api -> api.setApiKey("api-key-value-0123456789")
+            .setAdminKey("admin-key-value-0123456789")
+            .setMetricsKey("metrics-key-value-0123456789"))
+        .state(state -> state.setRedisUrl("redis://:redispass42@cache.internal:6379/0"))
+        .ingress(ingress -> ingress.setNatsUrl("nats://natsuser:natspass42@n1:4222,nats://natstoken42@n2:4222,tls://n3:4443"));
     JsonObject redacted = o.toRedactedJson();
     assertEquals("<redacted>", redacted.getString("jwt_secret"));
     assertEquals("<redacted>", redacted.getString("api_key"));
@@ -799,7 +810,7 @@ class HeraldOptionsTest {
     }
     // the real values are still available through toJson and the getters
     assertEquals("jwt-secret-value-0123456789abcdefgh", real.getString("jwt_secret"));
-    assertEquals("redis://:redispass42@cache.internal:6379/0", o.getRedisUrl());
+    assertEquals("redis://:redispass42@cache.internal:6379/0", o.state().getRedisUrl());
 
     String text = o.toString();
     for (String secret : List.of("jwt-secret-value", "api-key-value", "admin-key-value", "metrics-key-value", "redispass42",
@@ -812,7 +823,9 @@ class HeraldOptionsTest {
 
   @Test
   void redactionKeepsUnsetSecretsNullAndPlainUrlsIntact() {
-    HeraldOptions o = new HeraldOptions().setRedisUrl("redis://localhost:6379").setNatsUrl("nats://localhost:4222");
+    HeraldOptions o = new HeraldOptions()
+        .state(state -> state.setRedisUrl("redis://localhost:6379"))
+        .ingress(ingress -> ingress.setNatsUrl("nats://localhost:4222"));
     JsonObject redacted = o.toRedactedJson();
     assertTrue(redacted.containsKey("jwt_secret"));
     assertNull(redacted.getValue("jwt_secret"));
@@ -822,26 +835,28 @@ class HeraldOptionsTest {
     assertEquals("redis://localhost:6379", redacted.getString("redis_url"));
     assertEquals("nats://localhost:4222", redacted.getString("nats_url"));
     assertEquals("redis://user:<redacted>@h:1",
-        new HeraldOptions().setRedisUrl("redis://user:pw@h:1").toRedactedJson().getString("redis_url"));
+        new HeraldOptions()
+            .state(state -> state.setRedisUrl("redis://user:pw@h:1")).toRedactedJson().getString("redis_url"));
   }
 
   @Test
   void validationMessagesDoNotLeakSecrets() {
     ConfigException url = assertThrows(ConfigException.class,
-        () -> new HeraldOptions().setRedisUrl("http://:leakypass99@host:6379").validate());
+        () -> new HeraldOptions().state(state -> state.setRedisUrl("http://:leakypass99@host:6379")).validate());
     assertEquals("redis_url", url.key());
     assertFalse(url.getMessage().contains("leakypass99"), url.getMessage());
     ConfigException secret = assertThrows(ConfigException.class,
-        () -> new HeraldOptions().setJwtSecret("tooshortsecret").validate());
+        () -> new HeraldOptions().auth(auth -> auth.setJwtSecret("tooshortsecret")).validate());
     assertFalse(secret.getMessage().contains("tooshortsecret"), secret.getMessage());
     ConfigException apiKey = assertThrows(ConfigException.class,
-        () -> new HeraldOptions().setApiKey("shortapikey").validate());
+        () -> new HeraldOptions().api(api -> api.setApiKey("shortapikey")).validate());
     assertFalse(apiKey.getMessage().contains("shortapikey"), apiKey.getMessage());
     ConfigException adminKey = assertThrows(ConfigException.class,
-        () -> new HeraldOptions().setAdminKey("shortadminkey").validate());
+        () -> new HeraldOptions().api(api -> api.setAdminKey("shortadminkey")).validate());
     assertFalse(adminKey.getMessage().contains("shortadminkey"), adminKey.getMessage());
     ConfigException sameKey = assertThrows(ConfigException.class,
-        () -> new HeraldOptions().setApiKey("one-key-for-both-roles").setAdminKey("one-key-for-both-roles").validate());
+        () -> new HeraldOptions()
+            .api(api -> api.setApiKey("one-key-for-both-roles").setAdminKey("one-key-for-both-roles")).validate());
     assertFalse(sameKey.getMessage().contains("one-key-for-both-roles"), sameKey.getMessage());
   }
 
@@ -853,39 +868,45 @@ class HeraldOptionsTest {
     HeraldOptions copy = new HeraldOptions(original);
     assertEquals(original.toJson(), copy.toJson());
 
-    copy.setWebsocketPort(1234).setJwtSecret(null).setAllowedOrigins(List.of("*"))
-        .setExplorers(Map.of()).setDefaultTopics(List.of()).setLogLevel("trace");
-    assertEquals(9001, original.getWebsocketPort());
-    assertEquals(SECRET_32, original.getJwtSecret());
-    assertEquals(List.of("https://app.example.com"), original.getAllowedOrigins());
-    assertEquals(Map.of("sol", "https://solscan.io/tx/{hash}"), original.getExplorers());
-    assertEquals(List.of("news"), original.getDefaultTopics());
-    assertEquals("WARN", original.getLogLevel());
+    copy.server(server -> server.setWebsocketPort(1234))
+        .auth(auth -> auth.setJwtSecret(null))
+        .access(access -> access.setAllowedOrigins(List.of("*")))
+        .ingress(ingress -> ingress.setExplorers(Map.of()))
+        .access(access -> access.setDefaultTopics(List.of()))
+        .server(server -> server.setLogLevel("trace"));
+    assertEquals(9001, original.server().getWebsocketPort());
+    assertEquals(SECRET_32, original.auth().getJwtSecret());
+    assertEquals(List.of("https://app.example.com"), original.access().getAllowedOrigins());
+    assertEquals(Map.of("sol", "https://solscan.io/tx/{hash}"), original.ingress().getExplorers());
+    assertEquals(List.of("news"), original.access().getDefaultTopics());
+    assertEquals("WARN", original.server().getLogLevel());
 
-    original.setMaxConnections(77);
-    assertEquals(500, copy.getMaxConnections());
+    original.limits().setMaxConnections(77);
+    assertEquals(500, copy.limits().getMaxConnections());
   }
 
   @Test
   void collectionsAreUnmodifiableAndCopiedOnSet() {
     List<String> origins = new ArrayList<>(List.of("https://a.example.com"));
     Map<String, String> explorers = new LinkedHashMap<>(Map.of("eth", "https://e/{hash}"));
-    HeraldOptions o = new HeraldOptions().setAllowedOrigins(origins).setExplorers(explorers)
-        .setDefaultTopics(new ArrayList<>(List.of("a"))).setPublicTopics(new ArrayList<>(List.of("b")));
+    HeraldOptions o = new HeraldOptions()
+        .access(access -> access.setAllowedOrigins(origins))
+        .ingress(ingress -> ingress.setExplorers(explorers))
+        .access(access -> access.setDefaultTopics(new ArrayList<>(List.of("a"))).setPublicTopics(new ArrayList<>(List.of("b"))));
     origins.add("https://b.example.com");
     explorers.put("x", "https://x/{hash}");
-    assertEquals(List.of("https://a.example.com"), o.getAllowedOrigins());
-    assertEquals(Map.of("eth", "https://e/{hash}"), o.getExplorers());
+    assertEquals(List.of("https://a.example.com"), o.access().getAllowedOrigins());
+    assertEquals(Map.of("eth", "https://e/{hash}"), o.ingress().getExplorers());
 
-    assertThrows(UnsupportedOperationException.class, () -> o.getAllowedOrigins().add("*"));
-    assertThrows(UnsupportedOperationException.class, () -> o.getDefaultTopics().add("c"));
-    assertThrows(UnsupportedOperationException.class, () -> o.getPublicTopics().add("c"));
-    assertThrows(UnsupportedOperationException.class, () -> o.getExplorers().put("y", "https://y/{hash}"));
+    assertThrows(UnsupportedOperationException.class, () -> o.access().getAllowedOrigins().add("*"));
+    assertThrows(UnsupportedOperationException.class, () -> o.access().getDefaultTopics().add("c"));
+    assertThrows(UnsupportedOperationException.class, () -> o.access().getPublicTopics().add("c"));
+    assertThrows(UnsupportedOperationException.class, () -> o.ingress().getExplorers().put("y", "https://y/{hash}"));
     assertThrows(UnsupportedOperationException.class,
-        () -> new HeraldOptions().getExplorers().put("y", "https://y/{hash}"));
+        () -> new HeraldOptions().ingress().getExplorers().put("y", "https://y/{hash}"));
     assertThrows(UnsupportedOperationException.class,
         () -> HeraldOptions.fromJson(new JsonObject().put("default_topics", new JsonArray().add("a")))
-            .getDefaultTopics().add("b"));
+            .access().getDefaultTopics().add("b"));
   }
 
   // ------------------------------------------------------------------------------------------ conf/herald.json
@@ -893,20 +914,20 @@ class HeraldOptionsTest {
   @Test
   void shippedConfigLoads() {
     HeraldOptions o = HeraldOptions.load(Path.of("conf/herald.json"), Map.of());
-    assertEquals("redis://localhost:6379", o.getRedisUrl());
-    assertEquals("nats://localhost:4222", o.getNatsUrl());
-    assertTrue(o.redisEnabled());
-    assertTrue(o.natsEnabled());
-    assertTrue(o.getNodeId().matches("herald-[0-9a-f]{8}"), o.getNodeId());
+    assertEquals("redis://localhost:6379", o.state().getRedisUrl());
+    assertEquals("nats://localhost:4222", o.ingress().getNatsUrl());
+    assertTrue(o.state().redisEnabled());
+    assertTrue(o.ingress().natsEnabled());
+    assertTrue(o.server().getNodeId().matches("herald-[0-9a-f]{8}"), o.server().getNodeId());
     // every other key carries its built-in default
     JsonObject expected = new HeraldOptions().toJson()
-        .put("node_id", o.getNodeId())
+        .put("node_id", o.server().getNodeId())
         .put("redis_url", "redis://localhost:6379")
         .put("nats_url", "nats://localhost:4222");
     assertEquals(expected, o.toJson());
     // the environment still overrides the shipped file
     assertEquals(7000, HeraldOptions.load(Path.of("conf/herald.json"), Map.of("WEBSOCKET_PORT", "7000"))
-        .getWebsocketPort());
+        .server().getWebsocketPort());
   }
 
   @Test

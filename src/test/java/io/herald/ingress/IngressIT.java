@@ -52,9 +52,9 @@ class IngressIT {
   @BeforeAll
   static void start() throws Exception {
     node = TestNode.start(TestNode.options()
-        .setRedisUrl(TestNode.REDIS_URL)
-        .setNatsUrl(TestNode.NATS_URL)
-        .setPublicTopics(List.of("news", "markets")));
+        .state(state -> state.setRedisUrl(TestNode.REDIS_URL))
+        .ingress(ingress -> ingress.setNatsUrl(TestNode.NATS_URL))
+        .access(access -> access.setPublicTopics(List.of("news", "markets"))));
     nats = Nats.connect(TestNode.NATS_URL);
     redisVertx = Vertx.vertx();
     redis = Redis.createClient(redisVertx, TestNode.REDIS_URL);
@@ -95,7 +95,7 @@ class IngressIT {
   }
 
   private static void natsPublish(JsonObject message) {
-    natsPublish(node.nodeOptions().getNatsSubject(), message.encode());
+    natsPublish(node.nodeOptions().ingress().getNatsSubject(), message.encode());
   }
 
   /** PUBLISH on a Redis channel; returns how many subscriptions (patterns included) received it. */
@@ -106,7 +106,7 @@ class IngressIT {
   }
 
   private static String prefix() {
-    return node.nodeOptions().getRedisChannelPrefix();
+    return node.nodeOptions().ingress().getRedisChannelPrefix();
   }
 
   private static JsonObject notification(WsClient client) {
@@ -234,10 +234,10 @@ class IngressIT {
 
   @Test
   void natsQueueGroupGivesEachMessageToExactlyOneNode() {
-    HeraldOptions first = TestNode.options().setNatsUrl(TestNode.NATS_URL);
+    HeraldOptions first = TestNode.options().ingress(ingress -> ingress.setNatsUrl(TestNode.NATS_URL));
     HeraldOptions second = new HeraldOptions(first);
-    assertEquals(first.getNatsSubject(), second.getNatsSubject());
-    assertEquals(first.getNatsQueueGroup(), second.getNatsQueueGroup());
+    assertEquals(first.ingress().getNatsSubject(), second.ingress().getNatsSubject());
+    assertEquals(first.ingress().getNatsQueueGroup(), second.ingress().getNatsQueueGroup());
     String user = unique("qu");
     try (TestNode n1 = TestNode.start(first); TestNode n2 = TestNode.start(second);
          WsClient c1 = n1.connect(user); WsClient c2 = n2.connect(user)) {
@@ -245,7 +245,7 @@ class IngressIT {
       for (int i = 0; i < 20; i++) {
         String id = "q-" + i + "-" + UUID.randomUUID().toString().substring(0, 6);
         sent.add(id);
-        natsPublish(first.getNatsSubject(), new JsonObject().put("user_id", user).put("id", id)
+        natsPublish(first.ingress().getNatsSubject(), new JsonObject().put("user_id", user).put("id", id)
             .put("message", "m" + i).encode());
       }
       List<JsonObject> got1 = new ArrayList<>();
@@ -413,7 +413,7 @@ class IngressIT {
     double redisAccepted = metric(before, "herald_ingress_accepted_total", "redis");
     String user = unique("iu");
     try (WsClient client = node.connect(user)) {
-      natsPublish(node.nodeOptions().getNatsSubject(), "{this is not json");
+      natsPublish(node.nodeOptions().ingress().getNatsSubject(), "{this is not json");
       natsPublish(new JsonObject().put("message", "no target"));
       natsPublish(new JsonObject().put("user_id", user).put("message", "valid after invalid (nats)"));
       assertEquals("valid after invalid (nats)", notification(client).getString("message"));
@@ -509,7 +509,8 @@ class IngressIT {
   void unreachableRedisFailsTheStartNamingRedisUrl() throws Exception {
     int closed = freePort();
     AssertionError e = assertThrows(AssertionError.class,
-        () -> TestNode.start(TestNode.options().setRedisUrl("redis://127.0.0.1:" + closed)).close());
+        () -> TestNode.start(TestNode.options()
+            .state(state -> state.setRedisUrl("redis://127.0.0.1:" + closed))).close());
     assertTrue(e.getMessage().contains("redis_url"), e.getMessage());
     assertTrue(e.getMessage().contains(":" + closed), "names the unreachable address: " + e.getMessage());
   }
@@ -518,7 +519,8 @@ class IngressIT {
   void unreachableNatsFailsTheStartNamingNatsUrl() throws Exception {
     int closed = freePort();
     AssertionError e = assertThrows(AssertionError.class,
-        () -> TestNode.start(TestNode.options().setNatsUrl("nats://127.0.0.1:" + closed)).close());
+        () -> TestNode.start(TestNode.options()
+            .ingress(ingress -> ingress.setNatsUrl("nats://127.0.0.1:" + closed))).close());
     assertTrue(e.getMessage().contains("nats_url"), e.getMessage());
     assertTrue(e.getMessage().contains(":" + closed), "names the unreachable address: " + e.getMessage());
   }

@@ -17,7 +17,7 @@ class DrainIT {
 
   @Test
   void drainClosesClientsWith1001AndTurnsHealthTo503() {
-    try (TestNode node = TestNode.start(TestNode.options().setAdminKey(ADMIN_KEY));
+    try (TestNode node = TestNode.start(TestNode.options().api(api -> api.setAdminKey(ADMIN_KEY)));
          WsClient first = node.connect("drain-a");
          WsClient second = node.connect("drain-b")) {
       assertEquals(200, node.get("/health").status());

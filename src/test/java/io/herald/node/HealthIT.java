@@ -55,9 +55,11 @@ class HealthIT {
 
   @BeforeAll
   static void start() {
-    plain = TestNode.start(TestNode.options().setAuthTimeoutSecs(5));
-    full = TestNode.start(TestNode.options().setRedisUrl(TestNode.REDIS_URL).setNatsUrl(TestNode.NATS_URL)
-        .setAuthTimeoutSecs(1));
+    plain = TestNode.start(TestNode.options().auth(auth -> auth.setAuthTimeoutSecs(5)));
+    full = TestNode.start(TestNode.options()
+        .state(state -> state.setRedisUrl(TestNode.REDIS_URL))
+        .ingress(ingress -> ingress.setNatsUrl(TestNode.NATS_URL))
+        .auth(auth -> auth.setAuthTimeoutSecs(1)));
   }
 
   @AfterAll
@@ -126,8 +128,9 @@ class HealthIT {
     int port = PrivateRedis.freePort();
     privateRedis = PrivateRedis.start(port);
     String prefix;
-    try (TestNode node = TestNode.start(TestNode.options().setRedisUrl("redis://127.0.0.1:" + port))) {
-      prefix = node.nodeOptions().getRedisChannelPrefix();
+    try (TestNode node = TestNode.start(TestNode.options()
+        .state(state -> state.setRedisUrl("redis://127.0.0.1:" + port)))) {
+      prefix = node.nodeOptions().ingress().getRedisChannelPrefix();
       TestNode.HttpResult up = node.get("/health");
       assertEquals(200, up.status(), up.body());
       assertEquals("up", up.json().getJsonObject("dependencies").getJsonObject("redis").getString("status"));
@@ -198,7 +201,7 @@ class HealthIT {
   @Test
   void metricsKeyWhenSetIsRequiredByMetrics() throws Exception {
     String metricsKey = "test-metrics-key-" + random(16);
-    try (TestNode node = TestNode.start(TestNode.options().setMetricsKey(metricsKey))) {
+    try (TestNode node = TestNode.start(TestNode.options().api(api -> api.setMetricsKey(metricsKey)))) {
       assertEquals(401, getWithKey(node, "/metrics", null).statusCode());
       assertEquals(401, getWithKey(node, "/metrics", TestNode.API_KEY).statusCode(), "the publishers' key reads nothing");
       HttpResponse<String> scraped = getWithKey(node, "/metrics", metricsKey);
@@ -300,7 +303,8 @@ class HealthIT {
     Level heraldLevel = herald.getLevel();
     ListAppender<ILoggingEvent> appender = new ListAppender<>();
     String secret = random(40);
-    try (TestNode node = TestNode.start(TestNode.options().setAllowedOrigins(List.of("https://app.example.com")))) {
+    try (TestNode node = TestNode.start(TestNode.options()
+        .access(access -> access.setAllowedOrigins(List.of("https://app.example.com"))))) {
       appender.start();
       root.addAppender(appender);
       herald.setLevel(Level.DEBUG);

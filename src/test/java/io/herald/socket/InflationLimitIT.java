@@ -53,7 +53,7 @@ class InflationLimitIT {
   @BeforeAll
   static void start() {
     node = TestNode.start();
-    maxFrameBytes = node.nodeOptions().getMaxFrameBytes();
+    maxFrameBytes = node.nodeOptions().server().getMaxFrameBytes();
     bombInflated = 1 << 20;
     while (BlockingWsClient.deflatedSpaces(bombInflated * 2).length <= maxFrameBytes) {
       bombInflated *= 2;

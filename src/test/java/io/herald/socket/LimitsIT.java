@@ -225,7 +225,7 @@ class LimitsIT {
 
   @Test
   void thirdConnectionOfAUserIsRefusedAndAFreedSlotIsReused() {
-    TestNode node = node("perUser", o -> o.setMaxConnectionsPerUser(2));
+    TestNode node = node("perUser", o -> o.limits(limits -> limits.setMaxConnectionsPerUser(2)));
     WsClient first = node.connect("ann");
     WsClient second = node.connect("ann");
     WsClient third = null;
@@ -264,7 +264,7 @@ class LimitsIT {
 
   @Test
   void fourthAuthenticatedConnectionOnTheNodeIsRefused() {
-    TestNode node = node("perNode", o -> o.setMaxConnections(3));
+    TestNode node = node("perNode", o -> o.limits(limits -> limits.setMaxConnections(3)));
     try (WsClient a = node.connect("u1"); WsClient b = node.connect("u2"); WsClient c = node.connect("u3")) {
       assertConnectionRefused(node, "u4");
       for (String user : List.of("u1", "u2", "u3")) {
@@ -283,7 +283,7 @@ class LimitsIT {
   // ---------------------------------------------------------------- rate limit
 
   private static TestNode rateNode() {
-    return node("rate", o -> o.setRateLimitPerSec(5).setRateLimitBurst(5));
+    return node("rate", o -> o.limits(limits -> limits.setRateLimitPerSec(5).setRateLimitBurst(5)));
   }
 
   @Test
@@ -340,7 +340,7 @@ class LimitsIT {
   // ---------------------------------------------------------------- frame size
 
   private static TestNode framesNode() {
-    return node("frames", o -> o.setMaxFrameBytes(1024));
+    return node("frames", o -> o.server(server -> server.setMaxFrameBytes(1024)));
   }
 
   @Test
@@ -452,7 +452,7 @@ class LimitsIT {
 
   @Test
   void upgradeFromAnOriginNotAllowedIsRefusedWith403() {
-    TestNode node = node("origins", o -> o.setAllowedOrigins(List.of("https://app.example.com")));
+    TestNode node = node("origins", o -> o.access(access -> access.setAllowedOrigins(List.of("https://app.example.com"))));
     assertEquals(403, WsClient.upgradeStatus(node.vertx(), upgradeWithOrigin(node, "https://evil.example.com")));
     try (WsClient allowed = WsClient.connect(node.vertx(), upgradeWithOrigin(node, "https://app.example.com"), null)) {
       assertEquals("Authenticated", allowed.next().getString("type"));
@@ -463,7 +463,7 @@ class LimitsIT {
   @Test
   void anyOriginIsAcceptedWhenTheListIsEmpty() {
     TestNode node = framesNode();
-    assertTrue(node.nodeOptions().getAllowedOrigins().isEmpty());
+    assertTrue(node.nodeOptions().access().getAllowedOrigins().isEmpty());
     try (WsClient evil = WsClient.connect(node.vertx(), upgradeWithOrigin(node, "https://evil.example.com"), null)) {
       assertEquals("Authenticated", evil.next().getString("type"));
     }
@@ -483,7 +483,7 @@ class LimitsIT {
   @Test
   void permessageDeflateIsNegotiatedAndNotificationsArriveIntact() {
     TestNode node = framesNode();
-    assertTrue(node.nodeOptions().isCompression());
+    assertTrue(node.nodeOptions().server().isCompression());
     try (WsClient client = connectOfferingDeflate(node, "zip")) {
       String extensions = client.handshakeHeaders().get("sec-websocket-extensions");
       assertNotNull(extensions, "no sec-websocket-extensions in " + client.handshakeHeaders());
@@ -499,7 +499,7 @@ class LimitsIT {
 
   @Test
   void permessageDeflateIsNotNegotiatedWhenCompressionIsOff() {
-    TestNode node = node("plain", o -> o.setCompression(false));
+    TestNode node = node("plain", o -> o.server(server -> server.setCompression(false)));
     try (WsClient client = connectOfferingDeflate(node, "raw")) {
       String extensions = client.handshakeHeaders().get("sec-websocket-extensions");
       assertTrue(extensions == null || !extensions.contains("permessage-deflate"), "negotiated anyway: " + extensions);
@@ -512,7 +512,7 @@ class LimitsIT {
 
   @Test
   void silentClientsAreClosedWith4011WhileActiveOnesStayOpen() throws InterruptedException {
-    TestNode node = node("heartbeat", o -> o.setHeartbeatIntervalSecs(1).setConnectionTimeoutSecs(2));
+    TestNode node = node("heartbeat", o -> o.limits(limits -> limits.setHeartbeatIntervalSecs(1).setConnectionTimeoutSecs(2)));
     long start = System.nanoTime();
     try (RawWsClient silent = rawWithQueryToken(node, "sid");
          RawWsClient pinger = rawWithQueryToken(node, "pia");
@@ -557,7 +557,7 @@ class LimitsIT {
 
   @Test
   void slowClientIsClosedWith4010WithoutDelayingOthers() {
-    TestNode node = node("slow", o -> o.setWriteQueueMaxBytes(1024).setSlowClientGraceSecs(1).setSlowClientMaxPending(50));
+    TestNode node = node("slow", o -> o.limits(limits -> limits.setWriteQueueMaxBytes(1024).setSlowClientGraceSecs(1).setSlowClientMaxPending(50)));
     try (WsClient slow = node.connect("slowpoke"); WsClient other = node.connect("quick")) {
       slow.pause();
       JsonObject details = new JsonObject().put("blob", pad(20_000));

@@ -97,8 +97,8 @@ class StormLimitsIT {
 
   @Test
   void theNodeWideCapCountsWsAndBridgeAcrossSocketVerticlesAndFreesSlotsOnAuthenticationOrClose() {
-    TestNode node = node("node-cap", o -> o.setInstances(3)
-        .setMaxUnauthenticatedConnections(4).setMaxUnauthenticatedPerAddress(4));
+    TestNode node = node("node-cap", o -> o.server(server -> server.setInstances(3))
+        .limits(limits -> limits.setMaxUnauthenticatedConnections(4).setMaxUnauthenticatedPerAddress(4)));
     List<BlockingWsClient> open = new ArrayList<>();
     try {
       // Authenticated at once (token in the URL): it holds no slot afterwards.
@@ -133,7 +133,7 @@ class StormLimitsIT {
 
   @Test
   void thePerAddressCapRefusesOneAddressAndLetsOthersIn() {
-    TestNode node = node("address-cap", o -> o.setMaxUnauthenticatedConnections(100).setMaxUnauthenticatedPerAddress(2));
+    TestNode node = node("address-cap", o -> o.limits(limits -> limits.setMaxUnauthenticatedConnections(100).setMaxUnauthenticatedPerAddress(2)));
     List<BlockingWsClient> open = new ArrayList<>();
     try {
       BlockingWsClient first = ws(node, "127.0.2.1");
@@ -156,7 +156,8 @@ class StormLimitsIT {
 
   @Test
   void xForwardedForIsBelievedOnlyFromATrustedProxy() {
-    TestNode node = node("proxy", o -> o.setMaxUnauthenticatedPerAddress(1).setTrustedProxies(List.of("127.0.3.0/28")));
+    TestNode node = node("proxy", o -> o.limits(limits -> limits.setMaxUnauthenticatedPerAddress(1))
+        .access(access -> access.setTrustedProxies(List.of("127.0.3.0/28"))));
     List<BlockingWsClient> open = new ArrayList<>();
     try {
       // From an untrusted peer the header is ignored: both count as 127.0.3.100.
@@ -189,7 +190,7 @@ class StormLimitsIT {
   @Test
   void aStormOfSubscribeAndUnsubscribeWith256TopicsIsRefusedThenClosed() {
     // A message rate far above the topic budget: only the topic budget can stop this storm.
-    TestNode node = node("topics", o -> o.setRateLimitPerSec(1000).setRateLimitBurst(10));
+    TestNode node = node("topics", o -> o.limits(limits -> limits.setRateLimitPerSec(1000).setRateLimitBurst(10)));
     JsonArray topics = new JsonArray(stormTopics(256));
     try (WsClient client = stormer(node, "storm")) {
       assertEquals(256, TestNode.subscribe(client, new JsonObject().put("topics", topics)).getJsonArray("topics").size());
@@ -217,8 +218,8 @@ class StormLimitsIT {
 
   @Test
   void theTopicBudgetRefillsAtItsRate() {
-    TestNode node = node("topics-refill", o -> o.setTopicChangesPerSec(20).setTopicChangesBurst(20)
-        .setRateLimitPerSec(1000).setRateLimitBurst(10));
+    TestNode node = node("topics-refill", o -> o.limits(limits -> limits.setTopicChangesPerSec(20).setTopicChangesBurst(20)
+            .setRateLimitPerSec(1000).setRateLimitBurst(10)));
     try (WsClient client = stormer(node, "refill")) {
       TestNode.subscribe(client, new JsonObject().put("topics", new JsonArray(stormTopics(20))));
       JsonObject one = new JsonObject().put("type", "Subscribe").put("topics", new JsonArray().add("storm.extra"));
@@ -234,8 +235,8 @@ class StormLimitsIT {
 
   @Test
   void bridgeRegistrationsOfTopicAddressesDrawFromTheBudget() {
-    TestNode node = node("bridge-topics", o -> o.setTopicChangesPerSec(1).setTopicChangesBurst(3)
-        .setRateLimitPerSec(1000).setRateLimitBurst(5));
+    TestNode node = node("bridge-topics", o -> o.limits(limits -> limits.setTopicChangesPerSec(1).setTopicChangesBurst(3)
+            .setRateLimitPerSec(1000).setRateLimitBurst(5)));
     String token = node.token("bridger", Duration.ofHours(1), null, List.of("storm.*"));
     try (BridgeWsClient c = BridgeWsClient.raw(node.vertx(), node.port(), "?token=" + token)) {
       assertEquals("Pong", c.call("herald.client.ping", new JsonObject()).getString("type"));

@@ -42,9 +42,9 @@ class SubscriptionIT {
   @BeforeAll
   static void start() {
     node = TestNode.start(TestNode.options()
-        .setAuthTimeoutSecs(5)
-        .setDefaultTopics(List.of(DEFAULT_TOPIC))
-        .setPublicTopics(List.of(PUBLIC_TOPIC, PUBLIC_TOPIC_2)));
+        .auth(auth -> auth.setAuthTimeoutSecs(5))
+        .access(access -> access.setDefaultTopics(List.of(DEFAULT_TOPIC))
+            .setPublicTopics(List.of(PUBLIC_TOPIC, PUBLIC_TOPIC_2))));
   }
 
   @AfterAll

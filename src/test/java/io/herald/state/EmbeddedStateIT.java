@@ -41,8 +41,8 @@ class EmbeddedStateIT {
 
   @BeforeAll
   static void start() {
-    node = TestNode.start(embeddedOptions().setHistorySize(5));
-    withInitial = TestNode.start(embeddedOptions().setInitialState(true).setInitialStateSize(3));
+    node = TestNode.start(embeddedOptions().state(state -> state.setHistorySize(5)));
+    withInitial = TestNode.start(embeddedOptions().state(state -> state.setInitialState(true).setInitialStateSize(3)));
   }
 
   @AfterAll
@@ -55,9 +55,10 @@ class EmbeddedStateIT {
   }
 
   private static HeraldOptions embeddedOptions() {
-    HeraldOptions options = TestNode.options().setHeartbeatIntervalSecs(1).setConnectionTimeoutSecs(10)
-        .setSessionTtlSecs(5).setAuthTimeoutSecs(3);
-    assertNull(options.getRedisUrl(), "embedded mode: no redis_url");
+    HeraldOptions options = TestNode.options()
+        .limits(limits -> limits.setHeartbeatIntervalSecs(1).setConnectionTimeoutSecs(10))
+        .state(state -> state.setSessionTtlSecs(5)).auth(auth -> auth.setAuthTimeoutSecs(3));
+    assertNull(options.state().getRedisUrl(), "embedded mode: no redis_url");
     return options;
   }
 

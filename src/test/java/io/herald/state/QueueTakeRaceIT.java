@@ -73,14 +73,16 @@ class QueueTakeRaceIT {
     clientVertx = Vertx.vertx();
     http = clientVertx.createHttpClient();
     redis = Redis.createClient(clientVertx, TestNode.REDIS_URL);
-    HeraldOptions clustered = TestNode.options().setCluster(true).setRedisUrl(TestNode.REDIS_URL)
-        .setAuthTimeoutSecs(5);
-    prefix = clustered.getRedisKeyPrefix();
+    HeraldOptions clustered = TestNode.options()
+        .cluster(cluster -> cluster.setCluster(true))
+        .state(state -> state.setRedisUrl(TestNode.REDIS_URL))
+        .auth(auth -> auth.setAuthTimeoutSecs(5));
+    prefix = clustered.state().getRedisKeyPrefix();
     fleet.addAll(ClusterFleet.start(clustered, "A", "B"));
     a = fleet.get(0);
     b = fleet.get(1);
-    HeraldOptions memory = TestNode.options().setAuthTimeoutSecs(5);
-    assertNull(memory.getRedisUrl(), "embedded mode: no redis_url");
+    HeraldOptions memory = TestNode.options().auth(auth -> auth.setAuthTimeoutSecs(5));
+    assertNull(memory.state().getRedisUrl(), "embedded mode: no redis_url");
     embedded = TestNode.start(memory);
   }
 

@@ -49,8 +49,12 @@ class RedisOutageIT {
     port = PrivateRedis.freePort();
     redisServer = PrivateRedis.start(port);
     vertx = Vertx.vertx();
-    node = TestNode.start(TestNode.options().setRedisUrl("redis://127.0.0.1:" + port).setHeartbeatIntervalSecs(1)
-        .setConnectionTimeoutSecs(10).setSessionTtlSecs(5).setAuthTimeoutSecs(3));
+    node = TestNode.start(TestNode.options()
+        .state(state -> state.setRedisUrl("redis://127.0.0.1:" + port))
+        .limits(limits -> limits.setHeartbeatIntervalSecs(1)
+            .setConnectionTimeoutSecs(10))
+            .state(state -> state.setSessionTtlSecs(5))
+            .auth(auth -> auth.setAuthTimeoutSecs(3)));
   }
 
   @AfterAll
@@ -68,7 +72,7 @@ class RedisOutageIT {
   @Test
   void liveDeliveryGoesOnWithoutRedisAndPositionsComeBackWithIt() throws IOException {
     String user = user();
-    String prefix = node.nodeOptions().getRedisKeyPrefix();
+    String prefix = node.nodeOptions().state().getRedisKeyPrefix();
     try (WsClient client = node.connect(user)) {
       node.publish(note(user, "before"));
       JsonObject before = notifications(client, 1).get(0);

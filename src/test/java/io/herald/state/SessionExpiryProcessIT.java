@@ -129,9 +129,11 @@ class SessionExpiryProcessIT {
     String token = new JwtIssuer(vertx, SECRET).issue(user, Duration.ofHours(1), null, List.of());
     String sessionsKey = PREFIX + ":sessions:" + user;
     // A second node on the same Redis and prefix, in this JVM, admitting one connection per user fleet-wide.
-    survivor = TestNode.start(TestNode.options().setRedisUrl(TestNode.REDIS_URL).setRedisKeyPrefix(PREFIX)
-        .setMaxConnectionsPerUser(1).setHeartbeatIntervalSecs(1).setSessionTtlSecs(SESSION_TTL_SECS)
-        .setAuthTimeoutSecs(3));
+    survivor = TestNode.start(TestNode.options()
+        .state(state -> state.setRedisUrl(TestNode.REDIS_URL).setRedisKeyPrefix(PREFIX))
+        .limits(limits -> limits.setMaxConnectionsPerUser(1).setHeartbeatIntervalSecs(1))
+        .state(state -> state.setSessionTtlSecs(SESSION_TTL_SECS))
+        .auth(auth -> auth.setAuthTimeoutSecs(3)));
 
     try (WsClient client = WsClient.connect(vertx, childPort, "/ws")) {
       client.send(new JsonObject().put("type", "Authenticate").put("token", token).put("device", "Android"));

@@ -78,13 +78,13 @@ class StateClusterIT {
     http = clientVertx.createHttpClient();
     redis = Redis.createClient(clientVertx, TestNode.REDIS_URL);
     base = TestNode.options()
-        .setCluster(true)
-        .setRedisUrl(TestNode.REDIS_URL)
-        .setNatsUrl(TestNode.NATS_URL)
-        .setMaxConnectionsPerUser(MAX_PER_USER)
-        .setInitialState(true)
-        .setAuthTimeoutSecs(2);
-    prefix = base.getRedisKeyPrefix();
+        .cluster(cluster -> cluster.setCluster(true))
+        .state(state -> state.setRedisUrl(TestNode.REDIS_URL))
+        .ingress(ingress -> ingress.setNatsUrl(TestNode.NATS_URL))
+        .limits(limits -> limits.setMaxConnectionsPerUser(MAX_PER_USER))
+        .state(state -> state.setInitialState(true))
+        .auth(auth -> auth.setAuthTimeoutSecs(2));
+    prefix = base.state().getRedisKeyPrefix();
     fleet.addAll(ClusterFleet.start(base, "A", "B", "C"));
     a = fleet.get(0);
     b = fleet.get(1);
@@ -367,7 +367,7 @@ class StateClusterIT {
           String id = "redis-" + i + "-" + user;
           expected.add(id);
           // Every node sees a Redis PUBLISH it is subscribed to; only the fleet's one subscriber is.
-          assertEquals(1L, redisLong(Request.cmd(Command.PUBLISH).arg(base.getRedisChannelPrefix() + ":user:" + user)
+          assertEquals(1L, redisLong(Request.cmd(Command.PUBLISH).arg(base.ingress().getRedisChannelPrefix() + ":user:" + user)
                   .arg(new JsonObject().put("id", id).put("userId", user).put("type", "SYSTEM")
                       .put("payload", new JsonObject().put("message", "redis " + i)).encode())),
               "a Redis message is taken by exactly one node of the fleet");
@@ -535,7 +535,7 @@ class StateClusterIT {
     for (int i = 0; i < n; i++) {
       String id = phase + "-" + i + "-" + user;
       ids.add(id);
-      nats.publish(base.getNatsSubject(), new JsonObject().put("user_id", user).put("id", id)
+      nats.publish(base.ingress().getNatsSubject(), new JsonObject().put("user_id", user).put("id", id)
           .put("message", phase + " " + i).encode().getBytes(StandardCharsets.UTF_8));
     }
     try {

@@ -79,12 +79,16 @@ class StateNodeIT {
 
   /** Options of a node on the shared Redis: fast heartbeats, short session TTL, InitialState off. */
   static HeraldOptions redisOptions() {
-    return TestNode.options().setRedisUrl(TestNode.REDIS_URL).setHeartbeatIntervalSecs(1)
-        .setConnectionTimeoutSecs(10).setSessionTtlSecs(5).setAuthTimeoutSecs(3);
+    return TestNode.options()
+        .state(state -> state.setRedisUrl(TestNode.REDIS_URL))
+        .limits(limits -> limits.setHeartbeatIntervalSecs(1)
+            .setConnectionTimeoutSecs(10))
+            .state(state -> state.setSessionTtlSecs(5))
+            .auth(auth -> auth.setAuthTimeoutSecs(3));
   }
 
   private static TestNode startNode(HeraldOptions options) {
-    prefixes.add(options.getRedisKeyPrefix());
+    prefixes.add(options.state().getRedisKeyPrefix());
     return TestNode.start(options);
   }
 
@@ -236,7 +240,7 @@ class StateNodeIT {
 
   @Test
   void aPositionOlderThanTheHistoryIsNotRecovered() {
-    TestNode small = startNode(redisOptions().setHistorySize(5));
+    TestNode small = startNode(redisOptions().state(state -> state.setHistorySize(5)));
     try {
       String user = user();
       String epoch;
@@ -419,7 +423,7 @@ class StateNodeIT {
 
   @Test
   void initialStateFollowsAuthenticatedWithTheUnreadCountAndTheLatest() {
-    TestNode withInitial = startNode(redisOptions().setInitialState(true).setInitialStateSize(3));
+    TestNode withInitial = startNode(redisOptions().state(state -> state.setInitialState(true).setInitialStateSize(3)));
     try {
       String user = user();
       publishRange(withInitial, user, 1, 5);
@@ -545,8 +549,12 @@ class StateNodeIT {
   @Test
   void perUserLimitIsFleetWideAcrossTwoNodesSharingRedis() throws Exception {
     String prefix = "test-" + UUID.randomUUID().toString().substring(0, 8) + ":websocket";
-    TestNode a = startNode(redisOptions().setRedisKeyPrefix(prefix).setMaxConnectionsPerUser(3));
-    TestNode b = startNode(redisOptions().setRedisKeyPrefix(prefix).setMaxConnectionsPerUser(3));
+    TestNode a = startNode(redisOptions()
+        .state(state -> state.setRedisKeyPrefix(prefix))
+        .limits(limits -> limits.setMaxConnectionsPerUser(3)));
+    TestNode b = startNode(redisOptions()
+        .state(state -> state.setRedisKeyPrefix(prefix))
+        .limits(limits -> limits.setMaxConnectionsPerUser(3)));
     List<WsClient> clients = new ArrayList<>();
     try {
       String user = user();
@@ -615,7 +623,7 @@ class StateNodeIT {
 
   @Test
   void aGracefulStopRemovesTheSessionsOfItsConnections() {
-    TestNode stopping = startNode(redisOptions().setSessionTtlSecs(60));
+    TestNode stopping = startNode(redisOptions().state(state -> state.setSessionTtlSecs(60)));
     String user = user();
     String sessionsKey = prefix(stopping) + ":sessions:" + user;
     String id;
@@ -793,7 +801,7 @@ class StateNodeIT {
   }
 
   private static String prefix(TestNode n) {
-    return n.nodeOptions().getRedisKeyPrefix();
+    return n.nodeOptions().state().getRedisKeyPrefix();
   }
 
   /** Waits until the user has no session left in Redis (the close was processed). */

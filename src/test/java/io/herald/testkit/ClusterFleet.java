@@ -64,7 +64,9 @@ public final class ClusterFleet {
     List<TestNode> nodes = new ArrayList<>();
     try {
       for (int i = 0; i < ids.length; i++) {
-        nodes.add(TestNode.start(new HeraldOptions(options).setNodeId(ids[i]), starting.get(i).result()));
+        HeraldOptions nodeOptions = new HeraldOptions(options);
+        nodeOptions.server().setNodeId(ids[i]);
+        nodes.add(TestNode.start(nodeOptions, starting.get(i).result()));
       }
     } catch (RuntimeException | Error e) {
       closeOneByOne(nodes);

@@ -43,18 +43,18 @@ public final class TestNode implements AutoCloseable {
   public static HeraldOptions options() {
     String unique = UUID.randomUUID().toString().substring(0, 8);
     return new HeraldOptions()
-        .setWebsocketHost("127.0.0.1")
-        .setWebsocketPort(0)
-        .setInstances(2)
-        .setJwtSecret(JWT_SECRET)
-        .setApiKey(API_KEY)
-        .setNatsSubject("test.notifications." + unique)
-        .setNatsQueueGroup("herald-test-" + unique)
-        .setRedisChannelPrefix("test-" + unique)
-        .setRedisKeyPrefix("test-" + unique + ":websocket")
+        .server(server -> server.setWebsocketHost("127.0.0.1")
+            .setWebsocketPort(0)
+            .setInstances(2))
+        .auth(auth -> auth.setJwtSecret(JWT_SECRET))
+        .api(api -> api.setApiKey(API_KEY))
+        .ingress(ingress -> ingress.setNatsSubject("test.notifications." + unique)
+            .setNatsQueueGroup("herald-test-" + unique)
+            .setRedisChannelPrefix("test-" + unique))
+        .state(state -> state.setRedisKeyPrefix("test-" + unique + ":websocket"))
         // Tests of other features expect Authenticated to be followed by their own frames; the state tests
         // turn InitialState back on.
-        .setInitialState(false);
+        .state(state -> state.setInitialState(false));
   }
 
   public static TestNode start() {

@@ -53,13 +53,13 @@ class BrowserIT {
   void startNodes() throws Exception {
     prefix = RedisTestKeys.uniquePrefix();
     options = TestNode.options()
-        .setRedisUrl(TestNode.REDIS_URL)
-        .setRedisKeyPrefix(prefix)
-        .setNatsUrl(TestNode.NATS_URL)
-        .setInitialState(true)
-        .setDevMode(true);
+        .state(state -> state.setRedisUrl(TestNode.REDIS_URL)
+            .setRedisKeyPrefix(prefix))
+        .ingress(ingress -> ingress.setNatsUrl(TestNode.NATS_URL))
+        .state(state -> state.setInitialState(true))
+        .server(server -> server.setDevMode(true));
     node = TestNode.start(options);
-    other = TestNode.start(new HeraldOptions(options).setNatsUrl(null));
+    other = TestNode.start(new HeraldOptions(options).ingress(ingress -> ingress.setNatsUrl(null)));
     nats = Nats.connect(TestNode.NATS_URL);
   }
 
@@ -246,7 +246,7 @@ class BrowserIT {
       browser.send("click-mark-read " + fromNatsText, STEP);
       String whileDown = transport + ": published while the node was down";
       other.publish(new JsonObject().put("user_id", "demo").put("message", whileDown).put("priority", "Low"));
-      node = TestNode.start(new HeraldOptions(options).setWebsocketPort(port));
+      node = TestNode.start(new HeraldOptions(options).server(server -> server.setWebsocketPort(port)));
 
       // Back on the same port: green again, resumed from the last offset it saw (the server confirms nothing was
       // missed), the notification published meanwhile listed and counted, the queued "Mark read" sent.
@@ -274,7 +274,7 @@ class BrowserIT {
         .put("priority", "High")
         .put("payload", new JsonObject().put("triggered_value", value).put("threshold", 1000)
             .put("chain", "ethereum").put("transaction_hash", "0xabc" + value).put("wallet", "0xw"));
-    nats.publish(options.getNatsSubject(), alert.encode().getBytes(StandardCharsets.UTF_8));
+    nats.publish(options.ingress().getNatsSubject(), alert.encode().getBytes(StandardCharsets.UTF_8));
     nats.flush(Duration.ofSeconds(5));
   }
 }

@@ -38,7 +38,7 @@ class WebRoutesIT {
   @BeforeAll
   static void start() {
     node = TestNode.start();
-    devNode = TestNode.start(TestNode.options().setDevMode(true));
+    devNode = TestNode.start(TestNode.options().server(server -> server.setDevMode(true)));
   }
 
   @AfterAll

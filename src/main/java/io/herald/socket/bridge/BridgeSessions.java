@@ -54,8 +54,8 @@ final class BridgeSessions {
     this.node = node;
     this.lifecycle = core.lifecycle();
     this.admission = admission;
-    this.clientAddresses = new ClientAddress(options.getTrustedProxies());
-    this.writeQueueMaxBytes = options.getWriteQueueMaxBytes();
+    this.clientAddresses = new ClientAddress(options.access().getTrustedProxies());
+    this.writeQueueMaxBytes = options.limits().getWriteQueueMaxBytes();
     this.registrations = new BridgeRegistrations(options, node, core);
   }
 

@@ -83,7 +83,7 @@ public final class EventBusBridge {
     SockJSBridgeOptions bridgeOptions = bridgeOptions();
     router.route(PATH + "/*").handler(this::gate);
     router.route(PATH + "/*").handler(cors()).failureHandler(this::refused);
-    router.post(PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(options.getMaxFrameBytes()))
+    router.post(PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(options.server().getMaxFrameBytes()))
         .failureHandler(this::refused);
     // vertx-web's bridge implementation (public, in its impl package) is what SockJSHandler#bridge mounts; built here
     // so that it sees each socket through Herald's GuardedSocket (inbound checks, outbound byte count). Its
@@ -101,7 +101,7 @@ public final class EventBusBridge {
       return;
     }
     if (mayUpgrade(ctx)) {
-      if (!OriginPolicy.allows(options.getAllowedOrigins(), ctx.request().getHeader(HttpHeaders.ORIGIN))) {
+      if (!OriginPolicy.allows(options.access().getAllowedOrigins(), ctx.request().getHeader(HttpHeaders.ORIGIN))) {
         ctx.response().setStatusCode(403).end("origin not allowed");
         return;
       }
@@ -148,7 +148,7 @@ public final class EventBusBridge {
    * {@code allowed_origins} empty (any origin) every origin is echoed, as SockJS itself would.
    */
   private CorsHandler cors() {
-    List<String> allowed = options.getAllowedOrigins();
+    List<String> allowed = options.access().getAllowedOrigins();
     CorsHandler cors = CorsHandler.create()
         .allowCredentials(true)
         .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS))
@@ -165,7 +165,7 @@ public final class EventBusBridge {
         .addDisabledTransport(Transport.HTML_FILE.name())
         // HAProxy's own cookie (HERALD_NODE) makes sessions sticky; SockJS's JSESSIONID=dummy is not needed.
         .setInsertJSESSIONID(false)
-        .setHeartbeatInterval(TimeUnit.SECONDS.toMillis(options.getHeartbeatIntervalSecs()));
+        .setHeartbeatInterval(TimeUnit.SECONDS.toMillis(options.limits().getHeartbeatIntervalSecs()));
   }
 
   private static SockJSBridgeOptions bridgeOptions() {

@@ -89,7 +89,7 @@ class BridgeGuardIT {
 
   @Test
   void aSockJsWebSocketClientThatStopsReadingIsClosedWith4010WhileLittleIsBuffered() {
-    TestNode node = node("slow-ws", o -> o.setSlowClientMaxPending(50));
+    TestNode node = node("slow-ws", o -> o.limits(limits -> limits.setSlowClientMaxPending(50)));
     long before = usedMemory();
     try (BridgeWsClient slow = BridgeWsClient.sockJs(node.vertx(), node.port(), "?token=" + node.token(user()))) {
       registerAndSync(slow, Addresses.broadcast("default"));
@@ -106,7 +106,7 @@ class BridgeGuardIT {
 
   @Test
   void anXhrStreamingClientThatStopsReadingIsClosedWith4010() {
-    TestNode node = node("slow-xhr", o -> o.setSlowClientMaxPending(50));
+    TestNode node = node("slow-xhr", o -> o.limits(limits -> limits.setSlowClientMaxPending(50)));
     try (SockJsXhrClient slow = SockJsXhrClient.open(node.vertx(), "127.0.0.1", node.port(), null,
         "?token=" + node.token(user()), Map.of())) {
       registerAndSync(slow, Addresses.broadcast("default"));
@@ -121,7 +121,7 @@ class BridgeGuardIT {
   @Test
   void aSockJsFrameOf16000BadMessagesGetsBoundedAnswersThenA4029Close() {
     TestNode node = node("default", o -> o);
-    int burst = node.nodeOptions().getRateLimitBurst();
+    int burst = node.nodeOptions().limits().getRateLimitBurst();
     try (BridgeWsClient c = BridgeWsClient.sockJs(node.vertx(), node.port(), "?token=" + node.token(user()))) {
       c.call(BridgeAddresses.PING, new JsonObject());
       JsonArray frame = new JsonArray();
@@ -135,7 +135,7 @@ class BridgeGuardIT {
       long answers = c.drain().stream().filter(m -> "err".equals(m.getString("type"))).count();
       // One answer per message the bucket let through (the burst, plus what it refilled meanwhile: on a loaded machine
       // the messages take a while) and per refusal before the close (burst); not one per message of the frame.
-      long bound = 2L * burst + 1 + (long) Math.ceil(seconds * node.nodeOptions().getRateLimitPerSec());
+      long bound = 2L * burst + 1 + (long) Math.ceil(seconds * node.nodeOptions().limits().getRateLimitPerSec());
       assertTrue(answers <= bound, answers + " err frames for one frame, more than " + bound);
     }
   }
@@ -194,7 +194,7 @@ class BridgeGuardIT {
    */
   @Test
   void anUpgradeWithARepeatedUpgradeHeaderIsCheckedForItsOrigin() {
-    TestNode node = node("strict", o -> o.setAllowedOrigins(List.of(GOOD_ORIGIN)));
+    TestNode node = node("strict", o -> o.access(access -> access.setAllowedOrigins(List.of(GOOD_ORIGIN))));
     for (String path : List.of("/eventbus/websocket", "/eventbus/123/abcdef/websocket")) {
       for (String upgrade : List.of("foo\r\nUpgrade: websocket", "websocket\r\nUpgrade: foo", "foo, WebSocket")) {
         RawWsClient.UpgradeFailed refused = assertThrows(RawWsClient.UpgradeFailed.class,

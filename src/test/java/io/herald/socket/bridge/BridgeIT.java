@@ -39,7 +39,7 @@ class BridgeIT {
 
   @BeforeAll
   static void start() {
-    node = TestNode.start(TestNode.options().setPublicTopics(List.of("news")));
+    node = TestNode.start(TestNode.options().access(access -> access.setPublicTopics(List.of("news"))));
   }
 
   @AfterAll

@@ -54,7 +54,7 @@ class BridgeLimitsIT {
 
   @Test
   void thePerUserLimitCountsWsAndBridgeConnectionsTogether() {
-    TestNode node = node("per-user", o -> o.setMaxConnectionsPerUser(2));
+    TestNode node = node("per-user", o -> o.limits(limits -> limits.setMaxConnectionsPerUser(2)));
     String user = user();
     try (WsClient ws = node.connect(user);
          BridgeWsClient first = raw(node, node.token(user))) {
@@ -80,7 +80,7 @@ class BridgeLimitsIT {
 
   @Test
   void theNodeLimitAppliesToBridgeSockets() {
-    TestNode node = node("per-node", o -> o.setMaxConnections(2));
+    TestNode node = node("per-node", o -> o.limits(limits -> limits.setMaxConnections(2)));
     try (BridgeWsClient a = raw(node, node.token(user()));
          WsClient b = node.connect(user())) {
       assertEquals("Pong", a.call(BridgeAddresses.PING, new JsonObject()).getString("type"));
@@ -92,7 +92,7 @@ class BridgeLimitsIT {
 
   @Test
   void inboundFramesAreRateLimitedThenTheSocketIsClosedWith4029() {
-    TestNode node = node("rate", o -> o.setRateLimitPerSec(1).setRateLimitBurst(3));
+    TestNode node = node("rate", o -> o.limits(limits -> limits.setRateLimitPerSec(1).setRateLimitBurst(3)));
     String user = user();
     try (BridgeWsClient c = raw(node, node.token(user))) {
       for (int i = 0; i < 3; i++) {
@@ -118,7 +118,7 @@ class BridgeLimitsIT {
 
   @Test
   void framesOverMaxFrameBytesAreRefused() {
-    TestNode node = node("frame", o -> o.setMaxFrameBytes(1024));
+    TestNode node = node("frame", o -> o.server(server -> server.setMaxFrameBytes(1024)));
     JsonObject big = new JsonObject().put("pad", "x".repeat(2000));
     try (BridgeWsClient c = raw(node, node.token(user()))) {
       c.call(BridgeAddresses.PING, new JsonObject());
@@ -144,7 +144,7 @@ class BridgeLimitsIT {
 
   @Test
   void aSocketWithoutTokenIsClosedAfterTheAuthTimeoutAndAnExpiredTokenWith4001() {
-    TestNode node = node("timeouts", o -> o.setAuthTimeoutSecs(1).setExpiredCloseDelaySecs(0));
+    TestNode node = node("timeouts", o -> o.auth(auth -> auth.setAuthTimeoutSecs(1).setExpiredCloseDelaySecs(0)));
     try (BridgeWsClient noToken = BridgeWsClient.raw(node.vertx(), node.port(), "");
          SockJsXhrClient noTokenXhr = SockJsXhrClient.open(node.vertx(), "127.0.0.1", node.port(), null, "", Map.of());
          BridgeWsClient expiring = raw(node, node.token(user(), Duration.ofSeconds(2), null, List.of()))) {
@@ -157,7 +157,7 @@ class BridgeLimitsIT {
 
   @Test
   void aClientThatStopsReadingIsClosedWith4010() {
-    TestNode node = node("slow", o -> o.setWriteQueueMaxBytes(1024).setSlowClientGraceSecs(1).setSlowClientMaxPending(50));
+    TestNode node = node("slow", o -> o.limits(limits -> limits.setWriteQueueMaxBytes(1024).setSlowClientGraceSecs(1).setSlowClientMaxPending(50)));
     String user = user();
     try (BridgeWsClient slow = raw(node, node.token(user))) {
       registerAndSync(slow, userAddress(user));

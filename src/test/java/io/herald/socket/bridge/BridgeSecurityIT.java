@@ -62,8 +62,9 @@ class BridgeSecurityIT {
 
   @BeforeAll
   static void start() {
-    node = TestNode.start(TestNode.options().setHeartbeatIntervalSecs(1).setConnectionTimeoutSecs(2));
-    strictNode = TestNode.start(TestNode.options().setAllowedOrigins(List.of(GOOD_ORIGIN)));
+    node = TestNode.start(TestNode.options()
+        .limits(limits -> limits.setHeartbeatIntervalSecs(1).setConnectionTimeoutSecs(2)));
+    strictNode = TestNode.start(TestNode.options().access(access -> access.setAllowedOrigins(List.of(GOOD_ORIGIN))));
   }
 
   @AfterAll

@@ -1,0 +1,386 @@
+package io.herald.config;
+
+/**
+ * What one node and each of its connections may use: connection counts (node, user, not yet authenticated), heartbeat
+ * and idle timeout, message and topic-change rates, and how long and how much a slow client is waited for. Each setter
+ * refuses a value out of its range with a {@link ConfigException} naming the key; the rules between two keys wait for
+ * {@link #validate()}, since either key may be set first. {@link #toString()} shows the keys as JSON.
+ */
+public final class LimitsOptions {
+
+  /** Default maximum concurrent WebSocket connections on this node = {@value}. */
+  public static final int DEFAULT_MAX_CONNECTIONS = 10000;
+  /** Default maximum concurrent WebSocket connections per authenticated user = {@value}. */
+  public static final int DEFAULT_MAX_CONNECTIONS_PER_USER = 10;
+  /** Default maximum connections on this node not yet authenticated ({@code /ws} and bridge) = {@value}. */
+  public static final int DEFAULT_MAX_UNAUTHENTICATED_CONNECTIONS = 1000;
+  /** Default maximum connections on this node not yet authenticated per client address = {@value}. */
+  public static final int DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS = 50;
+  /** Default heartbeat (ping) interval in seconds = {@value}. */
+  public static final int DEFAULT_HEARTBEAT_INTERVAL_SECS = 30;
+  /** Default idle connection timeout in seconds = {@value}. */
+  public static final int DEFAULT_CONNECTION_TIMEOUT_SECS = 300;
+  /** Default sustained client message rate limit, in messages per second = {@value}. */
+  public static final int DEFAULT_RATE_LIMIT_PER_SEC = 20;
+  /** Default client message rate limit burst, in messages = {@value}. */
+  public static final int DEFAULT_RATE_LIMIT_BURST = 40;
+  /** Default grace period for a slow client (write queue full), in seconds = {@value}. */
+  public static final int DEFAULT_SLOW_CLIENT_GRACE_SECS = 10;
+  /** Default maximum frames held for a slow client before disconnecting it = {@value}. */
+  public static final int DEFAULT_SLOW_CLIENT_MAX_PENDING = 1024;
+  /** Default per-connection WebSocket write queue high-water mark, in bytes = {@value}. */
+  public static final int DEFAULT_WRITE_QUEUE_MAX_BYTES = 262144;
+  /** Default sustained topic changes (topics joined or left) per connection, per second = {@value}. */
+  public static final int DEFAULT_TOPIC_CHANGES_PER_SEC = 20;
+  /** Default burst of topic changes per connection = {@value} (one whole topic set of a connection). */
+  public static final int DEFAULT_TOPIC_CHANGES_BURST = 256;
+
+  private int maxConnections;
+  private int maxConnectionsPerUser;
+  private int maxUnauthenticatedConnections;
+  private int maxUnauthenticatedPerAddress;
+  private int heartbeatIntervalSecs;
+  private int connectionTimeoutSecs;
+  private int rateLimitPerSec;
+  private int rateLimitBurst;
+  private int slowClientGraceSecs;
+  private int slowClientMaxPending;
+  private int writeQueueMaxBytes;
+  private int topicChangesPerSec;
+  private int topicChangesBurst;
+
+  /**
+   * Creates the section with every default.
+   */
+  public LimitsOptions() {
+    maxConnections = DEFAULT_MAX_CONNECTIONS;
+    maxConnectionsPerUser = DEFAULT_MAX_CONNECTIONS_PER_USER;
+    maxUnauthenticatedConnections = DEFAULT_MAX_UNAUTHENTICATED_CONNECTIONS;
+    maxUnauthenticatedPerAddress = DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS;
+    heartbeatIntervalSecs = DEFAULT_HEARTBEAT_INTERVAL_SECS;
+    connectionTimeoutSecs = DEFAULT_CONNECTION_TIMEOUT_SECS;
+    rateLimitPerSec = DEFAULT_RATE_LIMIT_PER_SEC;
+    rateLimitBurst = DEFAULT_RATE_LIMIT_BURST;
+    slowClientGraceSecs = DEFAULT_SLOW_CLIENT_GRACE_SECS;
+    slowClientMaxPending = DEFAULT_SLOW_CLIENT_MAX_PENDING;
+    writeQueueMaxBytes = DEFAULT_WRITE_QUEUE_MAX_BYTES;
+    topicChangesPerSec = DEFAULT_TOPIC_CHANGES_PER_SEC;
+    topicChangesBurst = DEFAULT_TOPIC_CHANGES_BURST;
+  }
+
+  /**
+   * Copy constructor: the copy is independent of {@code other}.
+   *
+   * @param other the section to copy
+   */
+  public LimitsOptions(LimitsOptions other) {
+    maxConnections = other.maxConnections;
+    maxConnectionsPerUser = other.maxConnectionsPerUser;
+    maxUnauthenticatedConnections = other.maxUnauthenticatedConnections;
+    maxUnauthenticatedPerAddress = other.maxUnauthenticatedPerAddress;
+    heartbeatIntervalSecs = other.heartbeatIntervalSecs;
+    connectionTimeoutSecs = other.connectionTimeoutSecs;
+    rateLimitPerSec = other.rateLimitPerSec;
+    rateLimitBurst = other.rateLimitBurst;
+    slowClientGraceSecs = other.slowClientGraceSecs;
+    slowClientMaxPending = other.slowClientMaxPending;
+    writeQueueMaxBytes = other.writeQueueMaxBytes;
+    topicChangesPerSec = other.topicChangesPerSec;
+    topicChangesBurst = other.topicChangesBurst;
+  }
+
+  /**
+   * @return the maximum number of concurrent connections on this node ({@code max_connections})
+   */
+  public int getMaxConnections() {
+    return maxConnections;
+  }
+
+  /**
+   * Sets the maximum number of concurrent WebSocket connections on this node (connections). Key
+   * {@code max_connections}, env {@code MAX_CONNECTIONS}; &gt;= 1. Default {@value #DEFAULT_MAX_CONNECTIONS}.
+   *
+   * @param maxConnections the limit
+   * @return this
+   */
+  public LimitsOptions setMaxConnections(int maxConnections) {
+    this.maxConnections = Checks.min("max_connections", maxConnections, 1);
+    return this;
+  }
+
+  /**
+   * @return the maximum number of concurrent connections per user ({@code max_connections_per_user})
+   */
+  public int getMaxConnectionsPerUser() {
+    return maxConnectionsPerUser;
+  }
+
+  /**
+   * Sets the maximum number of concurrent WebSocket connections per authenticated user (connections). Key
+   * {@code max_connections_per_user}, env {@code MAX_CONNECTIONS_PER_USER}; &gt;= 1. Default
+   * {@value #DEFAULT_MAX_CONNECTIONS_PER_USER}.
+   *
+   * @param maxConnectionsPerUser the limit
+   * @return this
+   */
+  public LimitsOptions setMaxConnectionsPerUser(int maxConnectionsPerUser) {
+    this.maxConnectionsPerUser = Checks.min("max_connections_per_user", maxConnectionsPerUser, 1);
+    return this;
+  }
+
+  /**
+   * @return the most connections this node holds that are not yet authenticated ({@code max_unauthenticated_connections})
+   */
+  public int getMaxUnauthenticatedConnections() {
+    return maxUnauthenticatedConnections;
+  }
+
+  /**
+   * Sets the most connections ({@code /ws} and bridge sockets together) this node holds before they are
+   * authenticated, counted from the upgrade (or the bridge socket's creation) until authentication completes or the
+   * connection closes, exactly across all socket verticle instances. One more is refused: a {@code /ws} upgrade with
+   * HTTP 503, a bridge socket with close 4029 {@code connection_limit}. Key {@code max_unauthenticated_connections},
+   * env {@code MAX_UNAUTHENTICATED_CONNECTIONS}; &gt;= 1. Default {@value #DEFAULT_MAX_UNAUTHENTICATED_CONNECTIONS}.
+   *
+   * @param maxUnauthenticatedConnections the limit, in connections
+   * @return this
+   */
+  public LimitsOptions setMaxUnauthenticatedConnections(int maxUnauthenticatedConnections) {
+    this.maxUnauthenticatedConnections =
+        Checks.min("max_unauthenticated_connections", maxUnauthenticatedConnections, 1);
+    return this;
+  }
+
+  /**
+   * @return the most not-yet-authenticated connections per client address ({@code max_unauthenticated_per_address})
+   */
+  public int getMaxUnauthenticatedPerAddress() {
+    return maxUnauthenticatedPerAddress;
+  }
+
+  /**
+   * Sets the most connections not yet authenticated that one client address may hold on this node (the TCP peer, or
+   * the address a trusted proxy gives, see {@link AccessOptions#setTrustedProxies}); refused as for
+   * {@link #setMaxUnauthenticatedConnections}. Key {@code max_unauthenticated_per_address}, env
+   * {@code MAX_UNAUTHENTICATED_PER_ADDRESS}; 1..{@code max_unauthenticated_connections} (the upper bound checked by {@link #validate()}). Default
+   * {@value #DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS}.
+   *
+   * @param maxUnauthenticatedPerAddress the limit, in connections
+   * @return this
+   */
+  public LimitsOptions setMaxUnauthenticatedPerAddress(int maxUnauthenticatedPerAddress) {
+    this.maxUnauthenticatedPerAddress =
+        Checks.min("max_unauthenticated_per_address", maxUnauthenticatedPerAddress, 1);
+    return this;
+  }
+
+  /**
+   * @return the heartbeat interval in seconds ({@code heartbeat_interval_secs})
+   */
+  public int getHeartbeatIntervalSecs() {
+    return heartbeatIntervalSecs;
+  }
+
+  /**
+   * Sets the interval between server pings to each client, in seconds. Key {@code heartbeat_interval_secs}, env
+   * {@code HEARTBEAT_INTERVAL_SECS}; &gt;= 1. Default {@value #DEFAULT_HEARTBEAT_INTERVAL_SECS}.
+   *
+   * @param heartbeatIntervalSecs the interval in seconds
+   * @return this
+   */
+  public LimitsOptions setHeartbeatIntervalSecs(int heartbeatIntervalSecs) {
+    this.heartbeatIntervalSecs = Checks.min("heartbeat_interval_secs", heartbeatIntervalSecs, 1);
+    return this;
+  }
+
+  /**
+   * @return the idle connection timeout in seconds ({@code connection_timeout_secs})
+   */
+  public int getConnectionTimeoutSecs() {
+    return connectionTimeoutSecs;
+  }
+
+  /**
+   * Sets how long a connection may stay silent (no pong nor message) before it is closed, in seconds. Key
+   * {@code connection_timeout_secs}, env {@code CONNECTION_TIMEOUT_SECS}; &gt;= 1 and &gt;
+   * {@code heartbeat_interval_secs} (checked by {@link #validate()}). Default {@value #DEFAULT_CONNECTION_TIMEOUT_SECS}.
+   *
+   * @param connectionTimeoutSecs the timeout in seconds
+   * @return this
+   */
+  public LimitsOptions setConnectionTimeoutSecs(int connectionTimeoutSecs) {
+    this.connectionTimeoutSecs = Checks.min("connection_timeout_secs", connectionTimeoutSecs, 1);
+    return this;
+  }
+
+  /**
+   * @return the sustained client message rate in messages per second ({@code rate_limit_per_sec})
+   */
+  public int getRateLimitPerSec() {
+    return rateLimitPerSec;
+  }
+
+  /**
+   * Sets the sustained rate of client messages allowed per connection, in messages per second. Key
+   * {@code rate_limit_per_sec}, env {@code RATE_LIMIT_PER_SEC}; &gt;= 1. Default
+   * {@value #DEFAULT_RATE_LIMIT_PER_SEC}.
+   *
+   * @param rateLimitPerSec the rate
+   * @return this
+   */
+  public LimitsOptions setRateLimitPerSec(int rateLimitPerSec) {
+    this.rateLimitPerSec = Checks.min("rate_limit_per_sec", rateLimitPerSec, 1);
+    return this;
+  }
+
+  /**
+   * @return the client message burst size in messages ({@code rate_limit_burst})
+   */
+  public int getRateLimitBurst() {
+    return rateLimitBurst;
+  }
+
+  /**
+   * Sets the burst of client messages allowed per connection above the sustained rate (token bucket size), in
+   * messages. Key {@code rate_limit_burst}, env {@code RATE_LIMIT_BURST}; &gt;= 1. Default
+   * {@value #DEFAULT_RATE_LIMIT_BURST}.
+   *
+   * @param rateLimitBurst the burst size
+   * @return this
+   */
+  public LimitsOptions setRateLimitBurst(int rateLimitBurst) {
+    this.rateLimitBurst = Checks.min("rate_limit_burst", rateLimitBurst, 1);
+    return this;
+  }
+
+  /**
+   * @return the slow client grace period in seconds ({@code slow_client_grace_secs})
+   */
+  public int getSlowClientGraceSecs() {
+    return slowClientGraceSecs;
+  }
+
+  /**
+   * Sets how long a client may keep its write queue full before it is disconnected, in seconds. Key
+   * {@code slow_client_grace_secs}, env {@code SLOW_CLIENT_GRACE_SECS}; &gt;= 1. Default
+   * {@value #DEFAULT_SLOW_CLIENT_GRACE_SECS}.
+   *
+   * @param slowClientGraceSecs the grace period in seconds
+   * @return this
+   */
+  public LimitsOptions setSlowClientGraceSecs(int slowClientGraceSecs) {
+    this.slowClientGraceSecs = Checks.min("slow_client_grace_secs", slowClientGraceSecs, 1);
+    return this;
+  }
+
+  /**
+   * @return the maximum frames held for a slow client ({@code slow_client_max_pending})
+   */
+  public int getSlowClientMaxPending() {
+    return slowClientMaxPending;
+  }
+
+  /**
+   * Sets how many frames are held for a connection whose write queue is full; over it the client is
+   * disconnected (frames). Key {@code slow_client_max_pending}, env {@code SLOW_CLIENT_MAX_PENDING}; &gt;= 1.
+   * Default {@value #DEFAULT_SLOW_CLIENT_MAX_PENDING}.
+   *
+   * @param slowClientMaxPending the frame count
+   * @return this
+   */
+  public LimitsOptions setSlowClientMaxPending(int slowClientMaxPending) {
+    this.slowClientMaxPending = Checks.min("slow_client_max_pending", slowClientMaxPending, 1);
+    return this;
+  }
+
+  /**
+   * @return the per-connection write queue high-water mark in bytes ({@code write_queue_max_bytes})
+   */
+  public int getWriteQueueMaxBytes() {
+    return writeQueueMaxBytes;
+  }
+
+  /**
+   * Sets the per-connection WebSocket write queue high-water mark, in bytes. Key {@code write_queue_max_bytes},
+   * env {@code WRITE_QUEUE_MAX_BYTES}; &gt;= 1024. Default {@value #DEFAULT_WRITE_QUEUE_MAX_BYTES}.
+   *
+   * @param writeQueueMaxBytes the size in bytes
+   * @return this
+   */
+  public LimitsOptions setWriteQueueMaxBytes(int writeQueueMaxBytes) {
+    this.writeQueueMaxBytes = Checks.min("write_queue_max_bytes", writeQueueMaxBytes, 1024);
+    return this;
+  }
+
+  /**
+   * @return the sustained topic changes per connection per second ({@code topic_changes_per_sec})
+   */
+  public int getTopicChangesPerSec() {
+    return topicChangesPerSec;
+  }
+
+  /**
+   * Sets how many topic changes (a topic joined or left: each may register or unregister a cluster-wide consumer)
+   * one connection may make per second, sustained: a {@code /ws} Subscribe or Unsubscribe costs one per topic it
+   * adds or removes, a bridge REGISTER or UNREGISTER of a topic address costs one. A request over the budget is
+   * refused whole with {@code Error rate_limited} (bridge: {@code err}); more than {@code rate_limit_burst} such
+   * refusals in a row close the connection with 4029. Key {@code topic_changes_per_sec}, env
+   * {@code TOPIC_CHANGES_PER_SEC}; &gt;= 1. Default {@value #DEFAULT_TOPIC_CHANGES_PER_SEC}.
+   *
+   * @param topicChangesPerSec the rate, in topic changes per second
+   * @return this
+   */
+  public LimitsOptions setTopicChangesPerSec(int topicChangesPerSec) {
+    this.topicChangesPerSec = Checks.min("topic_changes_per_sec", topicChangesPerSec, 1);
+    return this;
+  }
+
+  /**
+   * @return the burst of topic changes per connection ({@code topic_changes_burst})
+   */
+  public int getTopicChangesBurst() {
+    return topicChangesBurst;
+  }
+
+  /**
+   * Sets how many topic changes one connection may make at once above the sustained rate; a request changing more
+   * topics than this is always refused, so keep it at least the largest topic set a client changes in one request
+   * (at most 256). Key {@code topic_changes_burst}, env {@code TOPIC_CHANGES_BURST}; &gt;= 1. Default
+   * {@value #DEFAULT_TOPIC_CHANGES_BURST}.
+   *
+   * @param topicChangesBurst the burst, in topic changes
+   * @return this
+   */
+  public LimitsOptions setTopicChangesBurst(int topicChangesBurst) {
+    this.topicChangesBurst = Checks.min("topic_changes_burst", topicChangesBurst, 1);
+    return this;
+  }
+
+  /**
+   * Checks the rules between two keys of this section (each key alone was checked by its setter):
+   * {@code connection_timeout_secs} &gt; {@code heartbeat_interval_secs} and {@code max_unauthenticated_per_address}
+   * &lt;= {@code max_unauthenticated_connections}.
+   *
+   * @return this
+   * @throws ConfigException naming the key at fault
+   */
+  public LimitsOptions validate() {
+    if (connectionTimeoutSecs <= heartbeatIntervalSecs) {
+      throw new ConfigException("connection_timeout_secs", "must be > heartbeat_interval_secs (got "
+          + connectionTimeoutSecs + " <= " + heartbeatIntervalSecs + ")");
+    }
+    if (maxUnauthenticatedPerAddress > maxUnauthenticatedConnections) {
+      throw new ConfigException("max_unauthenticated_per_address", "must be <= max_unauthenticated_connections (got "
+          + maxUnauthenticatedPerAddress + " > " + maxUnauthenticatedConnections + ")");
+    }
+    return this;
+  }
+
+  /**
+   * @return this section's keys as JSON, secrets redacted: safe to log
+   */
+  @Override
+  public String toString() {
+    return ConfigKeys.toRedactedJson(this).encode();
+  }
+}
