@@ -63,7 +63,7 @@ public final class HeraldNode {
     int instances = opts.server().getInstances() > 0 ? opts.server().getInstances() : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
     List<SocketVerticle> sockets = new CopyOnWriteArrayList<>();
     List<String> deployments = new CopyOnWriteArrayList<>();
-    return vertx.deployVerticle(new ConnectionRegistryVerticle(opts, info))
+    return vertx.deployVerticle(new ConnectionRegistryVerticle(opts.limits(), info))
         .compose(id -> {
           deployments.add(id);
           return vertx.deployVerticle(new IngressVerticle(opts.ingress(), opts.state(), info, stateFactory));

@@ -1,7 +1,7 @@
 package io.herald.session;
 
 import io.herald.runtime.NodeInfo;
-import io.herald.config.HeraldOptions;
+import io.herald.config.LimitsOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -23,7 +23,7 @@ public final class ConnectionRegistryVerticle extends VerticleBase {
   /** Failure code of a refused admission (the close code the socket verticle then sends). */
   public static final int REFUSED = 4029;
 
-  private final HeraldOptions options;
+  private final LimitsOptions limits;
   private final NodeInfo node;
   private final Map<String, Integer> perUser = new HashMap<>();
   private int total;
@@ -31,8 +31,8 @@ public final class ConnectionRegistryVerticle extends VerticleBase {
   private final Map<String, Integer> unauthenticatedPerAddress = new HashMap<>();
   private int unauthenticated;
 
-  public ConnectionRegistryVerticle(HeraldOptions options, NodeInfo node) {
-    this.options = options;
+  public ConnectionRegistryVerticle(LimitsOptions limits, NodeInfo node) {
+    this.limits = limits;
     this.node = node;
   }
 
@@ -55,8 +55,8 @@ public final class ConnectionRegistryVerticle extends VerticleBase {
 
   private void admit(Message<JsonObject> message) {
     String key = key(message.body());
-    if (total >= options.limits().getMaxConnections()) {
-      message.fail(REFUSED, "node connection limit reached (" + options.limits().getMaxConnections() + ")");
+    if (total >= limits.getMaxConnections()) {
+      message.fail(REFUSED, "node connection limit reached (" + limits.getMaxConnections() + ")");
       return;
     }
     perUser.merge(key, 1, Integer::sum);
@@ -72,15 +72,15 @@ public final class ConnectionRegistryVerticle extends VerticleBase {
 
   private void admitUnauthenticated(Message<JsonObject> message) {
     String address = String.valueOf(message.body().getString("address"));
-    if (unauthenticated >= options.limits().getMaxUnauthenticatedConnections()) {
+    if (unauthenticated >= limits.getMaxUnauthenticatedConnections()) {
       message.fail(REFUSED, "too many unauthenticated connections on this node ("
-          + options.limits().getMaxUnauthenticatedConnections() + ")");
+          + limits.getMaxUnauthenticatedConnections() + ")");
       return;
     }
     int fromAddress = unauthenticatedPerAddress.getOrDefault(address, 0);
-    if (fromAddress >= options.limits().getMaxUnauthenticatedPerAddress()) {
+    if (fromAddress >= limits.getMaxUnauthenticatedPerAddress()) {
       message.fail(REFUSED, "too many unauthenticated connections from one address ("
-          + options.limits().getMaxUnauthenticatedPerAddress() + ")");
+          + limits.getMaxUnauthenticatedPerAddress() + ")");
       return;
     }
     unauthenticatedPerAddress.put(address, fromAddress + 1);

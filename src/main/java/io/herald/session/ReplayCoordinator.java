@@ -1,6 +1,6 @@
 package io.herald.session;
 
-import io.herald.config.HeraldOptions;
+import io.herald.config.StateOptions;
 import io.herald.model.Addresses;
 import io.herald.model.Notification;
 import io.herald.runtime.NodeInfo;
@@ -37,17 +37,17 @@ public final class ReplayCoordinator {
   private static final Logger log = LoggerFactory.getLogger(ReplayCoordinator.class);
 
   private final Vertx vertx;
-  private final HeraldOptions options;
+  private final StateOptions stateOptions;
   private final NodeInfo node;
   private final State state;
   private final AddressRegistry registry;
   private final Delivery delivery;
   private final BoundedWriter writer;
 
-  ReplayCoordinator(Vertx vertx, HeraldOptions options, NodeInfo node, State state, AddressRegistry registry,
+  ReplayCoordinator(Vertx vertx, StateOptions stateOptions, NodeInfo node, State state, AddressRegistry registry,
                     Delivery delivery, BoundedWriter writer) {
     this.vertx = vertx;
-    this.options = options;
+    this.stateOptions = stateOptions;
     this.node = node;
     this.state = state;
     this.registry = registry;
@@ -149,13 +149,13 @@ public final class ReplayCoordinator {
 
   /** The InitialState message (unread count and latest unread), or null when {@code initial_state} is off. */
   private Future<byte[]> readInitialState(Session s) {
-    if (!options.state().isInitialState()) {
+    if (!stateOptions.isInitialState()) {
       return Future.succeededFuture(null);
     }
-    return state.inbox().unread(s.user.tenant(), s.user.userId(), Math.max(1, options.state().getInitialStateSize()))
+    return state.inbox().unread(s.user.tenant(), s.user.userId(), Math.max(1, stateOptions.getInitialStateSize()))
         .map(inbox -> {
           JsonArray latest = new JsonArray();
-          if (options.state().getInitialStateSize() > 0) {
+          if (stateOptions.getInitialStateSize() > 0) {
             inbox.latest().forEach(n -> latest.add(n.notification().toFrame()));
           }
           return new JsonObject().put("type", "InitialState").put("unread_count", inbox.unreadCount())

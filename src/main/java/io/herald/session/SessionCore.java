@@ -36,8 +36,8 @@ public final class SessionCore {
     this.writer = new BoundedWriter(vertx, node, options.limits().getSlowClientMaxPending(), options.limits().getSlowClientGraceSecs(), closer);
     this.delivery = new Delivery(vertx, node, hourly, writer, options.limits().getSlowClientMaxPending(), closer);
     this.registry = new AddressRegistry(vertx, delivery);
-    this.lifecycle = new SessionLifecycle(vertx, options, node, state, authenticator, admission, hourly, registry, writer);
-    this.replay = new ReplayCoordinator(vertx, options, node, state, registry, delivery, writer);
+    this.lifecycle = new SessionLifecycle(vertx, options.limits(), options.auth(), options.access(), node, state, authenticator, admission, hourly, registry, writer);
+    this.replay = new ReplayCoordinator(vertx, options.state(), node, state, registry, delivery, writer);
   }
 
   private void closeSlow(Session s, CloseCode code, String detail) {

@@ -4,7 +4,9 @@ import io.herald.auth.AuthException;
 import io.herald.auth.AuthenticatedUser;
 import io.herald.auth.Authenticator;
 import io.herald.auth.Tokens;
-import io.herald.config.HeraldOptions;
+import io.herald.config.AccessOptions;
+import io.herald.config.AuthOptions;
+import io.herald.config.LimitsOptions;
 import io.herald.model.LogText;
 import io.herald.protocol.CloseCode;
 import io.herald.protocol.ErrorCode;
@@ -40,7 +42,9 @@ public final class SessionLifecycle {
   }
 
   private final Vertx vertx;
-  private final HeraldOptions options;
+  private final LimitsOptions limits;
+  private final AuthOptions auth;
+  private final AccessOptions access;
   private final NodeInfo node;
   private final State state;
   private final Authenticator authenticator;
@@ -50,10 +54,12 @@ public final class SessionLifecycle {
   private final BoundedWriter writer;
   private final Map<String, Session> sessions = new HashMap<>();
 
-  SessionLifecycle(Vertx vertx, HeraldOptions options, NodeInfo node, State state, Authenticator authenticator,
+  SessionLifecycle(Vertx vertx, LimitsOptions limits, AuthOptions auth, AccessOptions access, NodeInfo node, State state, Authenticator authenticator,
                    Admission admission, HourlyCounters hourly, AddressRegistry registry, BoundedWriter writer) {
     this.vertx = vertx;
-    this.options = options;
+    this.limits = limits;
+    this.auth = auth;
+    this.access = access;
     this.node = node;
     this.state = state;
     this.authenticator = authenticator;
@@ -71,14 +77,14 @@ public final class SessionLifecycle {
   public Session open(ClientTransport transport, Admission.Ticket ticket, String ipAddress, String userAgent) {
     long now = System.nanoTime();
     Session s = new Session(UUID.randomUUID().toString(), transport, ticket, ipAddress, userAgent,
-        new TokenBucket(options.limits().getRateLimitPerSec(), options.limits().getRateLimitBurst(), now), new TopicBudget(options, now), now);
+        new TokenBucket(limits.getRateLimitPerSec(), limits.getRateLimitBurst(), now), new TopicBudget(limits, now), now);
     sessions.put(s.id, s);
-    if (sessions.size() > options.limits().getMaxConnections()) {
+    if (sessions.size() > limits.getMaxConnections()) {
       writer.sendError(s, ErrorCode.CONNECTION_LIMIT, "node connection limit reached");
       close(s, CloseCode.LIMIT_EXCEEDED, ErrorCode.CONNECTION_LIMIT, "node connection limit reached");
       return null;
     }
-    s.authTimer = vertx.setTimer(TimeUnit.SECONDS.toMillis(options.auth().getAuthTimeoutSecs()), id -> {
+    s.authTimer = vertx.setTimer(TimeUnit.SECONDS.toMillis(auth.getAuthTimeoutSecs()), id -> {
       s.authTimer = Session.NO_TIMER;
       if (!s.authenticated()) {
         close(s, CloseCode.AUTH_TIMEOUT, null, null);
@@ -134,7 +140,7 @@ public final class SessionLifecycle {
           admission.releaseUnauthenticated(s.admission);
           cancel(s.authTimer);
           s.authTimer = Session.NO_TIMER;
-          s.recheckToken = TokenRecheck.tokenToKeep(options, user, token);
+          s.recheckToken = TokenRecheck.tokenToKeep(auth, user, token);
           scheduleExpiry(s);
           scheduleRecheck(s);
           hourly.connectionOpened();
@@ -163,12 +169,12 @@ public final class SessionLifecycle {
    */
   public List<String> renew(Session s, AuthenticatedUser fresh, String token) {
     s.user = fresh;
-    s.recheckToken = TokenRecheck.tokenToKeep(options, fresh, token);
+    s.recheckToken = TokenRecheck.tokenToKeep(auth, fresh, token);
     scheduleExpiry(s);
     scheduleRecheck(s);
     List<String> revoked = new ArrayList<>();
     for (String topic : s.topics) {
-      if (!TopicPolicy.allows(options, fresh, topic)) {
+      if (!TopicPolicy.allows(access, fresh, topic)) {
         revoked.add(topic);
       }
     }
@@ -184,7 +190,7 @@ public final class SessionLifecycle {
       return;
     }
     long delayMs = expiresAt.toEpochMilli() - System.currentTimeMillis()
-        + TimeUnit.SECONDS.toMillis(options.auth().getExpiredCloseDelaySecs());
+        + TimeUnit.SECONDS.toMillis(auth.getExpiredCloseDelaySecs());
     s.expiryTimer = vertx.setTimer(Math.max(1, delayMs), id -> {
       s.expiryTimer = Session.NO_TIMER;
       writer.sendError(s, ErrorCode.TOKEN_INVALID, "token expired");
@@ -203,7 +209,7 @@ public final class SessionLifecycle {
     if (s.recheckToken == null) {
       return;
     }
-    s.recheckTimer = vertx.setTimer(TokenRecheck.delayMs(options), id -> {
+    s.recheckTimer = vertx.setTimer(TokenRecheck.delayMs(auth), id -> {
       s.recheckTimer = Session.NO_TIMER;
       String token = s.recheckToken;
       authenticator.authenticate(token).onComplete(lookup -> {
@@ -243,11 +249,11 @@ public final class SessionLifecycle {
     }
     node.metrics().rateLimited();
     s.refusedInARow++;
-    if (s.refusedInARow > options.limits().getRateLimitBurst()) {
+    if (s.refusedInARow > limits.getRateLimitBurst()) {
       writer.sendError(s, ErrorCode.RATE_LIMITED, "persistent rate limit excess");
       close(s, CloseCode.LIMIT_EXCEEDED, ErrorCode.RATE_LIMITED, "rate limit exceeded");
     } else {
-      writer.sendError(s, ErrorCode.RATE_LIMITED, "more than " + options.limits().getRateLimitPerSec() + " messages per second");
+      writer.sendError(s, ErrorCode.RATE_LIMITED, "more than " + limits.getRateLimitPerSec() + " messages per second");
     }
     return false;
   }
@@ -275,8 +281,8 @@ public final class SessionLifecycle {
       }
       default -> {
         node.metrics().rateLimited();
-        writer.sendError(s, ErrorCode.RATE_LIMITED, "more than " + options.limits().getTopicChangesPerSec()
-            + " topic changes per second (burst " + options.limits().getTopicChangesBurst() + "); nothing was changed");
+        writer.sendError(s, ErrorCode.RATE_LIMITED, "more than " + limits.getTopicChangesPerSec()
+            + " topic changes per second (burst " + limits.getTopicChangesBurst() + "); nothing was changed");
         return false;
       }
     }
@@ -289,7 +295,7 @@ public final class SessionLifecycle {
    */
   public void sweep() {
     long now = System.nanoTime();
-    long timeoutNanos = TimeUnit.SECONDS.toNanos(options.limits().getConnectionTimeoutSecs());
+    long timeoutNanos = TimeUnit.SECONDS.toNanos(limits.getConnectionTimeoutSecs());
     for (Session s : sessions.values().toArray(new Session[0])) {
       if (s.closing) {
         continue;

@@ -2,7 +2,7 @@ package io.herald.session;
 
 import io.herald.auth.AuthException;
 import io.herald.auth.AuthenticatedUser;
-import io.herald.config.HeraldOptions;
+import io.herald.config.AuthOptions;
 import io.herald.protocol.CloseCode;
 import io.vertx.core.AsyncResult;
 import java.util.concurrent.ThreadLocalRandom;
@@ -32,16 +32,16 @@ public final class TokenRecheck {
    * The token a connection authenticated as {@code user} keeps for its re-checks: the Knox token when re-checks are
    * on, else null (a JWT carries its own expiry, and no connection holds a token it will never use).
    */
-  public static String tokenToKeep(HeraldOptions options, AuthenticatedUser user, String token) {
-    return options.auth().getAuthRecheckSecs() > 0 && "knox".equals(user.method()) ? token : null;
+  public static String tokenToKeep(AuthOptions auth, AuthenticatedUser user, String token) {
+    return auth.getAuthRecheckSecs() > 0 && "knox".equals(user.method()) ? token : null;
   }
 
   /**
    * Milliseconds until the next re-check: the interval less up to 10 % jitter, so that connections opened together
    * (a fleet restart) do not all hit the token store in the same second.
    */
-  public static long delayMs(HeraldOptions options) {
-    long intervalMs = TimeUnit.SECONDS.toMillis(options.auth().getAuthRecheckSecs());
+  public static long delayMs(AuthOptions auth) {
+    long intervalMs = TimeUnit.SECONDS.toMillis(auth.getAuthRecheckSecs());
     return Math.max(1, intervalMs - ThreadLocalRandom.current().nextLong(intervalMs / 10 + 1));
   }
 

@@ -1,6 +1,6 @@
 package io.herald.session;
 
-import io.herald.config.HeraldOptions;
+import io.herald.config.LimitsOptions;
 
 /**
  * One connection's budget of topic changes: each topic joined or left may register or unregister a consumer across
@@ -25,9 +25,9 @@ public final class TopicBudget {
   private final int maxRefusalsInARow;
   private int refusedInARow;
 
-  public TopicBudget(HeraldOptions options, long nowNanos) {
-    this.bucket = new TokenBucket(options.limits().getTopicChangesPerSec(), options.limits().getTopicChangesBurst(), nowNanos);
-    this.maxRefusalsInARow = options.limits().getRateLimitBurst();
+  public TopicBudget(LimitsOptions limits, long nowNanos) {
+    this.bucket = new TokenBucket(limits.getTopicChangesPerSec(), limits.getTopicChangesBurst(), nowNanos);
+    this.maxRefusalsInARow = limits.getRateLimitBurst();
   }
 
   /** Takes {@code changes} topic changes from the budget, all or none; a request that changes nothing is allowed. */

@@ -1,7 +1,7 @@
 package io.herald.session;
 
 import io.herald.auth.AuthenticatedUser;
-import io.herald.config.HeraldOptions;
+import io.herald.config.AccessOptions;
 
 /**
  * Which topics a user may join, the same on {@code /ws} and on the event-bus bridge: the node's
@@ -13,7 +13,7 @@ public final class TopicPolicy {
   }
 
   /** Whether {@code user} may join {@code topic}; the caller has checked the name with {@code Ids.isValidTopic}. */
-  public static boolean allows(HeraldOptions options, AuthenticatedUser user, String topic) {
-    return options.access().getDefaultTopics().contains(topic) || options.access().getPublicTopics().contains(topic) || user.grants(topic);
+  public static boolean allows(AccessOptions access, AuthenticatedUser user, String topic) {
+    return access.getDefaultTopics().contains(topic) || access.getPublicTopics().contains(topic) || user.grants(topic);
   }
 }

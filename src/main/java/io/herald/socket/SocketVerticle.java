@@ -81,7 +81,7 @@ public final class SocketVerticle extends VerticleBase {
     clientAddresses = new ClientAddress(options.access().getTrustedProxies());
     core = new SessionCore(vertx, options, node, state, authenticator, admission);
     inbound = new WsInbound(options.server().getMaxFrameBytes(), core.lifecycle(),
-        new WsCommands(vertx, options, node, state, authenticator, core));
+        new WsCommands(vertx, options.access(), node, state, authenticator, core));
     bridge = new EventBusBridge(vertx, options, node, state, admission, core);
     FrontDoor.Routes routes = FrontDoor.routes(vertx, options, node, this::upgrade, bridge);
     server = FrontDoor.server(vertx, options, routes.router());

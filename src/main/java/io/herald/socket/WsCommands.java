@@ -3,7 +3,7 @@ package io.herald.socket;
 import io.herald.auth.AuthenticatedUser;
 import io.herald.auth.Authenticator;
 import io.herald.auth.Tokens;
-import io.herald.config.HeraldOptions;
+import io.herald.config.AccessOptions;
 import io.herald.model.Addresses;
 import io.herald.model.Filters;
 import io.herald.model.Ids;
@@ -43,16 +43,16 @@ final class WsCommands {
   private static final Logger log = LoggerFactory.getLogger(WsCommands.class);
 
   private final Vertx vertx;
-  private final HeraldOptions options;
+  private final AccessOptions access;
   private final NodeInfo node;
   private final State state;
   private final Authenticator authenticator;
   private final SessionCore core;
   private final BoundedWriter writer;
 
-  WsCommands(Vertx vertx, HeraldOptions options, NodeInfo node, State state, Authenticator authenticator, SessionCore core) {
+  WsCommands(Vertx vertx, AccessOptions access, NodeInfo node, State state, Authenticator authenticator, SessionCore core) {
     this.vertx = vertx;
-    this.options = options;
+    this.access = access;
     this.node = node;
     this.state = state;
     this.authenticator = authenticator;
@@ -140,7 +140,7 @@ final class WsCommands {
       List<String> addresses = new ArrayList<>();
       addresses.add(Addresses.user(user.tenant(), user.userId()));
       addresses.add(Addresses.broadcast(user.tenant()));
-      for (String topic : options.access().getDefaultTopics()) {
+      for (String topic : access.getDefaultTopics()) {
         if (s.topics().add(topic)) {
           addresses.add(Addresses.topic(user.tenant(), topic));
         }
@@ -232,7 +232,7 @@ final class WsCommands {
     for (String topic : requested) {
       if (!Ids.isValidTopic(topic)) {
         invalid.add(topic);
-      } else if (!TopicPolicy.allows(options, s.user(), topic)) {
+      } else if (!TopicPolicy.allows(access, s.user(), topic)) {
         forbidden.add(topic);
       } else if (s.topics().contains(topic) || joining.contains(topic)) {
         added.add(topic);

@@ -1,7 +1,7 @@
 package io.herald.socket.bridge;
 
 import io.herald.auth.AuthenticatedUser;
-import io.herald.config.HeraldOptions;
+import io.herald.config.AccessOptions;
 import io.herald.model.Addresses;
 import io.herald.model.Ids;
 import io.herald.session.TopicPolicy;
@@ -33,12 +33,12 @@ final class BridgeAddresses {
   }
 
   /** Whether {@code user} may register (and receive messages on) {@code address}. */
-  static boolean mayReceive(HeraldOptions options, AuthenticatedUser user, String address) {
+  static boolean mayReceive(AccessOptions access, AuthenticatedUser user, String address) {
     if (address.equals(Addresses.user(user.tenant(), user.userId())) || address.equals(Addresses.broadcast(user.tenant()))) {
       return true;
     }
     String topic = topicOf(user.tenant(), address);
-    return topic != null && TopicPolicy.allows(options, user, topic);
+    return topic != null && TopicPolicy.allows(access, user, topic);
   }
 
   /**

@@ -1,6 +1,6 @@
 package io.herald.socket.bridge;
 
-import io.herald.config.HeraldOptions;
+import io.herald.config.AccessOptions;
 import io.herald.model.Addresses;
 import io.herald.model.LogText;
 import io.herald.protocol.ProtocolLimits;
@@ -31,12 +31,12 @@ final class BridgeRegistrations {
   /** Addresses one socket may register: its user and broadcast addresses and its topics. */
   static final int MAX_REGISTRATIONS = 2 + ProtocolLimits.MAX_TOPICS_PER_CONNECTION;
 
-  private final HeraldOptions options;
+  private final AccessOptions access;
   private final NodeInfo node;
   private final SessionCore core;
 
-  BridgeRegistrations(HeraldOptions options, NodeInfo node, SessionCore core) {
-    this.options = options;
+  BridgeRegistrations(AccessOptions access, NodeInfo node, SessionCore core) {
+    this.access = access;
     this.node = node;
     this.core = core;
   }
@@ -52,7 +52,7 @@ final class BridgeRegistrations {
 
   private void register(BridgeTransport t, String address) {
     Session s = t.session;
-    if (!BridgeAddresses.mayReceive(options, s.user(), address)) {
+    if (!BridgeAddresses.mayReceive(access, s.user(), address)) {
       refuse(t, "register", address, "address not permitted");
       return;
     }

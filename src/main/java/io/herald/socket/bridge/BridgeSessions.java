@@ -56,7 +56,7 @@ final class BridgeSessions {
     this.admission = admission;
     this.clientAddresses = new ClientAddress(options.access().getTrustedProxies());
     this.writeQueueMaxBytes = options.limits().getWriteQueueMaxBytes();
-    this.registrations = new BridgeRegistrations(options, node, core);
+    this.registrations = new BridgeRegistrations(options.access(), node, core);
   }
 
   /** The bridge transport of the socket, or null once it is released. */

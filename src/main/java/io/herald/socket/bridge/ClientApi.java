@@ -1,7 +1,7 @@
 package io.herald.socket.bridge;
 
 import io.herald.protocol.ProtocolLimits;
-import io.herald.config.HeraldOptions;
+import io.herald.config.AccessOptions;
 import io.herald.model.Addresses;
 import io.herald.model.Ids;
 import io.herald.runtime.NodeInfo;
@@ -49,15 +49,15 @@ final class ClientApi {
   static final int UNAVAILABLE = 503;
 
   private final Vertx vertx;
-  private final HeraldOptions options;
+  private final AccessOptions access;
   private final NodeInfo node;
   private final State state;
   private final SessionLifecycle sessions;
   private final String ownerAddress;
 
-  ClientApi(Vertx vertx, HeraldOptions options, NodeInfo node, State state, SessionLifecycle sessions, String ownerAddress) {
+  ClientApi(Vertx vertx, AccessOptions access, NodeInfo node, State state, SessionLifecycle sessions, String ownerAddress) {
     this.vertx = vertx;
-    this.options = options;
+    this.access = access;
     this.node = node;
     this.state = state;
     this.sessions = sessions;
@@ -181,7 +181,7 @@ final class ClientApi {
     JsonObject addresses = new JsonObject();
     for (String topic : requested) {
       boolean room = s.topics().contains(topic) || s.topics().size() < ProtocolLimits.MAX_TOPICS_PER_CONNECTION;
-      if (Ids.isValidTopic(topic) && room && TopicPolicy.allows(options, s.user(), topic)) {
+      if (Ids.isValidTopic(topic) && room && TopicPolicy.allows(access, s.user(), topic)) {
         s.topics().add(topic);
         accepted.add(topic);
         addresses.put(topic, Addresses.topic(s.user().tenant(), topic));

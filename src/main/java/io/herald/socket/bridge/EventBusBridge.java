@@ -75,7 +75,7 @@ public final class EventBusBridge {
     this.node = node;
     this.sessions = new BridgeSessions(options, node, admission, core);
     String ownerAddress = "herald.node." + node.nodeId() + ".bridge." + UUID.randomUUID();
-    this.api = new ClientApi(vertx, options, node, state, core.lifecycle(), ownerAddress);
+    this.api = new ClientApi(vertx, options.access(), node, state, core.lifecycle(), ownerAddress);
   }
 
   /** Mounts the routes on {@code router} and registers the client API; call from the verticle's start. */

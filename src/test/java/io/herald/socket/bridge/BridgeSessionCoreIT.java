@@ -46,7 +46,7 @@ class BridgeSessionCoreIT {
   @BeforeAll
   static void start() {
     node = TestNode.start();
-    withInitialState = TestNode.start(TestNode.options().setInitialState(true).setInitialStateSize(2));
+    withInitialState = TestNode.start(TestNode.options().state(s -> s.setInitialState(true).setInitialStateSize(2)));
   }
 
   @AfterAll
