@@ -135,7 +135,11 @@ public final class Session {
     this.filters = filters;
   }
 
-  /** The topics joined, in the order joined (live view: do not change it, use {@link AddressRegistry}). */
+  /**
+   * The session's topics, in the order added: those it joined ({@link AddressRegistry#joinTopic}, which keeps this set
+   * in step with the addresses), and on the bridge those its subscribe request granted before their address is
+   * registered. A live view.
+   */
   public Set<String> topics() {
     return topics;
   }
