@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.model.Addresses;
 import io.herald.model.Notification;
+import io.herald.protocol.CloseCode;
 import io.herald.session.SessionFixture.Client;
-import io.herald.session.TestTransport.Written;
+import io.herald.session.TestTransport.Closed;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
@@ -97,6 +100,57 @@ class ReplayCoordinatorTest {
     c.transport().awaitWrites(w -> "Notification".equals(w.type()), 2, SessionFixture.WAIT);
     assertEquals(List.of("Authenticated", "q1", "q2"), written(c),
         "the queue is at or before the baseline: not a copy of anything replayed");
+  }
+
+  @Test
+  void aResumeWhileConnectedHoldsLiveNotificationsAndDropsCopiesOfWhatItReplays() {
+    fixture = SessionFixture.start(o -> { });
+    Notification first = fixture.appendToHistory("u1", "n1");
+    Client c = fixture.connect("u1");
+    // Missed by this client (its connection dropped them, say): it asks for everything after n1.
+    fixture.appendToHistory("u1", "n2");
+    Notification n3 = fixture.appendToHistory("u1", "n3");
+    CompletableFuture<Void> replayRead = fixture.history.holdReplays();
+    fixture.onLoop(() -> {
+      fixture.core.replay().resume(c.session(), new ResumePosition(first.epoch(), 1),
+          replay -> new JsonObject().put("type", "Resumed").encode().getBytes(StandardCharsets.UTF_8));
+      return null;
+    });
+    SessionFixture.get(replayRead, "the replay read");
+
+    fixture.publish(USER_ADDRESS, n3, fixture.appendForUser("u1", "n4"));
+    assertEquals(List.of("Authenticated"), written(c), "nothing live is written while the replay is read");
+    fixture.onLoop(() -> {
+      fixture.history.release();
+      return null;
+    });
+
+    c.transport().awaitWrites(w -> "n4".equals(w.json().getString("message")), 1, SessionFixture.WAIT);
+    assertEquals(List.of("Authenticated", "Resumed", "n2", "n3", "n4"), written(c));
+  }
+
+  @Test
+  void moreLiveNotificationsHeldDuringTheReplayThanSlowClientMaxPendingCloseWith4010() {
+    fixture = SessionFixture.start(o -> o.setSlowClientMaxPending(2));
+    Notification first = fixture.appendToHistory("u1", "n1");
+    Client c = fixture.open();
+    CompletableFuture<Void> replayRead = fixture.history.holdReplays();
+    CompletableFuture<Void> started = fixture.authenticate(c, fixture.token("u1"), new ResumePosition(first.epoch(), 0));
+    SessionFixture.get(replayRead, "the replay read");
+
+    fixture.publish(Addresses.broadcast(SessionFixture.TENANT), SessionFixture.broadcast("b1"),
+        SessionFixture.broadcast("b2"));
+    assertEquals(List.of(), c.transport().closes(), "as many held as slow_client_max_pending");
+    fixture.publish(Addresses.broadcast(SessionFixture.TENANT), SessionFixture.broadcast("b3"));
+    fixture.onLoop(() -> null);
+
+    assertEquals(List.of(CloseCode.SLOW_CLIENT), c.transport().closes().stream().map(Closed::code).toList());
+    fixture.onLoop(() -> {
+      fixture.history.release();
+      return null;
+    });
+    SessionFixture.get(started, "the start of the user stream");
+    assertEquals(List.of(), written(c), "nothing is written to a session closed during its replay");
   }
 
   /** What was written, in order: a notification's message, or another message's type. */

@@ -17,6 +17,7 @@ import io.herald.state.StreamKey;
 import io.herald.testkit.Await;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
@@ -77,15 +78,14 @@ final class SessionFixture implements AutoCloseable {
   }
 
   /**
-   * Starts a core with short timeouts (auth 1 s, slow-client grace 1 s, expired close delay 0 s), no InitialState,
-   * then {@code tune}'s changes to the options.
+   * Starts a core with the default options but an HS256 secret, no expired close delay and no InitialState, then
+   * {@code tune}'s changes: a test shortens the timeout it is about (auth, slow-client grace) to 1 s, and the others
+   * stay long enough never to fire during a test.
    */
   static SessionFixture start(Consumer<HeraldOptions> tune) {
     HeraldOptions options = new HeraldOptions()
         .setNodeId("core-test-" + UUID.randomUUID().toString().substring(0, 8))
         .setJwtSecret(SECRET)
-        .setAuthTimeoutSecs(1)
-        .setSlowClientGraceSecs(1)
         .setExpiredCloseDelaySecs(0)
         .setInitialState(false);
     tune.accept(options);
@@ -108,6 +108,26 @@ final class SessionFixture implements AutoCloseable {
       }
     });
     return get(done, "a call on the event loop");
+  }
+
+  /**
+   * Runs {@code first} on the core's event loop, then {@code then} as the loop's next task after what {@code first}
+   * queued (the local deliveries of what it published): no round trip to the test thread between them, so no timer of
+   * the core can fire in between. Returns what {@code then} returns.
+   */
+  <T> T onLoopThen(Runnable first, Supplier<T> then) {
+    return onLoopAwait(() -> {
+      first.run();
+      Promise<T> result = Promise.promise();
+      vertx.getOrCreateContext().runOnContext(v -> {
+        try {
+          result.complete(then.get());
+        } catch (Throwable e) {
+          result.fail(e);
+        }
+      });
+      return result.future();
+    });
   }
 
   /** Runs {@code action} on the core's event loop; returns at once a future of the future it returns. */
@@ -217,11 +237,16 @@ final class SessionFixture implements AutoCloseable {
   /** Publishes the notifications, in order, on the address from the core's event loop. */
   void publish(String address, Notification... notifications) {
     onLoop(() -> {
-      for (Notification n : notifications) {
-        vertx.eventBus().publish(address, n);
-      }
+      publishNow(address, notifications);
       return null;
     });
+  }
+
+  /** Publishes the notifications, in order, on the address; call it on the core's event loop. */
+  void publishNow(String address, Notification... notifications) {
+    for (Notification n : notifications) {
+      vertx.eventBus().publish(address, n);
+    }
   }
 
   /** The node registry's count of admitted connections and users ({@code /health}'s). */

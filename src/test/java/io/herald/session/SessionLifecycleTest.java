@@ -3,9 +3,11 @@ package io.herald.session;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.model.Addresses;
+import io.herald.model.Notification;
 import io.herald.protocol.CloseCode;
 import io.herald.protocol.ErrorCode;
 import io.herald.session.SessionFixture.Client;
@@ -17,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -55,7 +58,7 @@ class SessionLifecycleTest {
 
   @Test
   void authenticatingCancelsTheAuthTimer() {
-    fixture = SessionFixture.start(o -> o.setAuthTimeoutSecs(1));
+    fixture = SessionFixture.start(o -> { });
     Client c = fixture.open();
     long authTimer = fixture.onLoop(() -> c.session().authTimer);
 
@@ -196,8 +199,8 @@ class SessionLifecycleTest {
     Session s = c.session();
     // A gap in the user stream (its reorder timer) and a transport that stopped reading (its grace timer).
     fixture.appendForUser("u1", "second, never delivered");
-    fixture.publish(Addresses.user(SessionFixture.TENANT, "u1"), fixture.appendForUser("u1", "third"));
-    long[] timers = fixture.onLoop(() -> {
+    Notification third = fixture.appendForUser("u1", "third");
+    long[] timers = fixture.onLoopThen(() -> fixture.publishNow(Addresses.user(SessionFixture.TENANT, "u1"), third), () -> {
       c.transport().writable(false);
       fixture.core.writer().write(s, "{\"type\":\"Frame\"}");
       return new long[] {s.expiryTimer, s.reorderTimer, s.slowTimer};
@@ -241,6 +244,63 @@ class SessionLifecycleTest {
     assertEquals(0, fixture.connectionStats().getInteger("connections"));
     assertEquals(0, count("u1") + count("u2"));
     assertEquals(0, fixture.unauthenticatedConnections());
+  }
+
+  @Test
+  void aSessionOverMaxConnectionsIsClosedAtOnceWith4029() {
+    fixture = SessionFixture.start(o -> o.setMaxConnections(1));
+    Client first = fixture.open();
+    TestTransport second = new TestTransport();
+
+    Session refused = fixture.onLoop(() -> fixture.core.lifecycle().open(second, new Admission.Ticket(), "127.0.0.1", "t"));
+
+    assertNull(refused);
+    Closed closed = second.awaitClose(SessionFixture.WAIT);
+    assertEquals(CloseCode.LIMIT_EXCEEDED, closed.code());
+    assertEquals(ErrorCode.CONNECTION_LIMIT, closed.error());
+    assertEquals("connection_limit", second.writes("Error").get(0).json().getString("code"));
+    assertEquals(1, fixture.onLoop(() -> fixture.core.lifecycle().size()), "the refused session is released");
+    assertEquals(List.of(), first.transport().closes());
+  }
+
+  @Test
+  void aSessionClosedWhileBeingAdmittedGivesTheAdmissionBack() {
+    fixture = SessionFixture.start(o -> { });
+    Client c = fixture.open();
+
+    // The admission asks the node registry over the event bus: the client goes away before it answers.
+    String token = fixture.token("u1");
+    CompletableFuture<SessionLifecycle.Authenticated> authenticated = fixture.onLoopAsync(() -> {
+      Future<SessionLifecycle.Authenticated> done = fixture.core.lifecycle().authenticate(c.session(), token, "Test");
+      fixture.core.lifecycle().close(c.session(), CloseCode.NORMAL, null, null);
+      return done;
+    });
+
+    AssertionError failed = assertThrows(AssertionError.class, () -> SessionFixture.get(authenticated, "authentication"));
+    assertTrue(failed.getMessage().contains("closed while authenticating"), failed.getMessage());
+    assertFalse(fixture.onLoop(() -> c.session().authenticated()));
+    assertEquals(0, fixture.connectionStats().getInteger("connections"), "node admission given back");
+    assertEquals(0, count("u1"), "out of the session store");
+    assertEquals(0, fixture.unauthenticatedConnections());
+    assertFalse(fixture.onLoop(() -> fixture.core.addresses().registered(Addresses.user(SessionFixture.TENANT, "u1"))));
+  }
+
+  @Test
+  void theSweepPingsSessionsThatKeepUpOnly() {
+    fixture = SessionFixture.start(o -> { });
+    Client keepingUp = fixture.connect("u1");
+    Client behind = fixture.connect("u2");
+    behind.transport().writable(false);
+    fixture.onLoop(() -> fixture.core.writer().write(behind.session(), "{\"type\":\"Frame\"}"));
+
+    fixture.onLoop(() -> {
+      fixture.core.lifecycle().sweep();
+      return null;
+    });
+
+    assertEquals(1, keepingUp.transport().pings());
+    assertEquals(0, behind.transport().pings(), "a ping would only queue behind what waits");
+    assertEquals(List.of(), keepingUp.transport().closes(), "active within connection_timeout_secs");
   }
 
   private List<Boolean> admitMessages(Session s, int count) {
