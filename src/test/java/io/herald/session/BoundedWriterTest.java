@@ -47,10 +47,7 @@ class BoundedWriterTest {
     assertTrue(graceTimer != Session.NO_TIMER, "the grace timer runs while messages wait");
 
     c.transport().writable(true);
-    fixture.onLoop(() -> {
-      c.transport().writableHandler().run();
-      return null;
-    });
+    fixture.fireWritable(c);
 
     assertEquals(List.of("b1", "b2", "b3"), messages(c), "what waited is written, in order");
     assertFalse(fixture.onLoop(() -> fixture.vertx.cancelTimer(graceTimer)), "the grace timer is cancelled");
@@ -68,10 +65,7 @@ class BoundedWriterTest {
     long graceTimer = fixture.onLoop(() -> c.session().slowTimer);
 
     c.transport().writableFor(1);
-    fixture.onLoop(() -> {
-      c.transport().writableHandler().run();
-      return null;
-    });
+    fixture.fireWritable(c);
 
     assertEquals(List.of("b1", "b2"), messages(c), "b2 filled the transport again: b3 still waits");
     assertEquals(graceTimer, fixture.onLoop(() -> c.session().slowTimer), "the grace timer still runs");
@@ -79,10 +73,7 @@ class BoundedWriterTest {
     assertEquals(List.of("b1", "b2"), messages(c), "b4 waits behind b3");
 
     c.transport().writable(true);
-    fixture.onLoop(() -> {
-      c.transport().writableHandler().run();
-      return null;
-    });
+    fixture.fireWritable(c);
     assertEquals(List.of("b1", "b2", "b3", "b4"), messages(c));
     assertFalse(fixture.onLoop(() -> fixture.vertx.cancelTimer(graceTimer)), "the grace timer is cancelled");
   }
@@ -105,10 +96,7 @@ class BoundedWriterTest {
     assertEquals(List.of("b1"), messages(c));
     assertNull(fixture.onLoop(() -> fixture.core.lifecycle().get(c.session().id())), "released");
     c.transport().writable(true);
-    fixture.onLoop(() -> {
-      c.transport().writableHandler().run();
-      return null;
-    });
+    fixture.fireWritable(c);
     assertEquals(List.of("b1"), messages(c), "what waited is dropped with the session");
   }
 

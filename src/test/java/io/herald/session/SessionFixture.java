@@ -249,6 +249,21 @@ final class SessionFixture implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs, on the event loop, the handler the core installed for the client's transport becoming writable, as the
+   * connection's drain would; the test sets the transport's writability first.
+   */
+  void fireWritable(Client client) {
+    Runnable handler = client.transport().writableHandler();
+    if (handler == null) {
+      throw new AssertionError("the core installed no writability handler");
+    }
+    onLoop(() -> {
+      handler.run();
+      return null;
+    });
+  }
+
   /** The node registry's count of admitted connections and users ({@code /health}'s). */
   JsonObject connectionStats() {
     return onLoopAwait(() -> vertx.eventBus().<JsonObject>request(node.connectionStatsAddress(), null)

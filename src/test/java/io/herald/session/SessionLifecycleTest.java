@@ -218,10 +218,7 @@ class SessionLifecycleTest {
     c.transport().writable(true);
     fixture.publish(Addresses.broadcast(SessionFixture.TENANT), SessionFixture.broadcast("after release"));
     fixture.onLoop(() -> fixture.core.writer().write(s, "{\"type\":\"Frame\"}"));
-    fixture.onLoop(() -> {
-      c.transport().writableHandler().run();
-      return null;
-    });
+    fixture.fireWritable(c);
     assertEquals(written, c.transport().writes().size(), "written (or flushed) after the release");
   }
 
