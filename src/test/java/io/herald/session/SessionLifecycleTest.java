@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.herald.auth.AuthenticatedUser;
 import io.herald.model.Addresses;
 import io.herald.model.Notification;
 import io.herald.protocol.CloseCode;
@@ -20,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -298,6 +300,45 @@ class SessionLifecycleTest {
     assertEquals(1, keepingUp.transport().pings());
     assertEquals(0, behind.transport().pings(), "a ping would only queue behind what waits");
     assertEquals(List.of(), keepingUp.transport().closes(), "active within connection_timeout_secs");
+  }
+
+  @Test
+  void theSweepClosesSessionsSilentForConnectionTimeoutWith4011() {
+    fixture = SessionFixture.start(o -> o.setHeartbeatIntervalSecs(30).setConnectionTimeoutSecs(60));
+    Client silent = fixture.connect("u1");
+    Client active = fixture.connect("u2");
+    fixture.onLoop(() -> {
+      // Last heard of 61 s ago (rather than waiting that long).
+      silent.session().lastActivityNanos = System.nanoTime() - TimeUnit.SECONDS.toNanos(61);
+      fixture.core.lifecycle().sweep();
+      return null;
+    });
+
+    assertEquals(List.of(CloseCode.CONNECTION_TIMEOUT), silent.transport().closes().stream().map(Closed::code).toList());
+    assertEquals(0, silent.transport().pings());
+    assertEquals(List.of(), active.transport().closes());
+    assertEquals(1, active.transport().pings());
+  }
+
+  @Test
+  void renewingLeavesTheTopicsTheNewProofNoLongerGrantsAndTakesItsExpiry() {
+    fixture = SessionFixture.start(o -> o.setPublicTopics(List.of("news")));
+    Client c = fixture.connect("u1");
+    Session s = c.session();
+    fixture.onLoopAwait(() -> Future.all(fixture.core.addresses().joinTopic(s, "prices"),
+        fixture.core.addresses().joinTopic(s, "news")));
+    long oldExpiry = fixture.onLoop(() -> s.expiryTimer);
+    AuthenticatedUser fresh = new AuthenticatedUser("u1", SessionFixture.TENANT, List.of(),
+        Instant.now().plus(Duration.ofHours(2)), "jwt");
+
+    List<String> revoked = fixture.onLoop(() -> fixture.core.lifecycle().renew(s, fresh, fixture.token("u1")));
+
+    assertEquals(List.of("prices"), revoked, "no longer granted; news is public");
+    assertEquals(List.of("news"), fixture.onLoop(() -> List.copyOf(s.topics())));
+    assertFalse(fixture.onLoop(() -> fixture.core.addresses().registered(Addresses.topic(SessionFixture.TENANT, "prices"))),
+        "a revoked grant stops delivering at once");
+    assertFalse(fixture.onLoop(() -> fixture.vertx.cancelTimer(oldExpiry)), "the old token's expiry no longer applies");
+    assertTrue(fixture.onLoop(() -> s.expiryTimer != Session.NO_TIMER && s.user() == fresh));
   }
 
   private List<Boolean> admitMessages(Session s, int count) {
