@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.herald.model.Addresses;
 import io.herald.model.Notification;
 import io.herald.protocol.CloseCode;
+import io.herald.protocol.ServerFrames;
 import io.herald.session.SessionFixture.Client;
 import io.herald.session.TestTransport.Closed;
 import io.vertx.core.json.JsonObject;
@@ -151,6 +152,27 @@ class ReplayCoordinatorTest {
     });
     SessionFixture.get(started, "the start of the user stream");
     assertEquals(List.of(), written(c), "nothing is written to a session closed during its replay");
+  }
+
+  @Test
+  void aUserEventArrivingDuringTheStartIsNotWrittenBeforeTheFirstMessage() {
+    fixture = SessionFixture.start(o -> { });
+    Notification first = fixture.appendToHistory("u1", "n1");
+    Client c = fixture.open();
+    CompletableFuture<Void> replayRead = fixture.history.holdReplays();
+    CompletableFuture<Void> started = fixture.authenticate(c, fixture.token("u1"), new ResumePosition(first.epoch(), 0));
+    SessionFixture.get(replayRead, "the replay read");
+
+    // Another connection of the user marks a notification read (MarkRead): every connection of the user is told.
+    fixture.onLoop(() -> fixture.vertx.eventBus().publish(USER_ADDRESS, ServerFrames.notificationRead(first.id())));
+    fixture.onLoop(() -> {
+      fixture.history.release();
+      return null;
+    });
+    SessionFixture.get(started, "the start of the user stream");
+
+    // README: Authenticated "is always the first frame".
+    assertEquals("Authenticated", written(c).get(0), "written: " + written(c));
   }
 
   /** What was written, in order: a notification's message, or another message's type. */
