@@ -1,0 +1,77 @@
+package io.herald.session;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.herald.model.Addresses;
+import io.herald.model.Notification;
+import io.herald.session.SessionFixture.Client;
+import io.herald.session.TestTransport.Written;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Live delivery of the user stream ({@link Delivery} with the session's {@link UserStreamSequencer}): notifications
+ * that arrive out of order are written in offset order; a gap that does not fill within
+ * {@link UserStreamSequencer#MAX_WAIT_MS} is given up, and the late one still written.
+ */
+class DeliveryTest {
+
+  private static final String USER_ADDRESS = Addresses.user(SessionFixture.TENANT, "u1");
+
+  private SessionFixture fixture;
+
+  @AfterEach
+  void stop() {
+    if (fixture != null) {
+      fixture.close();
+    }
+  }
+
+  @Test
+  void userStreamNotificationsArrivingOutOfOrderAreWrittenInOffsetOrder() {
+    fixture = SessionFixture.start(o -> { });
+    fixture.appendToHistory("u1", "n1");
+    Client c = fixture.connect("u1");
+    Notification n2 = fixture.appendForUser("u1", "n2");
+    Notification n3 = fixture.appendForUser("u1", "n3");
+    Notification n4 = fixture.appendForUser("u1", "n4");
+
+    List<Long> whileTheGapIsOpen = fixture.onLoopThen(() -> fixture.publishNow(USER_ADDRESS, n3, n4), () -> {
+      List<Long> seen = c.transport().writes("Notification").stream().map(Written::offset).toList();
+      fixture.publishNow(USER_ADDRESS, n2);
+      return seen;
+    });
+
+    assertEquals(List.of(), whileTheGapIsOpen, "3 and 4 wait for 2");
+    assertEquals(List.of(2L, 3L, 4L), offsets(c));
+  }
+
+  @Test
+  void aGapNotFilledWithinMaxWaitIsGivenUpAndTheLateNotificationStillWritten() {
+    fixture = SessionFixture.start(o -> { });
+    fixture.appendToHistory("u1", "n1");
+    Client c = fixture.connect("u1");
+    Notification n2 = fixture.appendForUser("u1", "n2");
+    Notification n3 = fixture.appendForUser("u1", "n3");
+    Notification n4 = fixture.appendForUser("u1", "n4");
+    long publishedAt = System.nanoTime();
+
+    fixture.publish(USER_ADDRESS, n3, n4);
+
+    List<Written> released = c.transport().awaitWrites(w -> w.offset() > 0, 2, SessionFixture.WAIT);
+    assertEquals(List.of(3L, 4L), released.stream().map(Written::offset).toList(), "given up on 2, in order");
+    long waitedMs = TimeUnit.NANOSECONDS.toMillis(released.get(0).atNanos() - publishedAt);
+    assertTrue(waitedMs >= UserStreamSequencer.MAX_WAIT_MS, "released after " + waitedMs + " ms only");
+    fixture.publish(USER_ADDRESS, n2, fixture.appendForUser("u1", "n5"));
+    assertEquals(List.of(3L, 4L, 2L, 5L), offsets(c), "the late one is written, and the next one after 4 at once");
+  }
+
+  /** The offsets of the notifications written so far (after a round trip on the event loop). */
+  private List<Long> offsets(Client c) {
+    fixture.onLoop(() -> null);
+    return c.transport().writes("Notification").stream().map(Written::offset).toList();
+  }
+}
