@@ -8,6 +8,7 @@ import io.herald.state.Position;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Delivers the messages of the event bus to sessions, the same for every transport: a user event (NotificationUpdated)
@@ -17,8 +18,11 @@ import java.nio.charset.StandardCharsets;
  */
 public final class Delivery implements AddressRegistry.Deliverer {
 
-  /** A live notification held while a replay is written, with the address it was delivered from. */
-  record Held(String address, Notification notification) {
+  /**
+   * A live message held while a session's replay is read: a {@link Notification}, or a user event (a JSON object such
+   * as NotificationUpdated), with the address it was delivered from.
+   */
+  record Held(String address, Object body) {
   }
 
   private final Vertx vertx;
@@ -43,7 +47,7 @@ public final class Delivery implements AddressRegistry.Deliverer {
     if (body instanceof JsonObject event) {
       byte[] message = event.encode().getBytes(StandardCharsets.UTF_8);
       for (Session s : targets) {
-        writer.write(s, address, message);
+        writeEvent(s, address, message);
       }
       return;
     }
@@ -57,19 +61,47 @@ public final class Delivery implements AddressRegistry.Deliverer {
   }
 
   /**
+   * Writes a user event (unfiltered, to every session of the user), or holds it while the session's replay is read:
+   * nothing overtakes the first message of a session.
+   */
+  private void writeEvent(Session s, String address, byte[] message) {
+    if (s.heldDuringReplay != null && !s.closing) {
+      hold(s, new Held(address, message));
+    } else {
+      writer.write(s, address, message);
+    }
+  }
+
+  /** Holds a message until the session's replay is written; past {@code slow_client_max_pending} the client is slow. */
+  private void hold(Session s, Held held) {
+    if (s.heldDuringReplay.size() >= maxHeld) {
+      closer.close(s, CloseCode.SLOW_CLIENT, null);
+    } else {
+      s.heldDuringReplay.add(held);
+    }
+  }
+
+  /** Delivers what was held during a replay, in arrival order, now that the replay is written. */
+  void deliverHeld(Session s, List<Held> held) {
+    for (Held h : held) {
+      if (h.body() instanceof Notification n) {
+        deliverTo(s, h.address(), n);
+      } else {
+        writer.write(s, h.address(), (byte[]) h.body());
+      }
+    }
+  }
+
+  /**
    * Deduplicates against a replay, holds during one, puts the user stream back in offset order, filters, and writes;
    * returns the messages written (more than one when this notification filled a gap others waited on).
    */
-  int deliverTo(Session s, String address, Notification notification) {
+  private int deliverTo(Session s, String address, Notification notification) {
     if (s.closing) {
       return 0;
     }
     if (s.heldDuringReplay != null) {
-      if (s.heldDuringReplay.size() >= maxHeld) {
-        closer.close(s, CloseCode.SLOW_CLIENT, null);
-      } else {
-        s.heldDuringReplay.add(new Held(address, notification));
-      }
+      hold(s, new Held(address, notification));
       return 0;
     }
     if (!(notification.target() instanceof Target.Users)) {
@@ -121,8 +153,11 @@ public final class Delivery implements AddressRegistry.Deliverer {
     return 0;
   }
 
-  /** Counts notifications written outside a live delivery (a replay's), with their latency. */
-  void counted(int written, long latencyMs) {
+  /**
+   * Counts notifications written by the delivery path (a live delivery, or the reorder timer's release), with their
+   * latency; replayed notifications are counted in the session's messages sent only.
+   */
+  private void counted(int written, long latencyMs) {
     if (written > 0) {
       hourly.delivered(written, latencyMs);
       node.metrics().delivered(written);

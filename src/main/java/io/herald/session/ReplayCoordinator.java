@@ -214,9 +214,7 @@ public final class ReplayCoordinator {
     List<Delivery.Held> held = s.heldDuringReplay;
     s.heldDuringReplay = null;
     if (held != null) {
-      for (Delivery.Held h : held) {
-        delivery.deliverTo(s, h.address(), h.notification());
-      }
+      delivery.deliverHeld(s, held);
     }
   }
 

@@ -36,7 +36,7 @@ class BoundedWriterTest {
 
   @Test
   void messagesWaitWhileTheTransportIsUnwritableAndAreWrittenInOrderWhenItIsWritableAgain() {
-    fixture = SessionFixture.start(o -> o.setSlowClientMaxPending(5));
+    fixture = SessionFixture.start(o -> o.limits().setSlowClientMaxPending(5));
     Client c = fixture.connect("u1");
     c.transport().writable(false);
 
@@ -58,7 +58,7 @@ class BoundedWriterTest {
 
   @Test
   void aFlushThatFillsTheTransportAgainLeavesTheRestWaitingAndTheGraceTimerRunning() {
-    fixture = SessionFixture.start(o -> o.setSlowClientMaxPending(5));
+    fixture = SessionFixture.start(o -> o.limits().setSlowClientMaxPending(5));
     Client c = fixture.connect("u1");
     c.transport().writable(false);
     fixture.publish(BROADCAST, broadcasts("b1", "b2", "b3"));
@@ -80,7 +80,7 @@ class BoundedWriterTest {
 
   @Test
   void moreWaitingMessagesThanSlowClientMaxPendingCloseWith4010() {
-    fixture = SessionFixture.start(o -> o.setSlowClientMaxPending(3));
+    fixture = SessionFixture.start(o -> o.limits().setSlowClientMaxPending(3));
     Client c = fixture.connect("u1");
     c.transport().writable(false);
 
@@ -102,7 +102,7 @@ class BoundedWriterTest {
 
   @Test
   void aTransportUnwritableForSlowClientGraceSecsClosesWith4010() {
-    fixture = SessionFixture.start(o -> o.setSlowClientGraceSecs(1));
+    fixture = SessionFixture.start(o -> o.limits().setSlowClientGraceSecs(1));
     Client c = fixture.connect("u1");
     c.transport().writable(false);
     long fellBehindAt = System.currentTimeMillis();

@@ -132,7 +132,7 @@ class ReplayCoordinatorTest {
 
   @Test
   void moreLiveNotificationsHeldDuringTheReplayThanSlowClientMaxPendingCloseWith4010() {
-    fixture = SessionFixture.start(o -> o.setSlowClientMaxPending(2));
+    fixture = SessionFixture.start(o -> o.limits().setSlowClientMaxPending(2));
     Notification first = fixture.appendToHistory("u1", "n1");
     Client c = fixture.open();
     CompletableFuture<Void> replayRead = fixture.history.holdReplays();

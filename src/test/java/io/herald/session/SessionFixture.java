@@ -66,12 +66,12 @@ final class SessionFixture implements AutoCloseable {
   private SessionFixture(Vertx vertx, HeraldOptions options) {
     this.vertx = vertx;
     this.options = options;
-    this.node = new NodeInfo(options.getNodeId(), Instant.now(), new Metrics());
-    State memory = StateStores.forOptions(options).create(vertx);
+    this.node = new NodeInfo(options.server().getNodeId(), Instant.now(), new Metrics());
+    State memory = StateStores.forOptions(options.state()).create(vertx);
     this.history = new GatedHistoryStore(memory.history());
     this.state = new State(memory.sessions(), history, memory.inbox(), memory.metrics(), memory.release());
-    this.admission = new Admission(vertx, node, state.sessions(), options.getMaxConnectionsPerUser());
-    this.core = new SessionCore(vertx, options, node, state, new Authenticator(vertx, options, null), admission);
+    this.admission = new Admission(vertx, node, state.sessions(), options.limits().getMaxConnectionsPerUser());
+    this.core = new SessionCore(vertx, options, node, state, new Authenticator(vertx, options.auth(), null), admission);
     this.loop = vertx.getOrCreateContext();
     this.issuer = JWTAuth.create(vertx, new JWTAuthOptions()
         .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET)));
@@ -84,16 +84,15 @@ final class SessionFixture implements AutoCloseable {
    */
   static SessionFixture start(Consumer<HeraldOptions> tune) {
     HeraldOptions options = new HeraldOptions()
-        .setNodeId("core-test-" + UUID.randomUUID().toString().substring(0, 8))
-        .setJwtSecret(SECRET)
-        .setExpiredCloseDelaySecs(0)
-        .setInitialState(false);
+        .server(server -> server.setNodeId("core-test-" + UUID.randomUUID().toString().substring(0, 8)))
+        .auth(auth -> auth.setJwtSecret(SECRET).setExpiredCloseDelaySecs(0))
+        .state(state -> state.setInitialState(false));
     tune.accept(options);
     options.validate();
     Vertx vertx = Vertx.vertx();
     vertx.eventBus().registerDefaultCodec(Notification.class, new NotificationCodec());
     SessionFixture fixture = new SessionFixture(vertx, options);
-    Await.result(vertx.deployVerticle(new ConnectionRegistryVerticle(options, fixture.node)), WAIT, "registry deployed");
+    Await.result(vertx.deployVerticle(new ConnectionRegistryVerticle(options.limits(), fixture.node)), WAIT, "registry deployed");
     return fixture;
   }
 

@@ -45,7 +45,7 @@ class SessionLifecycleTest {
 
   @Test
   void aSessionNotAuthenticatedWithinAuthTimeoutIsClosedWith4008AndReleased() {
-    fixture = SessionFixture.start(o -> o.setAuthTimeoutSecs(1));
+    fixture = SessionFixture.start(o -> o.auth().setAuthTimeoutSecs(1));
     long openedAt = System.currentTimeMillis();
     Client c = fixture.open();
     assertEquals(1, fixture.unauthenticatedConnections(), "the open session holds an unauthenticated slot");
@@ -74,7 +74,7 @@ class SessionLifecycleTest {
 
   @Test
   void anExpiredTokenClosesWith4001AfterTheExpiredCloseDelay() {
-    fixture = SessionFixture.start(o -> o.setExpiredCloseDelaySecs(1));
+    fixture = SessionFixture.start(o -> o.auth().setExpiredCloseDelaySecs(1));
     // JWT expiries are whole seconds: the next one at least 300 ms away.
     Instant expiresAt = Instant.ofEpochSecond(Instant.now().plusMillis(300).getEpochSecond() + 1);
     Client c = fixture.open();
@@ -95,7 +95,7 @@ class SessionLifecycleTest {
 
   @Test
   void refusalsUpToTheRateLimitBurstAnswerAnErrorAndKeepTheSession() {
-    fixture = SessionFixture.start(o -> o.setRateLimitPerSec(1).setRateLimitBurst(3));
+    fixture = SessionFixture.start(o -> o.limits().setRateLimitPerSec(1).setRateLimitBurst(3));
     Client c = fixture.connect("u1");
 
     List<Boolean> admitted = admitMessages(c.session(), 6);
@@ -110,7 +110,7 @@ class SessionLifecycleTest {
 
   @Test
   void moreRefusalsInARowThanTheRateLimitBurstCloseWith4029() {
-    fixture = SessionFixture.start(o -> o.setRateLimitPerSec(1).setRateLimitBurst(3));
+    fixture = SessionFixture.start(o -> o.limits().setRateLimitPerSec(1).setRateLimitBurst(3));
     Client c = fixture.connect("u1");
 
     List<Boolean> admitted = admitMessages(c.session(), 7);
@@ -126,7 +126,7 @@ class SessionLifecycleTest {
 
   @Test
   void aTopicChangeRequestOverTheBudgetIsRefusedWholeWithAnError() {
-    fixture = SessionFixture.start(o -> o.setTopicChangesPerSec(1).setTopicChangesBurst(2).setRateLimitBurst(2));
+    fixture = SessionFixture.start(o -> o.limits().setTopicChangesPerSec(1).setTopicChangesBurst(2).setRateLimitBurst(2));
     Client c = fixture.connect("u1");
 
     List<Boolean> admitted = fixture.onLoop(() -> List.of(
@@ -145,7 +145,7 @@ class SessionLifecycleTest {
 
   @Test
   void moreTopicBudgetRefusalsInARowThanTheRateLimitBurstCloseWith4029() {
-    fixture = SessionFixture.start(o -> o.setTopicChangesPerSec(1).setTopicChangesBurst(1).setRateLimitBurst(2));
+    fixture = SessionFixture.start(o -> o.limits().setTopicChangesPerSec(1).setTopicChangesBurst(1).setRateLimitBurst(2));
     Client c = fixture.connect("u1");
 
     List<Boolean> admitted = fixture.onLoop(() -> {
@@ -247,7 +247,7 @@ class SessionLifecycleTest {
 
   @Test
   void aSessionOverMaxConnectionsIsClosedAtOnceWith4029() {
-    fixture = SessionFixture.start(o -> o.setMaxConnections(1));
+    fixture = SessionFixture.start(o -> o.limits().setMaxConnections(1));
     Client first = fixture.open();
     TestTransport second = new TestTransport();
 
@@ -304,7 +304,7 @@ class SessionLifecycleTest {
 
   @Test
   void theSweepClosesSessionsSilentForConnectionTimeoutWith4011() {
-    fixture = SessionFixture.start(o -> o.setHeartbeatIntervalSecs(30).setConnectionTimeoutSecs(60));
+    fixture = SessionFixture.start(o -> o.limits().setHeartbeatIntervalSecs(30).setConnectionTimeoutSecs(60));
     Client silent = fixture.connect("u1");
     Client active = fixture.connect("u2");
     fixture.onLoop(() -> {
@@ -322,7 +322,7 @@ class SessionLifecycleTest {
 
   @Test
   void renewingLeavesTheTopicsTheNewProofNoLongerGrantsAndTakesItsExpiry() {
-    fixture = SessionFixture.start(o -> o.setPublicTopics(List.of("news")));
+    fixture = SessionFixture.start(o -> o.access().setPublicTopics(List.of("news")));
     Client c = fixture.connect("u1");
     Session s = c.session();
     fixture.onLoopAwait(() -> Future.all(fixture.core.addresses().joinTopic(s, "prices"),
