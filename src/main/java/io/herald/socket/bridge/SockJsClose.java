@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * it. The SockJS protocol allows any code in that frame, and the session has the method that writes it
  * ({@code writeClosed(listener, code, reason)}, private): this class calls it on the session's transport context,
  * then closes the session (whose own close frame, sent after ours, is ignored by clients). Should a later vertx-web
- * drop that method, sessions close with 3000 and a warning is logged once; {@code BridgeCloseTest} then fails.
+ * drop that method, sessions close with 3000 and a warning is logged once; the close-code assertions of {@code BridgeLimitsIT} (4029, 4010, 4011 over SockJS transports) then fail.
  */
 final class SockJsClose {
 
