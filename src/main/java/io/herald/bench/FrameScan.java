@@ -8,6 +8,10 @@ import java.nio.charset.StandardCharsets;
  * it first) and, for a {@code Notification}, {@code details.bench_target}, {@code bench_seq} and
  * {@code bench_sent_ns}, and its history position ({@code stream}, {@code epoch}, {@code offset}, written after the
  * details). Frames of another shape fall back to a JSON parse, so the scan is a shortcut, never a guess.
+ *
+ * <p>A frame with no {@code type} at all is the raw forwarder baseline's (scripts/bench, README Performance): the
+ * benchmark's own ingress payload, passed on unchanged. It counts as a notification, without a position, when it
+ * carries the benchmark's fields; Herald's frames always have a type, so its runs are read as before.
  */
 public final class FrameScan {
 
@@ -32,6 +36,7 @@ public final class FrameScan {
   }
 
   private static final byte[] TYPE = bytes("{\"type\":\"");
+  private static final byte[] TYPE_KEY = bytes("\"type\":");
   private static final byte[] TARGET = bytes("\"bench_target\":\"");
   private static final byte[] SEQ = bytes("\"bench_seq\":");
   private static final byte[] SENT = bytes("\"bench_sent_ns\":");
@@ -44,7 +49,7 @@ public final class FrameScan {
 
   public static Frame scan(byte[] b) {
     if (!startsWith(b, TYPE, 0)) {
-      return parse(b);
+      return find(b, TYPE_KEY, 0) < 0 ? notification(b, 0) : parse(b);
     }
     int end = indexOf(b, (byte) '"', TYPE.length);
     if (end < 0) {
@@ -54,9 +59,15 @@ public final class FrameScan {
     if (!"Notification".equals(type)) {
       return Frame.other(type);
     }
-    int t = find(b, TARGET, end);
-    int s = find(b, SEQ, end);
-    int n = find(b, SENT, end);
+    return notification(b, end);
+  }
+
+  /** A notification's benchmark fields and position, read from {@code from} on (a full parse when they are not all there). */
+  private static Frame notification(byte[] b, int from) {
+    String type = "Notification";
+    int t = find(b, TARGET, from);
+    int s = find(b, SEQ, from);
+    int n = find(b, SENT, from);
     if (t < 0 || s < 0 || n < 0) {
       return parse(b);
     }
@@ -95,7 +106,8 @@ public final class FrameScan {
     } catch (RuntimeException e) {
       return Frame.other("?");
     }
-    String type = json.getValue("type") instanceof String s ? s : "?";
+    // No type at all: the raw forwarder's unchanged payload, a notification if it carries the benchmark's fields.
+    String type = json.getValue("type") instanceof String s ? s : json.containsKey("type") ? "?" : "Notification";
     JsonObject details = json.getValue("details") instanceof JsonObject d ? d : null;
     if (!"Notification".equals(type) || details == null
         || !(details.getValue("bench_target") instanceof String stream)

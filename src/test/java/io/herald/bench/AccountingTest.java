@@ -150,6 +150,24 @@ class AccountingTest {
   }
 
   @Test
+  void frameScanReadsTheRawForwardersUnchangedPayloadAsANotificationWithoutPosition() {
+    // The NATS payload as PublishLoop writes it, which the forwarder baseline passes on as it is: no type.
+    String raw = "{\"user_id\":\"bu3\",\"tenant_id\":\"bench\",\"priority\":\"Medium\",\"notification_type\":\"bench\","
+        + "\"message\":\"bench\",\"details\":{\"bench_target\":\"u:bu3\",\"bench_seq\":17,\"bench_sent_ns\":99}}";
+    FrameScan.Frame fast = FrameScan.scan(raw.getBytes(StandardCharsets.UTF_8));
+    assertEquals(new FrameScan.Frame("Notification", "u:bu3", 17, 99, null, null, 0), fast);
+    assertFalse(fast.hasUserPosition());
+    assertEquals(fast, FrameScan.parse(raw.getBytes(StandardCharsets.UTF_8)));
+    String broadcast = "{\"broadcast\":true,\"details\":{\"bench_seq\":4,\"bench_sent_ns\":5,\"bench_target\":\"b\"}}";
+    assertEquals(new FrameScan.Frame("Notification", "b", 4, 5, null, null, 0),
+        FrameScan.scan(broadcast.getBytes(StandardCharsets.UTF_8)));
+    // A typed frame that does not start with its type is still read by its type, not as a raw payload.
+    assertEquals("Pong", FrameScan.scan("{\"id\":1,\"type\":\"Pong\"}".getBytes(StandardCharsets.UTF_8)).type());
+    // Without the benchmark's fields it is someone else's: no stream.
+    assertNull(FrameScan.scan("{\"user_id\":\"bu3\"}".getBytes(StandardCharsets.UTF_8)).stream());
+  }
+
+  @Test
   void procStatParsesUtimeAndStime() {
     String stat = "1234 (java (x) y) S 1 1234 1234 0 -1 4194560 5000 0 0 0 250 50 0 0 20 0 30 0 100 0 0";
     assertEquals(3_000_000_000L, ProcStats.cpuNanosOf(stat, 100));
