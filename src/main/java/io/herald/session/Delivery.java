@@ -8,6 +8,7 @@ import io.herald.state.Position;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
@@ -17,6 +18,12 @@ import java.util.List;
  * filters, and the {@link BoundedWriter}. Counts deliveries in the node's metrics and the verticle's hourly counters.
  */
 public final class Delivery implements AddressRegistry.Deliverer {
+
+  /**
+   * How many positions behind its stream's start a session remembers having written: more than an offline queue holds
+   * (100), so every copy of a queue take is recognised.
+   */
+  static final int MAX_BEHIND_REMEMBERED = 256;
 
   /**
    * A live message held while a session's replay is read: a {@link Notification}, or a user event (a JSON object such
@@ -115,6 +122,9 @@ public final class Delivery implements AddressRegistry.Deliverer {
         && s.writtenFromQueueTake.contains(new Position(notification.epoch(), notification.offset()))) {
       return 0;
     }
+    if (s.userStream.behind(notification) && !firstWriteBehind(s, notification)) {
+      return 0;
+    }
     int written = 0;
     for (Notification inOrder : s.userStream.offer(notification)) {
       written += writeFiltered(s, address, inOrder);
@@ -135,6 +145,24 @@ public final class Delivery implements AddressRegistry.Deliverer {
       s.reorderTimer = Session.NO_TIMER;
     }
     return written;
+  }
+
+  /**
+   * Records a position behind the stream's start as written; false when it was already: a notification published
+   * twice to the user's address (live by the ingress, and by a session taking the offline queue it was also put in
+   * when the user had no session) reaches each session once.
+   */
+  private static boolean firstWriteBehind(Session s, Notification n) {
+    if (s.writtenBehind == null) {
+      s.writtenBehind = new LinkedHashSet<>();
+    }
+    if (!s.writtenBehind.add(new Position(n.epoch(), n.offset()))) {
+      return false;
+    }
+    if (s.writtenBehind.size() > MAX_BEHIND_REMEMBERED) {
+      s.writtenBehind.remove(s.writtenBehind.iterator().next());
+    }
+    return true;
   }
 
   /** Writes the notification unless the session's filters exclude it; 1 when it was written. */

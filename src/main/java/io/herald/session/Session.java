@@ -59,8 +59,12 @@ public final class Session {
   Set<Position> writtenFromQueueTake;
   /** Puts the user stream's notifications back in offset order (they can arrive out of order in a fleet). */
   final UserStreamSequencer userStream = new UserStreamSequencer();
-  /** Whether the user stream has been started (its replay written): until then nothing of it is delivered. */
-  boolean userStreamStarted;
+  /**
+   * Positions behind the user stream's start written live (most recent {@link Delivery#MAX_BEHIND_REMEMBERED}), so that
+   * the second copy of one — the ingress's live publish and an offline-queue take's publish of the same notification
+   * — is not written again. Null until the first such write.
+   */
+  LinkedHashSet<Position> writtenBehind;
 
   /** The token looked up again by the re-check ({@link TokenRecheck}); null when none is due. */
   String recheckToken;

@@ -86,6 +86,15 @@ final class UserStreamSequencer {
     return held.size() > MAX_HELD ? releaseAll() : List.of();
   }
 
+  /**
+   * Whether the notification is of this stream and behind it: an offset the stream has already passed (an
+   * offline-queue notification older than the session, or a copy arriving late). Such a notification is written at
+   * once by {@link #offer}, so the caller decides whether it was written already.
+   */
+  boolean behind(Notification n) {
+    return epoch != null && !anyEpoch && epoch.equals(n.epoch()) && n.offset() < next;
+  }
+
   /** Whether notifications are waiting for an earlier one. */
   boolean holding() {
     return !held.isEmpty();

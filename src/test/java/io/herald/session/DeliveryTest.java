@@ -69,6 +69,21 @@ class DeliveryTest {
     assertEquals(List.of(3L, 4L, 2L, 5L), offsets(c), "the late one is written, and the next one after 4 at once");
   }
 
+  @Test
+  void aNotificationPublishedTwiceBehindTheStreamsStartIsWrittenOnce() {
+    fixture = SessionFixture.start(o -> { });
+    // Queued while the user had no session: the session's start takes the queue and publishes n1 and n2.
+    Notification n1 = fixture.appendForUser("u1", "n1");
+    Notification n2 = fixture.appendForUser("u1", "n2");
+    Client c = fixture.connect("u1");
+    c.transport().awaitWrites(w -> w.offset() > 0, 2, SessionFixture.WAIT);
+    // The ingress's own live publish of the same notifications, arriving after the take's.
+    fixture.publish(USER_ADDRESS, n2, n1);
+    Notification n3 = fixture.appendForUser("u1", "n3");
+    fixture.publish(USER_ADDRESS, n3);
+    assertEquals(List.of(1L, 2L, 3L), offsets(c), "each position once");
+  }
+
   /** The offsets of the notifications written so far (after a round trip on the event loop). */
   private List<Long> offsets(Client c) {
     fixture.onLoop(() -> null);
