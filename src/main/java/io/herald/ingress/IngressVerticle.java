@@ -26,7 +26,6 @@ import io.herald.state.AppendResult;
 import io.herald.state.Position;
 import io.herald.state.State;
 import io.herald.state.StateFactory;
-import io.herald.state.StoredNotification;
 import io.herald.state.StreamKey;
 import java.util.HashMap;
 import java.util.Map;
@@ -80,7 +79,7 @@ public final class IngressVerticle extends VerticleBase {
   private final NodeInfo node;
   private final StateFactory stateFactory;
   private State state;
-  /** Per stream, the last pending append-and-publish step, so a stream's notifications leave in offset order. */
+  /** Per stream, the last pending publish, so a stream's notifications leave in offset order. */
   private final Map<StreamKey, Future<?>> streamTails = new HashMap<>();
   private NotificationMapper mapper;
   private EventBus eventBus;
@@ -151,38 +150,28 @@ public final class IngressVerticle extends VerticleBase {
   }
 
   /**
-   * Writes the notification to its history stream(s) — here, once, on the one node where it entered the
-   * fleet — and publishes it, with its position, at every address of its target. Appends to one stream are
-   * chained so that this node publishes a stream's notifications in offset order. When the state store
-   * fails, the notification is still delivered live (without a position) and the failure is counted.
+   * Records the notification — its history stream(s) and, per user, the offline queue and the inbox — here, once,
+   * on the one node where it entered the fleet, and publishes it, with its position, at every address of its
+   * target. The recorder applies the writes in the order they are made, so they are made at once (those of one
+   * event-loop turn reach Redis together); only the publishing waits, so that a stream's notifications leave this
+   * node in offset order. When the state store fails, the notification is still delivered live (without a
+   * position) and the failure is counted.
    */
   private void publish(Notification notification) {
     Target target = notification.target();
     if (target instanceof Target.Users users) {
       for (String userId : users.userIds()) {
-        StreamKey stream = StreamKey.user(target.tenant(), userId);
-        String address = Addresses.user(target.tenant(), userId);
-        inStreamOrder(stream, () -> state.history().appendForUser(target.tenant(), userId, notification)
-            .map(AppendResult::position)
-            .transform(appended -> {
-              Notification positioned = positioned(notification, appended);
-              eventBus.publish(address, positioned);
-              if (appended.succeeded()) {
-                state.inbox().addUnread(target.tenant(), userId, new StoredNotification(positioned, appended.result()))
-                    .onFailure(e -> stateFailure("inbox", e));
-              }
-              return Future.succeededFuture();
-            }));
+        Future<Position> recorded = state.recorder().recordForUser(target.tenant(), userId, notification)
+            .map(AppendResult::position);
+        publishInStreamOrder(StreamKey.user(target.tenant(), userId), recorded,
+            Addresses.user(target.tenant(), userId), notification);
       }
     } else {
       StreamKey stream = target instanceof Target.Topic topic
           ? StreamKey.topic(target.tenant(), topic.topic()) : StreamKey.broadcast(target.tenant());
       String address = target instanceof Target.Topic topic
           ? Addresses.topic(target.tenant(), topic.topic()) : Addresses.broadcast(target.tenant());
-      inStreamOrder(stream, () -> state.history().append(stream, notification).transform(appended -> {
-        eventBus.publish(address, positioned(notification, appended));
-        return Future.succeededFuture();
-      }));
+      publishInStreamOrder(stream, state.recorder().recordForStream(stream, notification), address, notification);
     }
   }
 
@@ -194,12 +183,20 @@ public final class IngressVerticle extends VerticleBase {
     return notification.withPosition(appended.result().epoch(), appended.result().offset());
   }
 
-  /** Runs {@code step} after every earlier step of the same stream has finished. */
-  private void inStreamOrder(StreamKey stream, java.util.function.Supplier<Future<?>> step) {
+  /**
+   * Publishes the notification once it is recorded and every earlier notification of the same stream has been
+   * published.
+   */
+  private void publishInStreamOrder(StreamKey stream, Future<Position> recorded, String address,
+      Notification notification) {
     Future<?> previous = streamTails.get(stream);
-    Future<?> next = previous == null ? step.get() : previous.transform(ignored -> step.get());
-    streamTails.put(stream, next);
-    next.onComplete(done -> streamTails.remove(stream, next));
+    Future<Position> inOrder = previous == null ? recorded : previous.transform(ignored -> recorded);
+    Future<?> published = inOrder.transform(appended -> {
+      eventBus.publish(address, positioned(notification, appended));
+      return Future.succeededFuture();
+    });
+    streamTails.put(stream, published);
+    published.onComplete(done -> streamTails.remove(stream, published));
   }
 
   private void stateFailure(String store, Throwable e) {

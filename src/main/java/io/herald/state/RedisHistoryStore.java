@@ -4,15 +4,9 @@ import io.herald.model.Notification;
 import io.herald.model.NotificationCodec;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -54,8 +48,11 @@ public final class RedisHistoryStore implements HistoryStore {
   /** Default TTL of an offline queue after its last push: 7 days. */
   public static final long DEFAULT_OFFLINE_QUEUE_TTL_SECS = 604_800;
 
-  /** Helpers shared by the scripts. An entry is {@code {id, {field, value, ...}}} as XRANGE returns it. */
-  private static final String PRELUDE = """
+  /**
+   * Helpers shared by the scripts (and by {@link RedisNotificationRecorder}'s). An entry is
+   * {@code {id, {field, value, ...}}} as XRANGE returns it.
+   */
+  static final String PRELUDE = """
       local function fieldOf(entry, name)
         local fields = entry[2]
         for i = 1, #fields, 2 do
@@ -83,8 +80,33 @@ public final class RedisHistoryStore implements HistoryStore {
       end
       """;
 
+  /**
+   * Lua function {@code queueWhenOffline(sessions, connectionPrefix, queue, json, epoch, offset, queueMax, queueTtl)}:
+   * counts the user's live sessions (removing ids whose metadata expired) and, when there is none, pushes the
+   * appended notification to the offline queue (trimmed, TTL refreshed). Returns 1 when queued, else 0.
+   */
+  static final String QUEUE_WHEN_OFFLINE = """
+      local function queueWhenOffline(sessions, connectionPrefix, queue, json, epoch, offset, queueMax, queueTtl)
+        local live = 0
+        for _, id in ipairs(redis.call('SMEMBERS', sessions)) do
+          if redis.call('EXISTS', connectionPrefix .. id) == 1 then
+            live = live + 1
+          else
+            redis.call('SREM', sessions, id)
+          end
+        end
+        if live > 0 then return 0 end
+        -- the notification JSON is spliced in as is: decoding and re-encoding it in Lua would alter it
+        redis.call('RPUSH', queue,
+          '{"epoch":' .. cjson.encode(epoch) .. ',"offset":' .. string.format('%d', offset) .. ',"n":' .. json .. '}')
+        redis.call('LTRIM', queue, -tonumber(queueMax), -1)
+        redis.call('EXPIRE', queue, queueTtl)
+        return 1
+      end
+      """;
+
   /** KEYS: stream. ARGV: candidate epoch, notification JSON, history size, history TTL. → {epoch, offset}. */
-  private static final LuaScript APPEND = new LuaScript(PRELUDE + """
+  static final RedisScript APPEND = new RedisScript(PRELUDE + """
       local epoch, offset = appendEntry(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
       return {epoch, offset}
       """);
@@ -93,27 +115,13 @@ public final class RedisHistoryStore implements HistoryStore {
    * KEYS: stream, sessions set, queue. ARGV: candidate epoch, notification JSON, history size, history TTL,
    * connection metadata key prefix, queue max, queue TTL. → {epoch, offset, 1 when queued else 0}.
    */
-  private static final LuaScript APPEND_FOR_USER = new LuaScript(PRELUDE + """
+  private static final RedisScript APPEND_FOR_USER = new RedisScript(PRELUDE + QUEUE_WHEN_OFFLINE + """
       local epoch, offset = appendEntry(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
-      local live = 0
-      for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-        if redis.call('EXISTS', ARGV[5] .. id) == 1 then
-          live = live + 1
-        else
-          redis.call('SREM', KEYS[2], id)
-        end
-      end
-      if live > 0 then return {epoch, offset, 0} end
-      -- the notification JSON is spliced in as is: decoding and re-encoding it in Lua would alter it
-      redis.call('RPUSH', KEYS[3],
-        '{"epoch":' .. cjson.encode(epoch) .. ',"offset":' .. string.format('%d', offset) .. ',"n":' .. ARGV[2] .. '}')
-      redis.call('LTRIM', KEYS[3], -tonumber(ARGV[6]), -1)
-      redis.call('EXPIRE', KEYS[3], ARGV[7])
-      return {epoch, offset, 1}
+      return {epoch, offset, queueWhenOffline(KEYS[2], ARGV[5], KEYS[3], ARGV[2], epoch, offset, ARGV[6], ARGV[7])}
       """);
 
   /** KEYS: stream. → {epoch, last offset}, or {} when the stream does not exist. */
-  private static final LuaScript CURRENT = new LuaScript(PRELUDE + """
+  private static final RedisScript CURRENT = new RedisScript(PRELUDE + """
       local last = lastEntry(KEYS[1])
       if not last then return {} end
       return {fieldOf(last, 'epoch'), offsetOf(last)}
@@ -123,7 +131,7 @@ public final class RedisHistoryStore implements HistoryStore {
    * KEYS: stream. ARGV: client's epoch, client's last offset. → {1 when recovered else 0, epoch ('' when the stream
    * does not exist), last offset, entries}.
    */
-  private static final LuaScript SINCE = new LuaScript(PRELUDE + """
+  private static final RedisScript SINCE = new RedisScript(PRELUDE + """
       local last = lastEntry(KEYS[1])
       if not last then return {0, '', 0, {}} end
       local epoch, lastOffset = fieldOf(last, 'epoch'), offsetOf(last)
@@ -142,7 +150,7 @@ public final class RedisHistoryStore implements HistoryStore {
    * KEYS: queue, take record. ARGV: record TTL in ms. → the queue's elements, oldest first; a non-empty queue
    * becomes the take record (replacing an earlier one) with the record TTL, so the queue is gone either way.
    */
-  private static final LuaScript TAKE_QUEUE = new LuaScript("""
+  private static final RedisScript TAKE_QUEUE = new RedisScript("""
       local items = redis.call('LRANGE', KEYS[1], 0, -1)
       if #items > 0 then
         redis.call('RENAME', KEYS[1], KEYS[2])
@@ -152,7 +160,7 @@ public final class RedisHistoryStore implements HistoryStore {
       """);
 
   /** KEYS: take record. → {remaining TTL in ms, its elements}, or {} when there is none. */
-  private static final LuaScript LAST_TAKE = new LuaScript("""
+  private static final RedisScript LAST_TAKE = new RedisScript("""
       local ttl = redis.call('PTTL', KEYS[1])
       if ttl < 0 then return {} end
       return {ttl, redis.call('LRANGE', KEYS[1], 0, -1)}
@@ -282,43 +290,7 @@ public final class RedisHistoryStore implements HistoryStore {
    * A random epoch candidate, 12 hex digits (48 bits). Generated here rather than in the script so the script
    * stays deterministic; it is used only when the stream does not exist.
    */
-  private static String newEpoch() {
+  static String newEpoch() {
     return String.format("%012x", ThreadLocalRandom.current().nextLong() & 0xFFFF_FFFF_FFFFL);
-  }
-
-  /**
-   * A Lua script run by EVALSHA, falling back to EVAL (which also caches it) when Redis does not know it yet
-   * (first use, Redis restarted or its script cache flushed).
-   */
-  private static final class LuaScript {
-    private final String source;
-    private final String sha1;
-
-    LuaScript(String source) {
-      this.source = source;
-      try {
-        this.sha1 = HexFormat.of().formatHex(
-            MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8)));
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException("SHA-1 is required of every JVM", e);
-      }
-    }
-
-    Future<Response> run(Redis redis, List<String> keys, List<String> args) {
-      return redis.send(request(Command.EVALSHA, sha1, keys, args)).recover(failure -> {
-        String message = failure.getMessage();
-        if (message != null && message.startsWith("NOSCRIPT")) {
-          return redis.send(request(Command.EVAL, source, keys, args));
-        }
-        return Future.failedFuture(failure);
-      });
-    }
-
-    private static Request request(Command command, String script, List<String> keys, List<String> args) {
-      Request request = Request.cmd(command).arg(script).arg(keys.size());
-      keys.forEach(request::arg);
-      args.forEach(request::arg);
-      return request;
-    }
   }
 }

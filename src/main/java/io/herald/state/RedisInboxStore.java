@@ -31,36 +31,44 @@ public final class RedisInboxStore implements InboxStore {
   public static final long DEFAULT_INBOX_TTL_SECS = 604_800;
 
   /**
-   * KEYS: unread zset, inbox hash; ARGV: id, epoch, offset, entry JSON, inbox size, TTL. A known id changes nothing;
-   * otherwise the id is scored after the newest unread one's base (see the class comment), added, trimmed, expired.
+   * Lua function {@code addUnread(unread, inbox, id, epoch, offset, entryJson, inboxSize, ttl)} (shared with
+   * {@link RedisNotificationRecorder}'s script): a known id changes nothing (returns 0); otherwise the id is scored
+   * after the newest unread one's base (see the class comment), added, trimmed, both keys expired (returns 1).
    */
-  private static final RedisScript ADD_UNREAD = new RedisScript(
-      "if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end\n"
-          + "local offset = tonumber(ARGV[3])\n"
-          + "local score = offset\n"
-          + "local newest = redis.call('ZREVRANGE', KEYS[1], 0, 0, 'WITHSCORES')\n"
-          + "if newest[1] then\n"
-          + "  local entry = redis.call('HGET', KEYS[2], newest[1])\n"
-          + "  if entry then\n"
-          + "    local newestEntry = cjson.decode(entry)\n"
-          + "    local newestScore = tonumber(newest[2])\n"
-          + "    if newestEntry.epoch == ARGV[2] then\n"
-          + "      score = newestScore - newestEntry.offset + offset\n"
-          + "    else\n"
-          + "      score = newestScore + offset\n"
-          + "    end\n"
-          + "  end\n"
-          + "end\n"
-          + "redis.call('ZADD', KEYS[1], 'NX', score, ARGV[1])\n"
-          + "redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])\n"
-          + "local oldest = redis.call('ZRANGE', KEYS[1], 0, -(tonumber(ARGV[5]) + 1))\n"
-          + "for _, id in ipairs(oldest) do\n"
-          + "  redis.call('ZREM', KEYS[1], id)\n"
-          + "  redis.call('HDEL', KEYS[2], id)\n"
-          + "end\n"
-          + "redis.call('EXPIRE', KEYS[1], ARGV[6])\n"
-          + "redis.call('EXPIRE', KEYS[2], ARGV[6])\n"
-          + "return 1\n");
+  static final String ADD_UNREAD_FUNCTION = """
+      local function addUnread(unread, inbox, id, epoch, offset, entryJson, inboxSize, ttl)
+        if redis.call('ZSCORE', unread, id) then return 0 end
+        offset = tonumber(offset)
+        local score = offset
+        local newest = redis.call('ZREVRANGE', unread, 0, 0, 'WITHSCORES')
+        if newest[1] then
+          local entry = redis.call('HGET', inbox, newest[1])
+          if entry then
+            local newestEntry = cjson.decode(entry)
+            local newestScore = tonumber(newest[2])
+            if newestEntry.epoch == epoch then
+              score = newestScore - newestEntry.offset + offset
+            else
+              score = newestScore + offset
+            end
+          end
+        end
+        redis.call('ZADD', unread, 'NX', score, id)
+        redis.call('HSET', inbox, id, entryJson)
+        local oldest = redis.call('ZRANGE', unread, 0, -(tonumber(inboxSize) + 1))
+        for _, old in ipairs(oldest) do
+          redis.call('ZREM', unread, old)
+          redis.call('HDEL', inbox, old)
+        end
+        redis.call('EXPIRE', unread, ttl)
+        redis.call('EXPIRE', inbox, ttl)
+        return 1
+      end
+      """;
+
+  /** KEYS: unread zset, inbox hash; ARGV: id, epoch, offset, entry JSON, inbox size, TTL. See {@link #ADD_UNREAD_FUNCTION}. */
+  private static final RedisScript ADD_UNREAD = new RedisScript(ADD_UNREAD_FUNCTION
+      + "return addUnread(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])\n");
 
   /** KEYS: unread zset, inbox hash; ARGV: limit. Returns {count, entries of the newest {@code limit}, newest first}. */
   private static final RedisScript UNREAD = new RedisScript(

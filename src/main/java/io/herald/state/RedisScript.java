@@ -40,10 +40,25 @@ public final class RedisScript {
    * @return the script's reply; failed with the Redis error when the script raised one
    */
   public Future<Response> run(Redis redis, List<String> keys, List<String> args) {
-    return redis.send(request(Command.EVALSHA, sha1, keys, args))
-        .recover(failure -> isNoScript(failure)
+    return redis.send(evalsha(keys, args))
+        .recover(failure -> isNoScript(failure.getMessage())
             ? redis.send(request(Command.EVAL, lua, keys, args))
             : Future.failedFuture(failure));
+  }
+
+  /** The {@code EVALSHA} request that runs the script, for a caller that sends it itself (in a batch). */
+  Request evalsha(List<String> keys, List<String> args) {
+    return request(Command.EVALSHA, sha1, keys, args);
+  }
+
+  /** The {@code SCRIPT LOAD} request that caches the script server-side, so that its {@code EVALSHA} finds it. */
+  Request load() {
+    return Request.cmd(Command.SCRIPT).arg("LOAD").arg(lua);
+  }
+
+  /** True when a Redis error (the message of a failure) says the server does not know the script. */
+  static boolean isNoScript(String error) {
+    return error != null && error.startsWith("NOSCRIPT");
   }
 
   private static Request request(Command command, String script, List<String> keys, List<String> args) {
@@ -51,11 +66,6 @@ public final class RedisScript {
     keys.forEach(request::arg);
     args.forEach(request::arg);
     return request;
-  }
-
-  private static boolean isNoScript(Throwable failure) {
-    String message = failure.getMessage();
-    return message != null && message.startsWith("NOSCRIPT");
   }
 
   private static String sha1Hex(String text) {

@@ -31,6 +31,10 @@ public final class StateStores {
               HistoryStore.OFFLINE_QUEUE_MAX, options.getOfflineQueueTtlSecs()),
           new RedisInboxStore(redis, prefix, options.getInboxSize(), RedisInboxStore.DEFAULT_INBOX_TTL_SECS),
           new RedisMetricsStore(redis, prefix, options.getMetricsRetentionSecs()),
+          // Called from the verticle's start: its batches leave from, and complete on, the verticle's event loop.
+          new RedisNotificationRecorder(new RedisPipeline(redis, vertx.getOrCreateContext()), prefix,
+              options.getHistorySize(), options.getHistoryTtlSecs(), HistoryStore.OFFLINE_QUEUE_MAX,
+              options.getOfflineQueueTtlSecs(), options.getInboxSize(), RedisInboxStore.DEFAULT_INBOX_TTL_SECS),
           redis::close);
     };
   }
