@@ -3,6 +3,8 @@ package io.herald.bench;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -180,6 +182,21 @@ public final class BenchConfig {
           + "CPU is summed, RSS reported per PID and summed.")
   public List<Long> serverPids = new ArrayList<>();
 
+  /**
+   * Unified GC logs of the server's JVMs ({@code -Xlog:gc*:file=...:utctime,...}); empty (default) means no GC figures.
+   * The pauses that ended during the measured phase (publishing and its drain, or a connect run's hold) are counted
+   * and the longest reported.
+   */
+  @Option(names = "--server-gc-log", split = ",", paramLabel = "FILE",
+      description = "A node's GC log (-Xlog:gc*:file=FILE:utctime,...), repeatable or a comma list: the GC pauses of the measured "
+          + "phase (count, longest, total, over --gc-pause-target) are reported.")
+  public List<Path> serverGcLogs = new ArrayList<>();
+
+  /** The longest GC pause a node should take while measured, in the GC figures; default 5 ms (the target). */
+  @Option(names = "--gc-pause-target", defaultValue = "5ms", converter = BenchConverters.DurationConverter.class,
+      description = "GC pauses longer than this are counted as over the target (default: 5ms).")
+  public Duration gcPauseTarget;
+
   /** Random seed of target choice (and of the recover scenario's drops); default 42. */
   @Option(names = "--seed", defaultValue = "42", description = "Random seed of target choice and drops (default: ${DEFAULT-VALUE}).")
   public long seed;
@@ -285,6 +302,14 @@ public final class BenchConfig {
     for (long pid : serverPids) {
       if (pid < 1) {
         throw new IllegalArgumentException("--server-pid: a positive process id");
+      }
+    }
+    if (gcPauseTarget.isNegative()) {
+      throw new IllegalArgumentException("--gc-pause-target: not negative");
+    }
+    for (Path log : serverGcLogs) {
+      if (!Files.isReadable(log)) {
+        throw new IllegalArgumentException("--server-gc-log " + log + ": no such readable file");
       }
     }
     if (jwtSecret == null || jwtSecret.isEmpty()) {

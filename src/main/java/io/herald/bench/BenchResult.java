@@ -94,6 +94,12 @@ public final class BenchResult {
         }
       }
     }
+    JsonObject gc = json.getJsonObject("server_gc");
+    if (gc != null) {
+      row(out, "server GC pauses", gc.getValue("pauses") + " while measured, longest " + gc.getValue("pause_max_ms")
+          + " ms, total " + gc.getValue("pause_total_ms") + " ms; " + gc.getValue("over_target") + " over "
+          + gc.getValue("target_ms") + " ms (" + joined(gc.getJsonArray("logs")) + ")");
+    }
     JsonObject g = json.getJsonObject("generator");
     row(out, "generator CPU", g.getValue("cpu_s") + " s" + (g.containsKey("cpu_us_per_delivery")
         ? " = " + g.getValue("cpu_us_per_delivery") + " µs/delivery" : ""));

@@ -204,6 +204,7 @@ public final class BenchRunner {
     });
     PublishLoop loop = null;
     long phaseStart = System.nanoTime();
+    Instant phaseStartTime = Instant.now();
     ServerProcesses.Sample phaseStartSample = server != null ? server.sample() : null;
     long selfPhaseCpu0 = self.cpuNanos();
     stats.latency.getIntervalHistogram(); // discard anything recorded before the phase
@@ -276,6 +277,7 @@ public final class BenchRunner {
       closed.future().await(10, TimeUnit.SECONDS);
     }
     ServerProcesses.Sample phaseEndSample = server != null ? server.sample() : null;
+    Instant phaseEndTime = Instant.now();
     long selfPhaseCpu1 = self.cpuNanos();
     sampler.shutdown();
     sampler.awaitTermination(5, TimeUnit.SECONDS);
@@ -354,6 +356,9 @@ public final class BenchRunner {
         }
       }
       result.put("server", figures);
+    }
+    if (!config.serverGcLogs.isEmpty()) {
+      result.put("server_gc", GcLog.phaseFigures(config.serverGcLogs, phaseStartTime, phaseEndTime, config.gcPauseTarget));
     }
     JsonObject gen = new JsonObject().put("cpu_s", round((self.cpuNanos() - selfCpu0) / 1e9, 3));
     if (tally.delivered() > 0) {

@@ -2,6 +2,8 @@ package io.herald.bench;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.Arrays;
@@ -81,7 +83,7 @@ public final class ServerProcesses {
   public long liveHeapBytes() throws IOException, InterruptedException {
     long total = 0;
     for (long pid : pids()) {
-      Process jcmd = new ProcessBuilder("jcmd", Long.toString(pid), "GC.class_histogram").redirectErrorStream(true).start();
+      Process jcmd = new ProcessBuilder(jcmd(), Long.toString(pid), "GC.class_histogram").redirectErrorStream(true).start();
       String output = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!jcmd.waitFor(60, TimeUnit.SECONDS) || jcmd.exitValue() != 0) {
         throw new IllegalStateException("jcmd " + pid + " GC.class_histogram failed: " + output.lines().findFirst().orElse(""));
@@ -89,6 +91,12 @@ public final class ServerProcesses {
       total += histogramTotal(output);
     }
     return total;
+  }
+
+  /** The jcmd of this JVM's own JDK when it has one (scripts/bench runs the generator on the nodes' JDK), else the PATH's. */
+  private static String jcmd() {
+    Path own = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    return Files.isExecutable(own) ? own.toString() : "jcmd";
   }
 
   /** The byte total of a class histogram: its last line, {@code Total <instances> <bytes>}. */
