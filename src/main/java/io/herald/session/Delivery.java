@@ -118,11 +118,7 @@ public final class Delivery implements AddressRegistry.Deliverer {
         && notification.offset() <= s.userStreamReplayedUpTo && notification.offset() > s.userStreamReplayedFrom) {
       return 0;
     }
-    if (s.writtenFromQueueTake != null && notification.epoch() != null
-        && s.writtenFromQueueTake.contains(new Position(notification.epoch(), notification.offset()))) {
-      return 0;
-    }
-    if (s.userStream.behind(notification) && !firstWriteBehind(s, notification)) {
+    if (s.userStream.behind(notification) && !firstWrite(s, new Position(notification.epoch(), notification.offset()))) {
       return 0;
     }
     int written = 0;
@@ -148,15 +144,16 @@ public final class Delivery implements AddressRegistry.Deliverer {
   }
 
   /**
-   * Records a position behind the stream's start as written; false when it was already: a notification published
-   * twice to the user's address (live by the ingress, and by a session taking the offline queue it was also put in
-   * when the user had no session) reaches each session once.
+   * Records a position behind the user stream's start as written; false when it was already. So a notification
+   * published twice to the user's address (live by the ingress, and by a session taking the offline queue it was also
+   * put in when the user had no session), or written from a queue take this session was open for and then published
+   * by the taker, reaches the session once.
    */
-  private static boolean firstWriteBehind(Session s, Notification n) {
+  static boolean firstWrite(Session s, Position position) {
     if (s.writtenBehind == null) {
       s.writtenBehind = new LinkedHashSet<>();
     }
-    if (!s.writtenBehind.add(new Position(n.epoch(), n.offset()))) {
+    if (!s.writtenBehind.add(position)) {
       return false;
     }
     if (s.writtenBehind.size() > MAX_BEHIND_REMEMBERED) {

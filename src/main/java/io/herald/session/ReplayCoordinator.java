@@ -183,10 +183,7 @@ public final class ReplayCoordinator {
         if (replayed.contains(position)) {
           continue;
         }
-        if (s.writtenFromQueueTake == null) {
-          s.writtenFromQueueTake = new HashSet<>();
-        }
-        if (s.writtenFromQueueTake.add(position)) {
+        if (Delivery.firstWrite(s, position)) {
           delivery.writeFiltered(s, address, positioned(queued));
         }
       }

@@ -55,14 +55,12 @@ public final class Session {
   String userStreamEpoch;
   long userStreamReplayedFrom;
   long userStreamReplayedUpTo;
-  /** Positions of the notifications written from another connection's queue take: their live copies are dropped. */
-  Set<Position> writtenFromQueueTake;
   /** Puts the user stream's notifications back in offset order (they can arrive out of order in a fleet). */
   final UserStreamSequencer userStream = new UserStreamSequencer();
   /**
-   * Positions behind the user stream's start written live (most recent {@link Delivery#MAX_BEHIND_REMEMBERED}), so that
-   * the second copy of one — the ingress's live publish and an offline-queue take's publish of the same notification
-   * — is not written again. Null until the first such write.
+   * Positions behind the user stream's start already written (the most recent {@link Delivery#MAX_BEHIND_REMEMBERED}):
+   * from a queue take the session was open for, or live; the second copy of one is dropped ({@link Delivery#firstWrite}).
+   * Null until the first such write.
    */
   LinkedHashSet<Position> writtenBehind;
 

@@ -61,12 +61,8 @@ final class WsTransport implements ClientTransport {
 
   @Override
   public byte[] errorMessage(ErrorCode code, String message) {
-    return errorFrame(code, message).getBytes(StandardCharsets.UTF_8);
-  }
-
-  /** The Error frame. */
-  static String errorFrame(ErrorCode code, String message) {
-    return new JsonObject().put("type", "Error").put("code", code.wireName()).put("message", message).encode();
+    return new JsonObject().put("type", "Error").put("code", code.wireName()).put("message", message).encode()
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   @Override

@@ -251,13 +251,12 @@ class WsClientSelfIT {
   }
 
   @Test
-  void rawClientCountsPingsAndNeverPongs() throws InterruptedException {
+  void rawClientCountsPingsAndNeverPongs() {
     try (RawWsClient raw = RawWsClient.connect(vertx, echoPort, "/ws", Map.of())) {
       raw.sendText("ping").sendText("ping");
       Await.until(() -> raw.pingsReceived() == 2, T, "two pings");
       assertEquals("hb", new String(raw.nextPing(T), StandardCharsets.UTF_8));
-      // A quiet period: the absence of a pong has no event to await.
-      Thread.sleep(300);
+      // A pong the client sent on its own would precede this request on the connection: its answer says none came.
       assertEquals(0, raw.sendText("pongs").nextText(T).getInteger("count"), "server's pongHandler fired");
 
       raw.sendPong("manual".getBytes(StandardCharsets.UTF_8));  // the server does see pongs when they are sent

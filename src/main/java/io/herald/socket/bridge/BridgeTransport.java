@@ -38,6 +38,9 @@ final class BridgeTransport implements ClientTransport {
   Future<SessionLifecycle.Authenticated> authentication;
   /** Whether the user stream was started (the first registration of the user's address). */
   boolean userStreamStarted;
+  /** The address of the last message written and its JSON string: a socket's deliveries mostly share one address. */
+  private String lastAddress;
+  private byte[] lastAddressQuoted;
   /** Reply labels of client API requests in flight, with the nanoTime after which they are forgotten. */
   final Map<String, Long> pendingReplies = new HashMap<>();
 
@@ -51,7 +54,11 @@ final class BridgeTransport implements ClientTransport {
     if (address == null) {
       return;
     }
-    byte[] quoted = Json.encode(address).getBytes(StandardCharsets.UTF_8);
+    if (!address.equals(lastAddress)) {
+      lastAddress = address;
+      lastAddressQuoted = Json.encode(address).getBytes(StandardCharsets.UTF_8);
+    }
+    byte[] quoted = lastAddressQuoted;
     socket.write(Buffer.buffer(REC_PREFIX.length + quoted.length + BODY_KEY.length + message.length + 1)
         .appendBytes(REC_PREFIX).appendBytes(quoted).appendBytes(BODY_KEY).appendBytes(message).appendByte((byte) '}'));
   }
