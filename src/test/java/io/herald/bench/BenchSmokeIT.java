@@ -43,18 +43,7 @@ class BenchSmokeIT {
   }
 
   private static BenchConfig config(TestNode target, BenchConfig.Scenario scenario) {
-    BenchConfig c = BenchConfig.defaults();
-    c.scenario = scenario;
-    c.port = target.port();
-    c.connections = 20;
-    c.devices = 2;
-    c.topics = 4;
-    c.topicsPerConnection = 2;
-    c.rate = 300;
-    c.duration = Duration.ofMillis(600);
-    c.drain = Duration.ofSeconds(5);
-    c.settle = Duration.ZERO;
-    c.jwtSecret = TestNode.JWT_SECRET;
+    BenchConfig c = TinyRun.config(target.port(), scenario);
     c.apiKey = TestNode.API_KEY;
     c.clientThreads = 2;
     c.httpConnections = 2;

@@ -12,7 +12,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -93,21 +92,10 @@ class ForwarderBaselineIT {
   }
 
   private static BenchConfig config(BenchConfig.Scenario scenario) {
-    BenchConfig c = BenchConfig.defaults();
-    c.scenario = scenario;
+    BenchConfig c = TinyRun.config(port, scenario);
     c.ingress = BenchConfig.Ingress.NATS;
     c.natsUrl = TestNode.NATS_URL;
     c.natsSubject = SUBJECT;
-    c.port = port;
-    c.connections = 20;
-    c.devices = 2;
-    c.topics = 4;
-    c.topicsPerConnection = 2;
-    c.rate = 300;
-    c.duration = Duration.ofMillis(600);
-    c.drain = Duration.ofSeconds(5);
-    c.settle = Duration.ZERO;
-    c.jwtSecret = TestNode.JWT_SECRET;
     c.serverPids = List.of(forwarder.pid());
     return c;
   }
