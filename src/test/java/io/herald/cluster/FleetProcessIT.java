@@ -22,6 +22,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
@@ -675,7 +676,14 @@ class FleetProcessIT {
   /** The node's own view of its Redis ingress: GET /health on its own port, dependencies.redis. */
   private static JsonObject redisDependency(int k) {
     Http health = request(HttpMethod.GET, lbPort + k, "/health", null, null);
-    JsonObject redisDep = health.json().getJsonObject("dependencies").getJsonObject("redis");
+    JsonObject body;
+    try {
+      body = health.json();
+    } catch (DecodeException notJson) {
+      throw new IllegalStateException("herald-" + k + " /health answered " + health.status() + " with a body that is not"
+          + " JSON: '" + health.body() + "'", notJson);
+    }
+    JsonObject redisDep = body.getJsonObject("dependencies").getJsonObject("redis");
     assertNotNull(redisDep, "herald-" + k + " /health has no dependencies.redis: " + health.body());
     return redisDep;
   }
@@ -715,7 +723,15 @@ class FleetProcessIT {
     long roleMs = -1;
     while (System.nanoTime() - deadline < 0) {
       for (int k : survivors) {
-        JsonObject dep = redisDependency(k);
+        JsonObject dep;
+        try {
+          dep = redisDependency(k);
+        } catch (RuntimeException unanswered) {
+          // One unanswered poll is not a verdict on the takeover: the bound below is. Logged, so that it is seen.
+          log("herald-%d /health unanswered while awaiting the takeover: %s", k, unanswered.getMessage());
+          last.put(k, "unanswered: " + unanswered.getMessage());
+          continue;
+        }
         last.put(k, dep.encode());
         if ("subscriber".equals(dep.getString("role"))) {
           if (node == 0) {
