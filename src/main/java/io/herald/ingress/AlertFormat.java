@@ -87,7 +87,7 @@ final class AlertFormat {
         message = alertName == null ? "" : alertName;
       }
     } else {
-      details = ownDetails == null ? new JsonObject() : ownDetails.copy();
+      details = ownDetails == null ? new JsonObject() : ownDetails;
       message = ownMessage != null ? ownMessage : (alertName == null ? "" : alertName);
     }
 
@@ -111,10 +111,10 @@ final class AlertFormat {
         .kind(kind)
         .priority(priority)
         .message(message)
-        .details(details)
+        .handOverDetails(details)
         .timestamp(timestamp)
         .actions(actions)
-        .original(original)
+        .handOverOriginal(original)
         .build();
   }
 

@@ -190,6 +190,12 @@ public final class IngressVerticle extends VerticleBase {
   private void publishInStreamOrder(StreamKey stream, Future<Position> recorded, String address,
       Notification notification) {
     Future<?> previous = streamTails.get(stream);
+    if (previous == null && recorded.isComplete()) {
+      // Nothing of the stream pending and the position known (always so on embedded state): publish now, with
+      // no future chained and no tail to track.
+      eventBus.publish(address, positioned(notification, recorded));
+      return;
+    }
     Future<Position> inOrder = previous == null ? recorded : previous.transform(ignored -> recorded);
     Future<?> published = inOrder.transform(appended -> {
       eventBus.publish(address, positioned(notification, appended));

@@ -22,6 +22,10 @@ import java.util.Optional;
  * payload value longer than {@value MessageFields#MAX_ECHOED_LENGTH} characters (only short enumerated values
  * such as an unknown priority are ever echoed).
  *
+ * <p>A message is handed over to the mapper: the notification keeps parts of it (its details, its original)
+ * without copying them, so the caller must not change the message afterwards. The ingress maps each message it
+ * has just parsed, and drops it.
+ *
  * <p>Formats:
  * <ul>
  *   <li>NATS / canonical ({@link #fromNats}, {@link #fromCanonical}): the target fields {@code user_id},

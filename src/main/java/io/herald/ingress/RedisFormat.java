@@ -41,7 +41,7 @@ final class RedisFormat {
     }
     String type = msg.getString("type");
     JsonObject payload = optionalObject(msg, "payload");
-    payload = payload == null ? new JsonObject() : payload.copy();
+    payload = payload == null ? new JsonObject() : payload;
 
     String message = optionalString(payload, "message", "payload.message");
     if (message != null) {
@@ -59,10 +59,10 @@ final class RedisFormat {
         .kind(type)
         .priority(priority)
         .message(message)
-        .details(payload)
+        .handOverDetails(payload)
         .timestamp(parseTimestamp(msg.getValue("createdAt"), "createdAt"))
         .actions(List.of())
-        .original(msg)
+        .handOverOriginal(msg)
         .build();
   }
 

@@ -30,12 +30,10 @@ public final class Notification {
   private final String epoch;
   private final long offset;
   /**
-   * The encoded client frame, computed on first use. Written without synchronisation on purpose (as
-   * {@link String#hashCode()} caches its hash): two event loops may both encode it, and each then reads a
-   * complete, immutable String.
+   * The client frame's UTF-8 bytes, computed on first use and never modified once set. Written without
+   * synchronisation on purpose (as {@link String#hashCode()} caches its hash): two event loops may both encode it,
+   * and each then reads a complete array.
    */
-  private String frame;
-  /** The frame's UTF-8 bytes, computed on first use like {@link #frame}; never modified once set. */
   private byte[] frameBytes;
 
   private Notification(Builder b) {
@@ -46,10 +44,10 @@ public final class Notification {
     this.kind = b.kind;
     this.priority = b.priority == null ? Priority.MEDIUM : b.priority;
     this.message = b.message == null ? "" : b.message;
-    this.details = b.details == null ? new JsonObject() : b.details.copy();
+    this.details = b.details == null ? new JsonObject() : b.detailsHandedOver ? b.details : b.details.copy();
     this.timestamp = b.timestamp == null ? Instant.now() : b.timestamp;
     this.actions = b.actions == null ? List.of() : List.copyOf(b.actions);
-    this.original = b.original == null ? null : b.original.copy();
+    this.original = b.original == null ? null : b.originalHandedOver ? b.original : b.original.copy();
     Object chainValue = details.getValue("chain");
     this.chain = chainValue == null ? null : chainValue.toString();
     this.epoch = b.epoch;
@@ -148,36 +146,32 @@ public final class Notification {
     return original == null ? null : original.copy();
   }
 
-  /** The serialised {@code Notification} frame written to clients, encoded on first use and then reused. */
-  public String frame() {
-    String encoded = frame;
-    if (encoded == null) {
-      // Encoding does not modify the JSON: the details object can be shared rather than copied.
-      encoded = frameJson(details).encode();
-      frame = encoded;
-    }
-    return encoded;
-  }
-
   /**
-   * The frame's UTF-8 encoding, computed on first use and then shared by every connection that receives it.
-   * Callers must not modify the array.
+   * The serialised {@code Notification} frame written to clients, as UTF-8: encoded on first use and then shared
+   * by every connection that receives it. Callers must not modify the array.
    */
   public byte[] frameBytes() {
     byte[] bytes = frameBytes;
     if (bytes == null) {
-      bytes = frame().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      bytes = NotificationJson.frame(this);
       frameBytes = bytes;
     }
     return bytes;
   }
 
-  /** The client frame as JSON (a fresh object each call). */
-  public JsonObject toFrame() {
-    return frameJson(details.copy());
+  /** The details object itself, for {@link NotificationJson}, which only reads it. */
+  JsonObject sharedDetails() {
+    return details;
   }
 
-  private JsonObject frameJson(JsonObject detailsInFrame) {
+  /** The original object itself (or null), for {@link NotificationJson}, which only reads it. */
+  JsonObject sharedOriginal() {
+    return original;
+  }
+
+  /** The client frame as JSON (a fresh object each call); {@link #frameBytes()} is its encoding. */
+  public JsonObject toFrame() {
+    JsonObject detailsInFrame = details.copy();
     JsonObject json = new JsonObject()
         .put("type", "Notification")
         .put("id", id);
@@ -207,6 +201,11 @@ public final class Notification {
           .put("offset", offset);
     }
     return json;
+  }
+
+  /** {@link #toJson()} encoded, as a string: what the Redis state stores. */
+  public String canonicalJson() {
+    return NotificationJson.canonicalString(this);
   }
 
   /**
@@ -251,9 +250,11 @@ public final class Notification {
     private Priority priority;
     private String message;
     private JsonObject details;
+    private boolean detailsHandedOver;
     private Instant timestamp;
     private List<Action> actions;
     private JsonObject original;
+    private boolean originalHandedOver;
     private String epoch;
     private long offset;
 
@@ -303,8 +304,20 @@ public final class Notification {
       return this;
     }
 
+    /** The details, copied: the caller may go on changing its object. */
     public Builder details(JsonObject details) {
       this.details = details;
+      this.detailsHandedOver = false;
+      return this;
+    }
+
+    /**
+     * The details, taken as they are, without a copy: for a caller that built the object for this notification
+     * (a freshly parsed payload) and hands it over, keeping no reference that could change it.
+     */
+    public Builder handOverDetails(JsonObject details) {
+      this.details = details;
+      this.detailsHandedOver = true;
       return this;
     }
 
@@ -319,8 +332,17 @@ public final class Notification {
       return this;
     }
 
+    /** The source payload, copied: the caller may go on changing its object. */
     public Builder original(JsonObject original) {
       this.original = original;
+      this.originalHandedOver = false;
+      return this;
+    }
+
+    /** The source payload, taken without a copy, as {@link #handOverDetails} takes the details. */
+    public Builder handOverOriginal(JsonObject original) {
+      this.original = original;
+      this.originalHandedOver = true;
       return this;
     }
 

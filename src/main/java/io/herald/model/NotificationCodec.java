@@ -18,8 +18,8 @@ public final class NotificationCodec implements MessageCodec<Notification, Notif
 
   @Override
   public void encodeToWire(Buffer buffer, Notification notification) {
-    Buffer json = notification.toJson().toBuffer();
-    buffer.appendInt(json.length()).appendBuffer(json);
+    byte[] json = NotificationJson.canonicalBytes(notification);
+    buffer.appendInt(json.length).appendBytes(json);
   }
 
   @Override

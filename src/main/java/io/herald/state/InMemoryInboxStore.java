@@ -4,12 +4,11 @@ import io.vertx.core.Future;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableSet;
-import java.util.TreeSet;
 
 /**
  * {@link InboxStore} in this JVM's memory, for the embedded single-node mode: the same semantics as
@@ -58,10 +57,10 @@ public final class InMemoryInboxStore implements InboxStore {
       inboxes.put(user, inbox);
     }
     Entry entry = new Entry(id, notification, inbox.scoreOf(notification.position()));
-    inbox.ordered.add(entry);
+    inbox.add(entry);
     inbox.byId.put(id, entry);
     while (inbox.ordered.size() > inboxSize) {
-      inbox.byId.remove(inbox.ordered.pollFirst().id);
+      inbox.byId.remove(inbox.ordered.remove(0).id);
     }
     inbox.expiresAt = clock.instant().plusSeconds(inboxTtlSecs);
     return Future.succeededFuture();
@@ -75,11 +74,8 @@ public final class InMemoryInboxStore implements InboxStore {
     }
     int clampedLimit = Math.max(1, Math.min(limit, inboxSize));
     List<StoredNotification> latest = new ArrayList<>(Math.min(clampedLimit, inbox.ordered.size()));
-    for (Entry entry : inbox.ordered.descendingSet()) {
-      if (latest.size() == clampedLimit) {
-        break;
-      }
-      latest.add(entry.notification);
+    for (int i = inbox.ordered.size() - 1; i >= 0 && latest.size() < clampedLimit; i--) {
+      latest.add(inbox.ordered.get(i).notification);
     }
     return Future.succeededFuture(new Inbox(inbox.ordered.size(), List.copyOf(latest)));
   }
@@ -92,7 +88,7 @@ public final class InMemoryInboxStore implements InboxStore {
     if (removed == null) {
       return Future.succeededFuture(false);
     }
-    inbox.ordered.remove(removed);
+    inbox.remove(removed);
     // An empty sorted set does not exist in Redis; dropping it here keeps memory bounded by users with unread ones.
     if (inbox.ordered.isEmpty()) {
       inboxes.remove(user);
@@ -116,10 +112,31 @@ public final class InMemoryInboxStore implements InboxStore {
   /** One user's unread notifications; both collections always hold the same entries. */
   private static final class UserInbox {
     /** Oldest first; equal scores (only possible with inconsistent positions) ordered by id, as in a Redis ZSET. */
-    final NavigableSet<Entry> ordered =
-        new TreeSet<>(Comparator.comparingLong(Entry::score).thenComparing(Entry::id));
+    private static final Comparator<Entry> ORDER = Comparator.comparingLong(Entry::score).thenComparing(Entry::id);
+    /**
+     * Sorted by {@link #ORDER}. A sorted list rather than a tree: a new notification nearly always comes after the
+     * newest (its position is the stream's next), so adding is an append, and at most inbox_size entries are kept.
+     */
+    final List<Entry> ordered = new ArrayList<>();
     final Map<String, Entry> byId = new HashMap<>();
     Instant expiresAt;
+
+    void add(Entry entry) {
+      int size = ordered.size();
+      if (size == 0 || ORDER.compare(ordered.get(size - 1), entry) < 0) {
+        ordered.add(entry);
+        return;
+      }
+      int at = Collections.binarySearch(ordered, entry, ORDER);
+      ordered.add(at < 0 ? -at - 1 : at, entry);
+    }
+
+    void remove(Entry entry) {
+      int at = Collections.binarySearch(ordered, entry, ORDER);
+      if (at >= 0) {
+        ordered.remove(at);
+      }
+    }
 
     /**
      * The score of a new notification: its offset, on the base of the newest unread one when it is of the same
@@ -129,7 +146,7 @@ public final class InMemoryInboxStore implements InboxStore {
       if (ordered.isEmpty()) {
         return position.offset();
       }
-      Entry newest = ordered.last();
+      Entry newest = ordered.get(ordered.size() - 1);
       Position newestPosition = newest.notification.position();
       long base = newestPosition.epoch().equals(position.epoch())
           ? newest.score - newestPosition.offset()

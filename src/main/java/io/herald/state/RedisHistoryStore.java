@@ -206,7 +206,7 @@ public final class RedisHistoryStore implements HistoryStore {
     String userKey = StreamKey.userKey(tenant, userId);
     List<String> keys = List.of(StreamKey.user(tenant, userId).redisKey(prefix), prefix + ":sessions:" + userKey,
         prefix + ":queue:" + userKey);
-    List<String> args = List.of(newEpoch(), notification.toJson().encode(), Integer.toString(historySize),
+    List<String> args = List.of(newEpoch(), notification.canonicalJson(), Integer.toString(historySize),
         Long.toString(historyTtlSecs), prefix + ":connections:", Integer.toString(offlineQueueMax),
         Long.toString(offlineQueueTtlSecs));
     return APPEND_FOR_USER.run(redis, keys, args)
@@ -215,7 +215,7 @@ public final class RedisHistoryStore implements HistoryStore {
 
   @Override
   public Future<Position> append(StreamKey stream, Notification notification) {
-    List<String> args = List.of(newEpoch(), notification.toJson().encode(), Integer.toString(historySize),
+    List<String> args = List.of(newEpoch(), notification.canonicalJson(), Integer.toString(historySize),
         Long.toString(historyTtlSecs));
     return APPEND.run(redis, List.of(stream.redisKey(prefix)), args)
         .map(r -> new Position(r.get(0).toString(), r.get(1).toLong()));

@@ -73,7 +73,7 @@ public final class RedisNotificationRecorder implements NotificationRecorder {
     String userKey = StreamKey.userKey(tenant, userId);
     List<String> keys = List.of(StreamKey.user(tenant, userId).redisKey(prefix), prefix + ":sessions:" + userKey,
         prefix + ":queue:" + userKey, prefix + ":unread:" + userKey, prefix + ":inbox:" + userKey);
-    List<String> args = List.of(RedisHistoryStore.newEpoch(), notification.toJson().encode(),
+    List<String> args = List.of(RedisHistoryStore.newEpoch(), notification.canonicalJson(),
         Integer.toString(historySize), Long.toString(historyTtlSecs), prefix + ":connections:",
         Integer.toString(offlineQueueMax), Long.toString(offlineQueueTtlSecs), notification.id(),
         Integer.toString(inboxSize), Long.toString(inboxTtlSecs));
@@ -83,7 +83,7 @@ public final class RedisNotificationRecorder implements NotificationRecorder {
 
   @Override
   public Future<Position> recordForStream(StreamKey stream, Notification notification) {
-    List<String> args = List.of(RedisHistoryStore.newEpoch(), notification.toJson().encode(),
+    List<String> args = List.of(RedisHistoryStore.newEpoch(), notification.canonicalJson(),
         Integer.toString(historySize), Long.toString(historyTtlSecs));
     return pipeline.run(RedisHistoryStore.APPEND, List.of(stream.redisKey(prefix)), args)
         .map(r -> new Position(r.get(0).toString(), r.get(1).toLong()));
