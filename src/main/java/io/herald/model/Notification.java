@@ -208,6 +208,11 @@ public final class Notification {
     return NotificationJson.canonicalString(this);
   }
 
+  /** {@link #toJson()} encoded as UTF-8: what the embedded state keeps ({@link NotificationCodec#decode(byte[])}). */
+  public byte[] canonicalJsonBytes() {
+    return NotificationJson.canonicalBytes(this);
+  }
+
   /**
    * The canonical JSON form, the one the HTTP ingress accepts and the event-bus codec carries:
    * target fields ({@code user_ids} / {@code topic} / {@code broadcast}, {@code tenant_id}) plus content.

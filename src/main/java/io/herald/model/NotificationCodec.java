@@ -28,6 +28,11 @@ public final class NotificationCodec implements MessageCodec<Notification, Notif
     return decode(new JsonObject(buffer.getBuffer(pos + 4, pos + 4 + length)));
   }
 
+  /** Rebuilds a notification from {@link Notification#canonicalJsonBytes()}. */
+  public static Notification decode(byte[] canonicalJson) {
+    return decode(new JsonObject(Buffer.buffer(canonicalJson)));
+  }
+
   /** Rebuilds a notification from {@link Notification#toJson()}; the input was validated at its ingress. */
   public static Notification decode(JsonObject json) {
     String tenant = json.getString("tenant_id");

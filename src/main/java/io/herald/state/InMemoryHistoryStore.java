@@ -1,6 +1,7 @@
 package io.herald.state;
 
 import io.herald.model.Notification;
+import io.herald.model.NotificationCodec;
 import io.vertx.core.Future;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,6 +20,11 @@ import java.util.function.BiPredicate;
  * {@link RedisHistoryStore} (positions, epochs, trimming, TTLs, offline queue) within one JVM. TTLs are checked
  * against the injected clock when a stream or queue is used, and expired ones are swept at most once a minute so
  * abandoned ones do not accumulate. Thread-safe by synchronisation; every future it returns is already completed.
+ *
+ * <p>Each entry is kept as its canonical JSON bytes (as Redis keeps it), not as the notification's object graph:
+ * one array per entry for the garbage collector to copy and mark instead of a few dozen objects, which is what
+ * made every collection of a busy embedded node slow. Entries are decoded when read (a resume, an offline-queue
+ * take), which is rare next to appends.
  */
 public final class InMemoryHistoryStore implements HistoryStore {
 
@@ -78,7 +84,7 @@ public final class InMemoryHistoryStore implements HistoryStore {
   public synchronized Future<AppendResult> appendForUser(String tenant, String userId, Notification notification) {
     Instant now = now();
     StreamKey stream = StreamKey.user(tenant, userId);
-    StoredNotification stored = appendAt(stream, notification, now);
+    Entry stored = appendAt(stream, notification, now);
     if (hasLiveSession.test(tenant, userId)) {
       return Future.succeededFuture(new AppendResult(stored.position(), false));
     }
@@ -119,15 +125,15 @@ public final class InMemoryHistoryStore implements HistoryStore {
       }
       if (history.entries.getFirst().position().offset() <= lastOffset + 1) {
         List<StoredNotification> missed = new ArrayList<>();
-        for (StoredNotification entry : history.entries) {
+        for (Entry entry : history.entries) {
           if (entry.position().offset() > lastOffset) {
-            missed.add(entry);
+            missed.add(entry.decode());
           }
         }
         return Future.succeededFuture(new Replay(true, current, missed));
       }
     }
-    return Future.succeededFuture(new Replay(false, current, List.copyOf(history.entries)));
+    return Future.succeededFuture(new Replay(false, current, decode(history.entries)));
   }
 
   @Override
@@ -145,7 +151,7 @@ public final class InMemoryHistoryStore implements HistoryStore {
     // The taken queue becomes the take record (see lastQueueTake).
     queue.expiresAt = now.plusSeconds(QUEUE_TAKE_RECORD_SECS);
     takes.put(stream, queue);
-    return Future.succeededFuture(List.copyOf(queue.items));
+    return Future.succeededFuture(decode(queue.items));
   }
 
   @Override
@@ -161,19 +167,19 @@ public final class InMemoryHistoryStore implements HistoryStore {
       return Future.succeededFuture(Optional.empty());
     }
     Instant takenAt = taken.expiresAt.minusSeconds(QUEUE_TAKE_RECORD_SECS);
-    return Future.succeededFuture(Optional.of(new QueueTake(List.copyOf(taken.items),
+    return Future.succeededFuture(Optional.of(new QueueTake(decode(taken.items),
         Math.max(0, Duration.between(takenAt, now).toMillis()))));
   }
 
   /** Appends to the stream, creating it with a new epoch when it does not exist (or expired). */
-  private StoredNotification appendAt(StreamKey stream, Notification notification, Instant now) {
+  private Entry appendAt(StreamKey stream, Notification notification, Instant now) {
     History history = liveHistory(stream, now);
     if (history == null) {
       history = new History(newEpoch());
       histories.put(stream, history);
     }
     history.lastOffset++;
-    StoredNotification stored = new StoredNotification(notification, history.current());
+    Entry stored = new Entry(history.current(), notification.canonicalJsonBytes());
     history.entries.addLast(stored);
     if (history.entries.size() > historySize) {
       history.entries.removeFirst();
@@ -219,10 +225,23 @@ public final class InMemoryHistoryStore implements HistoryStore {
     return String.format("%012x", ThreadLocalRandom.current().nextLong() & 0xFFFF_FFFF_FFFFL);
   }
 
+  private static List<StoredNotification> decode(ArrayDeque<Entry> entries) {
+    List<StoredNotification> decoded = new ArrayList<>(entries.size());
+    entries.forEach(entry -> decoded.add(entry.decode()));
+    return decoded;
+  }
+
+  /** A retained notification: its position and canonical JSON (shared by the stream and the offline queue). */
+  private record Entry(Position position, byte[] json) {
+    StoredNotification decode() {
+      return new StoredNotification(NotificationCodec.decode(json), position);
+    }
+  }
+
   /** One stream: its epoch, last offset and retained entries, oldest first. */
   private static final class History {
     final String epoch;
-    final ArrayDeque<StoredNotification> entries = new ArrayDeque<>();
+    final ArrayDeque<Entry> entries = new ArrayDeque<>();
     long lastOffset;
     Instant expiresAt;
 
@@ -237,7 +256,7 @@ public final class InMemoryHistoryStore implements HistoryStore {
 
   /** A user's offline queue, oldest first. */
   private static final class OfflineQueue {
-    final ArrayDeque<StoredNotification> items = new ArrayDeque<>();
+    final ArrayDeque<Entry> items = new ArrayDeque<>();
     Instant expiresAt;
   }
 }

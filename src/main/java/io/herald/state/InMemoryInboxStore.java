@@ -1,5 +1,6 @@
 package io.herald.state;
 
+import io.herald.model.NotificationCodec;
 import io.vertx.core.Future;
 import java.time.Clock;
 import java.time.Instant;
@@ -56,7 +57,8 @@ public final class InMemoryInboxStore implements InboxStore {
       inbox = new UserInbox();
       inboxes.put(user, inbox);
     }
-    Entry entry = new Entry(id, notification, inbox.scoreOf(notification.position()));
+    Entry entry = new Entry(id, notification.position(), notification.notification().canonicalJsonBytes(),
+        inbox.scoreOf(notification.position()));
     inbox.add(entry);
     inbox.byId.put(id, entry);
     while (inbox.ordered.size() > inboxSize) {
@@ -75,7 +77,7 @@ public final class InMemoryInboxStore implements InboxStore {
     int clampedLimit = Math.max(1, Math.min(limit, inboxSize));
     List<StoredNotification> latest = new ArrayList<>(Math.min(clampedLimit, inbox.ordered.size()));
     for (int i = inbox.ordered.size() - 1; i >= 0 && latest.size() < clampedLimit; i--) {
-      latest.add(inbox.ordered.get(i).notification);
+      latest.add(inbox.ordered.get(i).decode());
     }
     return Future.succeededFuture(new Inbox(inbox.ordered.size(), List.copyOf(latest)));
   }
@@ -106,7 +108,14 @@ public final class InMemoryInboxStore implements InboxStore {
     return inbox;
   }
 
-  private record Entry(String id, StoredNotification notification, long score) {
+  /**
+   * An unread notification: its id, position, canonical JSON (with its position) and score. Kept as bytes, decoded
+   * when read, for the reason {@link InMemoryHistoryStore} gives.
+   */
+  private record Entry(String id, Position position, byte[] json, long score) {
+    StoredNotification decode() {
+      return new StoredNotification(NotificationCodec.decode(json), position);
+    }
   }
 
   /** One user's unread notifications; both collections always hold the same entries. */
@@ -147,7 +156,7 @@ public final class InMemoryInboxStore implements InboxStore {
         return position.offset();
       }
       Entry newest = ordered.get(ordered.size() - 1);
-      Position newestPosition = newest.notification.position();
+      Position newestPosition = newest.position;
       long base = newestPosition.epoch().equals(position.epoch())
           ? newest.score - newestPosition.offset()
           : newest.score;

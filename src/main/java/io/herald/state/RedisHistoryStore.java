@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -39,6 +40,7 @@ public final class RedisHistoryStore implements HistoryStore {
 
   /** Default key prefix. */
   public static final String DEFAULT_PREFIX = "websocket";
+  private static final HexFormat HEX = HexFormat.of();
   /** Default number of entries kept per stream. */
   public static final int DEFAULT_HISTORY_SIZE = 100;
   /** Default TTL of a history stream after its last append: 24 hours. */
@@ -291,6 +293,8 @@ public final class RedisHistoryStore implements HistoryStore {
    * stays deterministic; it is used only when the stream does not exist.
    */
   static String newEpoch() {
-    return String.format("%012x", ThreadLocalRandom.current().nextLong() & 0xFFFF_FFFF_FFFFL);
+    // A candidate is made for every append (used only when the stream is new): 16 hex digits cut to 12, not a
+    // format string parsed per call.
+    return HEX.toHexDigits(ThreadLocalRandom.current().nextLong()).substring(4);
   }
 }

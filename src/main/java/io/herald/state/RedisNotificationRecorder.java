@@ -32,12 +32,14 @@ public final class RedisNotificationRecorder implements NotificationRecorder {
 
   private final RedisPipeline pipeline;
   private final String prefix;
-  private final int historySize;
-  private final long historyTtlSecs;
-  private final int offlineQueueMax;
-  private final long offlineQueueTtlSecs;
-  private final int inboxSize;
-  private final long inboxTtlSecs;
+  // The sizes and TTLs as the scripts' arguments, made once rather than per notification.
+  private final String historySize;
+  private final String historyTtlSecs;
+  private final String offlineQueueMax;
+  private final String offlineQueueTtlSecs;
+  private final String inboxSize;
+  private final String inboxTtlSecs;
+  private final String connectionKeyPrefix;
 
   /**
    * The sizes and TTLs are those of the {@link RedisHistoryStore} and {@link RedisInboxStore} of the same keys.
@@ -59,12 +61,13 @@ public final class RedisNotificationRecorder implements NotificationRecorder {
     }
     this.pipeline = pipeline;
     this.prefix = prefix;
-    this.historySize = historySize;
-    this.historyTtlSecs = historyTtlSecs;
-    this.offlineQueueMax = offlineQueueMax;
-    this.offlineQueueTtlSecs = offlineQueueTtlSecs;
-    this.inboxSize = inboxSize;
-    this.inboxTtlSecs = inboxTtlSecs;
+    this.historySize = Integer.toString(historySize);
+    this.historyTtlSecs = Long.toString(historyTtlSecs);
+    this.offlineQueueMax = Integer.toString(offlineQueueMax);
+    this.offlineQueueTtlSecs = Long.toString(offlineQueueTtlSecs);
+    this.inboxSize = Integer.toString(inboxSize);
+    this.inboxTtlSecs = Long.toString(inboxTtlSecs);
+    this.connectionKeyPrefix = prefix + ":connections:";
   }
 
   @Override
@@ -73,18 +76,17 @@ public final class RedisNotificationRecorder implements NotificationRecorder {
     String userKey = StreamKey.userKey(tenant, userId);
     List<String> keys = List.of(StreamKey.user(tenant, userId).redisKey(prefix), prefix + ":sessions:" + userKey,
         prefix + ":queue:" + userKey, prefix + ":unread:" + userKey, prefix + ":inbox:" + userKey);
-    List<String> args = List.of(RedisHistoryStore.newEpoch(), notification.canonicalJson(),
-        Integer.toString(historySize), Long.toString(historyTtlSecs), prefix + ":connections:",
-        Integer.toString(offlineQueueMax), Long.toString(offlineQueueTtlSecs), notification.id(),
-        Integer.toString(inboxSize), Long.toString(inboxTtlSecs));
+    List<String> args = List.of(RedisHistoryStore.newEpoch(), notification.canonicalJson(), historySize,
+        historyTtlSecs, connectionKeyPrefix, offlineQueueMax, offlineQueueTtlSecs, notification.id(), inboxSize,
+        inboxTtlSecs);
     return pipeline.run(RECORD_FOR_USER, keys, args)
         .map(r -> new AppendResult(new Position(r.get(0).toString(), r.get(1).toLong()), r.get(2).toInteger() == 1));
   }
 
   @Override
   public Future<Position> recordForStream(StreamKey stream, Notification notification) {
-    List<String> args = List.of(RedisHistoryStore.newEpoch(), notification.canonicalJson(),
-        Integer.toString(historySize), Long.toString(historyTtlSecs));
+    List<String> args = List.of(RedisHistoryStore.newEpoch(), notification.canonicalJson(), historySize,
+        historyTtlSecs);
     return pipeline.run(RedisHistoryStore.APPEND, List.of(stream.redisKey(prefix)), args)
         .map(r -> new Position(r.get(0).toString(), r.get(1).toLong()));
   }
