@@ -67,6 +67,13 @@ public final class IngressVerticle extends VerticleBase {
    */
   static final int NATS_HANDOFF_CAPACITY = 65_536;
 
+  /**
+   * Failed state writes are logged at most once per this interval, the later line saying how many failed since: an
+   * outage fails every notification, and a warning per notification (thousands a second) would itself stall the
+   * event loop writing the log. Every failure is counted in the metrics.
+   */
+  static final long STATE_FAILURE_LOG_INTERVAL_MS = 10_000;
+
   /** Cluster-wide lock naming the node subscribed to Redis pub/sub. */
   public static final String REDIS_LEADER_LOCK = "herald.ingress.redis-subscriber";
   /** How long one attempt to take the Redis leadership waits, and the pause between attempts. */
@@ -96,6 +103,10 @@ public final class IngressVerticle extends VerticleBase {
   /** Clustered only: the fleet-wide lock whose holder is the one node subscribed to Redis. */
   private Lock redisLeadership;
   private String redisRole = "subscriber";
+  /** When a failed state write was last logged (System.nanoTime), and how many failed since without a line. */
+  private long stateFailureLoggedAt;
+  private boolean stateFailureLogged;
+  private long stateFailuresNotLogged;
 
   public IngressVerticle(IngressOptions options, StateOptions stateOptions, NodeInfo node, StateFactory stateFactory) {
     this.options = options;
@@ -207,7 +218,16 @@ public final class IngressVerticle extends VerticleBase {
 
   private void stateFailure(String store, Throwable e) {
     node.metrics().stateFailure(store);
-    log.warn("state write to {} failed (notification still delivered live): {}", store, e.getMessage());
+    long now = System.nanoTime();
+    if (stateFailureLogged && now - stateFailureLoggedAt < STATE_FAILURE_LOG_INTERVAL_MS * 1_000_000) {
+      stateFailuresNotLogged++;
+      return;
+    }
+    log.warn("state write to {} failed (notification still delivered live): {}{}", store, e.getMessage(),
+        stateFailuresNotLogged == 0 ? "" : " (" + stateFailuresNotLogged + " more failed since the last such line)");
+    stateFailureLogged = true;
+    stateFailureLoggedAt = now;
+    stateFailuresNotLogged = 0;
   }
 
   /** Counts and logs a refused message; the reason may quote a Redis channel name, chosen by any publisher. */
