@@ -1,5 +1,6 @@
 package io.herald.socket;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -17,8 +18,12 @@ import java.util.List;
  *
  * <p>Vert.x's {@code ServerWebSocket.writeFinalTextFrame} encodes the string to UTF-8 for every connection and
  * flushes (one {@code write} system call) after every frame. Here a notification's bytes are encoded once per
- * node and wrapped, not copied, for each connection; and when the loop is behind — a burst of notifications
- * queued for it — the frames a connection gets from the whole burst leave in one system call.
+ * node; on connections without a WebSocket extension (no permessage-deflate) the whole frame — header and
+ * payload, the same bytes for each, a server's frames being unmasked — is built once per loop and shared by
+ * every connection the loop writes it to (a broadcast costs a buffer duplicate and the system call per
+ * connection, no copy); on the others Netty's encoder (and compressor) frames it per connection. When the loop
+ * is behind — a burst of notifications queued for it — the frames a connection gets from the whole burst leave
+ * in one system call.
  *
  * <p>All methods run on the verticle's event loop, which is also every channel's: the channels' own
  * write buffers (bounded by {@code write_queue_max_bytes}, their high-water mark) and writability are
@@ -29,6 +34,10 @@ final class FrameWriter {
   private final Context context;
   private final List<WsTransport> unflushed = new ArrayList<>();
   private boolean flushScheduled;
+  /** The payload whose encoded frame is {@link #sharedFrame}; kept until the end of the turn. */
+  private byte[] sharedPayload;
+  /** The encoded frame of {@link #sharedPayload} (one reference held here, released at the end of the turn). */
+  private ByteBuf sharedFrame;
 
   FrameWriter(Context context) {
     this.context = context;
@@ -63,7 +72,12 @@ final class FrameWriter {
       // Closed under us (the client's close frame or a reset came first): its close handler releases it.
       return;
     }
-    c.channel.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(utf8)), c.channel.voidPromise());
+    if (c.plainFrames) {
+      // A ByteBuf passes the WebSocket encoder untouched (it encodes WebSocketFrame messages only).
+      c.channel.write(sharedFrame(c, utf8).retainedDuplicate(), c.channel.voidPromise());
+    } else {
+      c.channel.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(utf8)), c.channel.voidPromise());
+    }
     if (!c.flushScheduled) {
       c.flushScheduled = true;
       unflushed.add(c);
@@ -75,8 +89,27 @@ final class FrameWriter {
     }
   }
 
+  /** The final text frame carrying {@code utf8}, encoded at its first write of this turn. */
+  private ByteBuf sharedFrame(WsTransport c, byte[] utf8) {
+    if (utf8 != sharedPayload) {
+      releaseSharedFrame();
+      sharedFrame = TextFrames.encode(c.channel.alloc(), utf8);
+      sharedPayload = utf8;
+    }
+    return sharedFrame;
+  }
+
+  private void releaseSharedFrame() {
+    if (sharedFrame != null) {
+      sharedFrame.release();
+      sharedFrame = null;
+      sharedPayload = null;
+    }
+  }
+
   private void flushAll() {
     flushScheduled = false;
+    releaseSharedFrame();
     for (WsTransport c : unflushed) {
       c.flushScheduled = false;
       c.channel.flush();

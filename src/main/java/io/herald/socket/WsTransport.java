@@ -5,6 +5,7 @@ import io.herald.protocol.ErrorCode;
 import io.herald.session.ClientTransport;
 import io.herald.session.Session;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
@@ -30,6 +31,11 @@ final class WsTransport implements ClientTransport {
   /** The socket's Netty channel context, where {@link FrameWriter} writes frames. */
   final ChannelHandlerContext channel;
   private final FrameWriter frames;
+  /**
+   * No WebSocket extension (permessage-deflate) was negotiated, so a frame's bytes are the same for this connection
+   * as for every other such one: {@link FrameWriter} writes them encoded once.
+   */
+  final boolean plainFrames;
   /** Written to since the last flush: in {@link FrameWriter}'s list of channels to flush. */
   boolean flushScheduled;
   /** Text frame being reassembled from continuation frames. */
@@ -42,6 +48,7 @@ final class WsTransport implements ClientTransport {
     this.socket = socket;
     this.channel = channel;
     this.frames = frames;
+    this.plainFrames = channel.pipeline().get(WebSocketExtensionEncoder.class) == null;
   }
 
   @Override

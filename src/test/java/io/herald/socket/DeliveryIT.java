@@ -2,12 +2,15 @@ package io.herald.socket;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.herald.testkit.BlockingWsClient;
 import io.herald.testkit.TestNode;
 import io.herald.testkit.WsClient;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,6 +50,32 @@ class DeliveryIT {
       assertEquals("to bob", web.awaitType("Notification", Duration.ofSeconds(5)).getString("message"));
       assertEquals("to bob", phone.awaitType("Notification", Duration.ofSeconds(5)).getString("message"));
       other.assertNoFrame(Duration.ofMillis(300));
+    }
+  }
+
+  /**
+   * A connection that negotiated permessage-deflate gets its frames compressed by Netty's encoder; one without an
+   * extension gets the frame Herald encodes once and shares: both read the same notification.
+   */
+  @Test
+  void aBroadcastReachesCompressedAndPlainConnectionsAlike() {
+    Duration t = Duration.ofSeconds(5);
+    try (BlockingWsClient compressed = BlockingWsClient.connect(node.port(), "/ws?token=" + node.token("erin"), null);
+         BlockingWsClient plain = BlockingWsClient.connectWithoutExtensions(node.port(), "/ws?token=" + node.token("frank"));
+         BlockingWsClient plainToo = BlockingWsClient.connectWithoutExtensions(node.port(), "/ws?token=" + node.token("gus"))) {
+      assertTrue(String.valueOf(compressed.extensions()).contains("permessage-deflate"), compressed.extensions());
+      assertNull(plain.extensions());
+      for (BlockingWsClient c : List.of(compressed, plain, plainToo)) {
+        assertEquals("Authenticated", new JsonObject(c.nextMessage(t)).getString("type"));
+      }
+      String message = "to everyone " + "é".repeat(200);
+      node.publish(new JsonObject().put("broadcast", true).put("message", message));
+      for (BlockingWsClient c : List.of(compressed, plain, plainToo)) {
+        JsonObject frame = new JsonObject(c.nextMessage(t));
+        assertEquals("Notification", frame.getString("type"), frame.encode());
+        assertEquals(message, frame.getString("message"));
+        assertEquals(c == compressed, c.lastMessageWasCompressed(), "compressed only where negotiated");
+      }
     }
   }
 

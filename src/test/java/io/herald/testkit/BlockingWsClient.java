@@ -42,6 +42,8 @@ public final class BlockingWsClient implements AutoCloseable {
   private final DataInputStream in;
   private final String extensions;
   private final Inflater inflater = new Inflater(true);
+  /** Whether the last message {@link #nextMessage} returned came compressed (RSV1 set). */
+  private boolean lastCompressed;
 
   private BlockingWsClient(Socket socket, String extensions) throws IOException {
     this.socket = socket;
@@ -62,9 +64,19 @@ public final class BlockingWsClient implements AutoCloseable {
 
   /** As {@link #connect(int, String, String)}, with extra request headers (e.g. {@code X-Forwarded-For}). */
   public static BlockingWsClient connect(int port, String pathAndQuery, String localAddress, Map<String, String> headers) {
+    return connect(port, pathAndQuery, localAddress, headers, true);
+  }
+
+  /** As {@link #connect(int, String, String)}, offering no extension: the server's frames come uncompressed. */
+  public static BlockingWsClient connectWithoutExtensions(int port, String pathAndQuery) {
+    return connect(port, pathAndQuery, null, Map.of(), false);
+  }
+
+  private static BlockingWsClient connect(int port, String pathAndQuery, String localAddress,
+      Map<String, String> headers, boolean offerDeflate) {
     Socket socket = new Socket();
     try {
-      String head = upgrade(socket, port, pathAndQuery, localAddress, headers);
+      String head = upgrade(socket, port, pathAndQuery, localAddress, headers, offerDeflate);
       if (!head.startsWith("HTTP/1.1 101")) {
         throw new AssertionError("upgrade of " + pathAndQuery + " refused: " + head);
       }
@@ -89,7 +101,7 @@ public final class BlockingWsClient implements AutoCloseable {
   /** As {@link #upgradeStatus(int, String, String)}, with extra request headers. */
   public static int upgradeStatus(int port, String pathAndQuery, String localAddress, Map<String, String> headers) {
     try (Socket socket = new Socket()) {
-      String head = upgrade(socket, port, pathAndQuery, localAddress, headers);
+      String head = upgrade(socket, port, pathAndQuery, localAddress, headers, true);
       return Integer.parseInt(head.substring("HTTP/1.1 ".length(), "HTTP/1.1 ".length() + 3));
     } catch (IOException e) {
       throw new AssertionError("upgrade of " + pathAndQuery + " failed: " + e, e);
@@ -98,7 +110,7 @@ public final class BlockingWsClient implements AutoCloseable {
 
   /** Connects, sends the upgrade request and returns the response head. */
   private static String upgrade(Socket socket, int port, String pathAndQuery, String localAddress,
-                                Map<String, String> headers) throws IOException {
+                                Map<String, String> headers, boolean offerDeflate) throws IOException {
     if (localAddress != null) {
       socket.bind(new InetSocketAddress(InetAddress.getByName(localAddress), 0));
     }
@@ -112,12 +124,17 @@ public final class BlockingWsClient implements AutoCloseable {
         + "Upgrade: websocket\r\nConnection: Upgrade\r\n"
         + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key) + "\r\n"
         + "Sec-WebSocket-Version: 13\r\n"
-        + "Sec-WebSocket-Extensions: permessage-deflate\r\n";
+        + (offerDeflate ? "Sec-WebSocket-Extensions: permessage-deflate\r\n" : "");
     StringBuilder extra = new StringBuilder();
     headers.forEach((name, value) -> extra.append(name).append(": ").append(value).append("\r\n"));
     request = request + extra + "\r\n";
     socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
     return readHead(socket.getInputStream());
+  }
+
+  /** Whether the last message {@link #nextMessage} returned came compressed (RSV1 set on its frame). */
+  public boolean lastMessageWasCompressed() {
+    return lastCompressed;
   }
 
   /** The {@code Sec-WebSocket-Extensions} of the 101, or null when the server negotiated none. */
@@ -212,7 +229,8 @@ public final class BlockingWsClient implements AutoCloseable {
         if (opcode != OP_TEXT && opcode != OP_BINARY) {
           continue;
         }
-        if ((b0 & 0x40) == 0) {
+        lastCompressed = (b0 & 0x40) != 0;
+        if (!lastCompressed) {
           return new String(payload, StandardCharsets.UTF_8);
         }
         inflater.setInput(payload);
