@@ -138,7 +138,7 @@ public final class SocketVerticle extends VerticleBase {
       }
       request.toWebSocket().onSuccess(ws -> {
             ChannelHandlerContext channel = FrameWriter.webSocketContext(request);
-            UpgradedConnection.release(channel);
+            UpgradedConnection.release(ws, channel);
             accept(ws, channel, ticket, token, ip, userAgent);
           })
           .onFailure(e -> {

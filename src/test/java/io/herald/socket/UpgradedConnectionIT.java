@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * {@link UpgradedConnection} against the Vert.x in use: both parts apply (a Vert.x upgrade that drops a member it
- * reaches fails here), the upgrade request can then be collected while the WebSocket lives, and the socket still
- * carries frames both ways, pings and a close code.
+ * {@link UpgradedConnection} against the Vert.x in use: the parts reached by reflection apply (a Vert.x upgrade that
+ * drops a member it reaches fails here), the socket keeps no request header, the upgrade request can then be collected
+ * while the WebSocket lives, and the socket still carries frames both ways, pings and a close code.
  */
 @Timeout(30)
 class UpgradedConnectionIT {
@@ -37,6 +37,7 @@ class UpgradedConnectionIT {
   private Vertx vertx;
   private WebSocketClient client; // a field: a collected client is shut down
   private final CompletableFuture<UpgradedConnection.Released> released = new CompletableFuture<>();
+  private final CompletableFuture<Integer> headersLeft = new CompletableFuture<>();
   private volatile WeakReference<HttpServerRequest> upgradeRequest;
 
   @BeforeEach
@@ -62,7 +63,8 @@ class UpgradedConnectionIT {
     request.pause();
     vertx.setTimer(1, id -> request.toWebSocket().onSuccess(ws -> {
       ChannelHandlerContext channel = FrameWriter.webSocketContext(request);
-      released.complete(UpgradedConnection.release(channel));
+      released.complete(UpgradedConnection.release(ws, channel));
+      headersLeft.complete(ws.headers().size());
       ws.textMessageHandler(text -> {
         if (text.equals("close")) {
           ws.close((short) 4001, "asked");
@@ -79,6 +81,7 @@ class UpgradedConnectionIT {
     WebSocket ws = client.connect(port, "127.0.0.1", "/ws").await(10, TimeUnit.SECONDS);
     assertEquals(new UpgradedConnection.Released(true, true), released.get(10, TimeUnit.SECONDS),
         "both parts apply to this Vert.x");
+    assertEquals(0, headersLeft.get(10, TimeUnit.SECONDS), "the socket keeps no request header");
 
     Await.until(() -> {
       System.gc();
