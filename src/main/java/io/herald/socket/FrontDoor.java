@@ -55,7 +55,11 @@ final class FrontDoor {
         .setPerMessageWebSocketCompressionSupported(options.server().isCompression())
         .setPerFrameWebSocketCompressionSupported(options.server().isCompression())
         .setWebSocketCompressionLevel(options.server().getCompressionLevel())
-        .setTcpNoDelay(true);
+        .setTcpNoDelay(true)
+        // Every response of this server is written on its connection's event loop: Vert.x then gives an HTTP
+        // connection no cross-thread write queue (a 4 KiB array, kept for the life of every upgraded WebSocket).
+        // vertx-web's SockJS heartbeat alone does not follow that rule: the bridge writes it when it can.
+        .setStrictThreadMode(EventBusBridge.writesOnConnectionLoops());
     // Bounds inflation on every connection of this server: /ws and the bridge's WebSocket transports.
     return vertx.createHttpServer(serverOptions).requestHandler(router)
         .connectionHandler(connection -> InflationLimit.install(connection, serverOptions, options.server().getMaxFrameBytes()));

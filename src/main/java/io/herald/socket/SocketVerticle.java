@@ -136,7 +136,11 @@ public final class SocketVerticle extends VerticleBase {
             .end(admitted.failed() ? "too many unauthenticated connections" : "node draining");
         return;
       }
-      request.toWebSocket().onSuccess(ws -> accept(ws, FrameWriter.webSocketContext(request), ticket, token, ip, userAgent))
+      request.toWebSocket().onSuccess(ws -> {
+            ChannelHandlerContext channel = FrameWriter.webSocketContext(request);
+            UpgradedConnection.release(ws, channel);
+            accept(ws, channel, ticket, token, ip, userAgent);
+          })
           .onFailure(e -> {
             admission.releaseUnauthenticated(ticket);
             log.debug("upgrade failed for {}: {}", LogText.of(Tokens.redactUri(request.uri())), e.getMessage());

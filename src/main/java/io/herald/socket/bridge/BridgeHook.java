@@ -65,7 +65,7 @@ final class BridgeHook implements Handler<BridgeEvent> {
         socket.pause();
         socket.exceptionHandler(e -> {
           if (tooLarge(String.valueOf(e.getMessage()))) {
-            SockJsClose.close(socket, CloseCode.FRAME_TOO_LARGE.code(), ErrorCode.TOO_LARGE.wireName());
+            SockJsFrames.close(socket, CloseCode.FRAME_TOO_LARGE.code(), ErrorCode.TOO_LARGE.wireName());
           }
         });
         sessions.open(socket).onComplete(opened -> {

@@ -77,7 +77,7 @@ final class BridgeSessions {
   Future<BridgeTransport> open(GuardedSocket socket) {
     if (node.isDraining()) {
       node.metrics().closed(CloseCode.SHUTDOWN);
-      SockJsClose.close(socket, CloseCode.SHUTDOWN.code(), BridgeTransport.reason(CloseCode.SHUTDOWN));
+      SockJsFrames.close(socket, CloseCode.SHUTDOWN.code(), BridgeTransport.reason(CloseCode.SHUTDOWN));
       return Future.succeededFuture();
     }
     String ip = clientAddresses.of(socket.remoteAddress(), socket.headers());
@@ -86,7 +86,7 @@ final class BridgeSessions {
       if (admitted.failed()) {
         log.debug("bridge socket from {} refused: {}", ip, admitted.cause().getMessage());
         node.metrics().closed(CloseCode.LIMIT_EXCEEDED);
-        SockJsClose.close(socket, CloseCode.LIMIT_EXCEEDED.code(), ErrorCode.CONNECTION_LIMIT.wireName());
+        SockJsFrames.close(socket, CloseCode.LIMIT_EXCEEDED.code(), ErrorCode.CONNECTION_LIMIT.wireName());
         return Future.succeededFuture();
       }
       BridgeTransport transport = new BridgeTransport(socket);

@@ -85,7 +85,7 @@ final class BridgeTransport implements ClientTransport {
 
   @Override
   public Future<Void> close(CloseCode code, ErrorCode error, String detail) {
-    SockJsClose.close(socket, code.code(), error != null ? error.wireName() : reason(code));
+    SockJsFrames.close(socket, code.code(), error != null ? error.wireName() : reason(code));
     return Future.succeededFuture();
   }
 
@@ -94,9 +94,10 @@ final class BridgeTransport implements ClientTransport {
     return code.name().toLowerCase(Locale.ROOT);
   }
 
-  /** SockJS sends its own heartbeats. */
+  /** A SockJS session's heartbeat frame, written on the loop of the request that holds the session. */
   @Override
   public void ping() {
+    SockJsFrames.heartbeat(socket);
   }
 
   @Override

@@ -78,6 +78,15 @@ public final class EventBusBridge {
     this.api = new ClientApi(vertx, options.access(), node, state, core.lifecycle(), ownerAddress);
   }
 
+  /**
+   * Whether every write of the bridge into an HTTP response is made on the loop of that response's connection, as an
+   * HTTP server in strict thread mode requires: true when Herald writes the SockJS sessions' heartbeats
+   * ({@link SockJsFrames}).
+   */
+  public static boolean writesOnConnectionLoops() {
+    return SockJsFrames.writesHeartbeats();
+  }
+
   /** Mounts the routes on {@code router} and registers the client API; call from the verticle's start. */
   public Future<Void> mount(Router router) {
     SockJSBridgeOptions bridgeOptions = bridgeOptions();
@@ -165,7 +174,10 @@ public final class EventBusBridge {
         .addDisabledTransport(Transport.HTML_FILE.name())
         // HAProxy's own cookie (HERALD_NODE) makes sessions sticky; SockJS's JSESSIONID=dummy is not needed.
         .setInsertJSESSIONID(false)
-        .setHeartbeatInterval(TimeUnit.SECONDS.toMillis(options.limits().getHeartbeatIntervalSecs()));
+        // Herald's heartbeat sweep writes the sessions' heartbeat frames on the right loop when it can (SockJsFrames);
+        // vertx-web's own timer, which would write them from another loop, then never fires.
+        .setHeartbeatInterval(SockJsFrames.writesHeartbeats() ? Long.MAX_VALUE
+            : TimeUnit.SECONDS.toMillis(options.limits().getHeartbeatIntervalSecs()));
   }
 
   private static SockJSBridgeOptions bridgeOptions() {

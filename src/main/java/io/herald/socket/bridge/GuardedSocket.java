@@ -46,7 +46,7 @@ final class GuardedSocket implements SockJSSocket {
     this.inbound = inbound;
   }
 
-  /** vertx-web's socket, for what only it can do (its close frame, see {@link SockJsClose}). */
+  /** vertx-web's socket, for what only it can do (its close frame, see {@link SockJsFrames}). */
   SockJSSocket delegate() {
     return delegate;
   }
