@@ -36,24 +36,29 @@ final class NotificationJson {
 
   /** The client frame, {@link Notification#toFrame()}, as UTF-8. */
   static byte[] frame(Notification n) {
+    return utf8(n, NotificationJson::writeFrame);
+  }
+
+  /** The canonical form, {@link Notification#toJson()}, as UTF-8. */
+  static byte[] canonicalBytes(Notification n) {
+    return utf8(n, NotificationJson::writeCanonical);
+  }
+
+  /** One of the forms below written by a UTF-8 generator. */
+  private static byte[] utf8(Notification n, Form form) {
     ByteArrayBuilder out = new ByteArrayBuilder(INITIAL_BYTES);
     try (JsonGenerator json = JSON.createGenerator(out, JsonEncoding.UTF8)) {
-      writeFrame(n, json);
+      form.write(n, json);
     } catch (IOException inMemory) {
       throw new UncheckedIOException("writing to memory cannot fail", inMemory);
     }
     return out.toByteArray();
   }
 
-  /** The canonical form, {@link Notification#toJson()}, as UTF-8. */
-  static byte[] canonicalBytes(Notification n) {
-    ByteArrayBuilder out = new ByteArrayBuilder(INITIAL_BYTES);
-    try (JsonGenerator json = JSON.createGenerator(out, JsonEncoding.UTF8)) {
-      writeCanonical(n, json);
-    } catch (IOException inMemory) {
-      throw new UncheckedIOException("writing to memory cannot fail", inMemory);
-    }
-    return out.toByteArray();
+  /** Writes one JSON form of a notification. */
+  @FunctionalInterface
+  private interface Form {
+    void write(Notification n, JsonGenerator json) throws IOException;
   }
 
   /** The canonical form, {@link Notification#toJson()}, as a string. */
@@ -86,12 +91,7 @@ final class NotificationJson {
     json.writeStringField("alert_id", n.alertId());
     json.writeStringField("alert_name", n.alertName());
     json.writeStringField("notification_type", n.kind());
-    json.writeStringField("priority", n.priority().wireName());
-    json.writeStringField("message", n.message());
-    json.writeFieldName("details");
-    JacksonCodec.encodeJson(n.sharedDetails(), json);
-    json.writeStringField("timestamp", n.timestamp().toString());
-    writeActions(n, json);
+    writeContent(n, json);
     if (n.sharedOriginal() != null) {
       json.writeFieldName("original");
       JacksonCodec.encodeJson(n.sharedOriginal(), json);
@@ -103,7 +103,13 @@ final class NotificationJson {
     json.writeEndObject();
   }
 
-  private static void writeActions(Notification n, JsonGenerator json) throws IOException {
+  /** The fields both forms write alike, in the same place: priority, message, details, timestamp, actions. */
+  private static void writeContent(Notification n, JsonGenerator json) throws IOException {
+    json.writeStringField("priority", n.priority().wireName());
+    json.writeStringField("message", n.message());
+    json.writeFieldName("details");
+    JacksonCodec.encodeJson(n.sharedDetails(), json);
+    json.writeStringField("timestamp", n.timestamp().toString());
     json.writeArrayFieldStart("actions");
     for (Action action : n.actions()) {
       json.writeStartObject();
@@ -128,12 +134,7 @@ final class NotificationJson {
     if (n.kind() != null) {
       json.writeStringField("notification_type", n.kind());
     }
-    json.writeStringField("priority", n.priority().wireName());
-    json.writeStringField("message", n.message());
-    json.writeFieldName("details");
-    JacksonCodec.encodeJson(n.sharedDetails(), json);
-    json.writeStringField("timestamp", n.timestamp().toString());
-    writeActions(n, json);
+    writeContent(n, json);
     Target target = n.target();
     if (target instanceof Target.Topic topic) {
       json.writeStringField("topic", topic.topic());

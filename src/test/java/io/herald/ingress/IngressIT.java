@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.config.HeraldOptions;
 import io.herald.testkit.Await;
+import io.herald.testkit.LogCapture;
 import io.herald.testkit.TestNode;
 import io.herald.testkit.WsClient;
 import io.nats.client.Connection;
@@ -437,25 +438,16 @@ class IngressIT {
   @Test
   void aHostileRedisChannelNameIsLoggedEscapedAndBounded() {
     // Whoever may PUBLISH on the Redis server chooses the channel name: it must not forge or flood log lines.
-    ch.qos.logback.classic.Logger ingressLog =
-        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(IngressVerticle.class);
-    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
-        new ch.qos.logback.core.read.ListAppender<>();
-    appender.start();
-    ingressLog.addAppender(appender);
     String marker = unique("forged");
-    try {
+    try (LogCapture ingressLog = LogCapture.of(IngressVerticle.class)) {
       redisPublish(prefix() + ":user:x\n2026-12-03 ERROR " + marker + "\r" + "y".repeat(5_000),
           new JsonObject().put("type", "TIP").put("payload", new JsonObject().put("message", "m")).encode());
-      Await.until(() -> appender.list.stream().anyMatch(e -> e.getFormattedMessage().contains(marker)), WAIT,
+      Await.until(() -> ingressLog.messages().stream().anyMatch(m -> m.contains(marker)), WAIT,
           "the refused channel in the ingress log");
-      String line = appender.list.stream().map(e -> e.getFormattedMessage()).filter(m -> m.contains(marker))
-          .findFirst().orElseThrow();
+      String line = ingressLog.messages().stream().filter(m -> m.contains(marker)).findFirst().orElseThrow();
       assertFalse(line.contains("\n") || line.contains("\r"), line);
       assertTrue(line.contains("x\\n2026-12-03 ERROR " + marker + "\\r"), line);
       assertTrue(line.length() < 600, "bounded: " + line.length() + " characters");
-    } finally {
-      ingressLog.detachAppender(appender);
     }
   }
 
