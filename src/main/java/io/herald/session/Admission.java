@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Before that, from its upgrade (bridge: the socket's creation), a connection holds one of the node's slots for
  * connections not yet authenticated ({@link #admitUnauthenticated}), counted by the same registry node-wide and per
- * client address, and given back ({@link #releaseUnauthenticated}) once it is authenticated or closed.
+ * client address, and given back by the node admission's own step ({@link #admit}: its token is verified) or, closed
+ * before that, by {@link #releaseUnauthenticated}.
  */
 public final class Admission {
 
@@ -49,12 +50,15 @@ public final class Admission {
   }
 
   /**
-   * Admits the connection described by {@code session}; fails with an {@link AuthException} carrying
-   * {@link ErrorCode#CONNECTION_LIMIT} when a limit is reached (nothing is then held). A session store that is down
-   * admits (live delivery goes on); the session is written at the next heartbeat.
+   * Admits the connection described by {@code session} (its token verified); fails with an {@link AuthException}
+   * carrying {@link ErrorCode#CONNECTION_LIMIT} when a limit is reached (nothing is then held). A session store that is
+   * down admits (live delivery goes on); the session is written at the next heartbeat. The connection's unauthenticated
+   * slot, if it holds one, is given back in the same step as the node admission, admitted or not.
    */
   public Future<Void> admit(Ticket ticket, SessionInfo session) {
-    Future<Void> nodeAdmission = registry.admit(vertx, session.tenant(), session.userId())
+    String unauthenticatedAddress = ticket.unauthenticatedAddress;
+    ticket.unauthenticatedAddress = null;
+    Future<Void> nodeAdmission = registry.admit(vertx, session.tenant(), session.userId(), unauthenticatedAddress)
         .onSuccess(v -> ticket.nodeAdmitted = true);
     return nodeAdmission.compose(v -> sessions.register(session, maxPerUser)
         .recover(e -> {

@@ -92,6 +92,13 @@ class ConnectionRegistryTest {
     return Await.result(Future.all(loops).map(all -> all.<Outcome>list()), WAIT, "both loops answered");
   }
 
+  /** The refusal the future fails with (it must fail). */
+  private static AuthException refusal(Future<Void> answer) {
+    Throwable cause = Await.result(answer.transform(done -> Future.succeededFuture(done.cause())), WAIT, "answer");
+    assertTrue(cause instanceof AuthException, String.valueOf(cause));
+    return (AuthException) cause;
+  }
+
   private double gauge(String name) {
     // Read after a task on the registry's loop: every earlier release has been counted.
     Await.result(vertx.eventBus().request(node.connectionStatsAddress(), null), WAIT, "stats");
@@ -129,7 +136,7 @@ class ConnectionRegistryTest {
   void theNodeConnectionLimitHoldsExactlyAndCountsUsers() {
     deploy(new LimitsOptions().setMaxConnections(450));
 
-    List<Outcome> outcomes = burstFromTwoLoops(i -> registry.admit(vertx, "t", "u" + i));
+    List<Outcome> outcomes = burstFromTwoLoops(i -> registry.admit(vertx, "t", "u" + i, null));
     assertEquals(450, outcomes.get(0).admitted() + outcomes.get(1).admitted(), outcomes.toString());
     assertEquals(150, outcomes.get(0).refusals().size() + outcomes.get(1).refusals().size());
     assertTrue(outcomes.get(0).refusals().stream().allMatch(r -> r.contains("node connection limit reached (450)")));
@@ -146,10 +153,29 @@ class ConnectionRegistryTest {
 
     // Several connections of one user are one user, until the last is gone.
     for (int i = 0; i < 3; i++) {
-      Await.result(registry.admit(vertx, "t", "same"), WAIT, "admitted");
+      Await.result(registry.admit(vertx, "t", "same", null), WAIT, "admitted");
     }
     registry.release("t", "same");
     assertEquals(2.0, gauge("herald_connections"));
     assertEquals(1.0, gauge("herald_connected_users"));
+  }
+
+  @Test
+  void anAdmissionGivesBackTheUnauthenticatedSlotInTheSameStepAdmittedOrNot() {
+    deploy(new LimitsOptions().setMaxConnections(1).setMaxUnauthenticatedConnections(2).setMaxUnauthenticatedPerAddress(2));
+    Await.result(registry.admitUnauthenticated(vertx, "10.0.0.1"), WAIT, "first unauthenticated");
+    Await.result(registry.admitUnauthenticated(vertx, "10.0.0.1"), WAIT, "second unauthenticated");
+    AuthException full = refusal(registry.admitUnauthenticated(vertx, "10.0.0.1"));
+    assertSame(ErrorCode.CONNECTION_LIMIT, full.errorCode());
+
+    Await.result(registry.admit(vertx, "t", "u1", "10.0.0.1"), WAIT, "first admitted");
+    assertEquals(1.0, gauge("herald_unauthenticated_connections"));
+    assertEquals(1.0, gauge("herald_connections"));
+    // Refused (max_connections 1): the slot is given back all the same, the connection is being closed.
+    AuthException refused = refusal(registry.admit(vertx, "t", "u2", "10.0.0.1"));
+    assertSame(ErrorCode.CONNECTION_LIMIT, refused.errorCode());
+    assertEquals(0.0, gauge("herald_unauthenticated_connections"));
+    assertEquals(1.0, gauge("herald_connections"));
+    Await.result(registry.admitUnauthenticated(vertx, "10.0.0.1"), WAIT, "a slot free again");
   }
 }
