@@ -12,15 +12,37 @@ public final class Tokens {
   /** Knox tokens are at least this long; their first {@value} characters are the token key. */
   public static final int KNOX_KEY_LENGTH = 8;
 
-  private static final Pattern JWT_SHAPE = Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*");
   private static final Pattern KNOX_SHAPE = Pattern.compile("[A-Za-z0-9_-]{" + KNOX_KEY_LENGTH + ",512}");
   private static final Pattern QUERY_AND_FRAGMENT = Pattern.compile("[?#].*", Pattern.DOTALL);
 
   private Tokens() {
   }
 
+  /**
+   * Three base64url parts joined by dots, the first two non-empty (an unsigned token's signature is empty). A scan,
+   * not a regular expression: it runs on every connection's authentication.
+   */
   public static boolean looksLikeJwt(String token) {
-    return JWT_SHAPE.matcher(token).matches();
+    int dots = 0;
+    int partLength = 0;
+    for (int i = 0; i < token.length(); i++) {
+      char c = token.charAt(i);
+      if (c == '.') {
+        if (partLength == 0 || ++dots > 2) {
+          return false;
+        }
+        partLength = 0;
+      } else if (isBase64Url(c)) {
+        partLength++;
+      } else {
+        return false;
+      }
+    }
+    return dots == 2;
+  }
+
+  private static boolean isBase64Url(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
   }
 
   public static boolean looksLikeKnox(String token) {

@@ -2,6 +2,7 @@ package io.herald.node;
 
 import io.herald.runtime.NodeInfo;
 import io.herald.runtime.Metrics;
+import io.herald.session.ConnectionRegistry;
 import io.herald.session.ConnectionRegistryVerticle;
 import io.herald.config.HeraldOptions;
 import io.herald.ingress.IngressVerticle;
@@ -63,7 +64,8 @@ public final class HeraldNode {
     int instances = opts.server().getInstances() > 0 ? opts.server().getInstances() : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
     List<SocketVerticle> sockets = new CopyOnWriteArrayList<>();
     List<String> deployments = new CopyOnWriteArrayList<>();
-    return vertx.deployVerticle(new ConnectionRegistryVerticle(opts.limits(), info))
+    ConnectionRegistry registry = new ConnectionRegistry(opts.limits());
+    return vertx.deployVerticle(new ConnectionRegistryVerticle(registry, info))
         .compose(id -> {
           deployments.add(id);
           return vertx.deployVerticle(new IngressVerticle(opts.ingress(), opts.state(), info, stateFactory));
@@ -71,7 +73,7 @@ public final class HeraldNode {
         .compose(id -> {
           deployments.add(id);
           return vertx.deployVerticle(() -> {
-            SocketVerticle socket = new SocketVerticle(opts, info, stateFactory);
+            SocketVerticle socket = new SocketVerticle(opts, info, stateFactory, registry);
             sockets.add(socket);
             return socket;
           }, new DeploymentOptions().setInstances(instances));

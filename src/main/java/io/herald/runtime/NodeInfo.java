@@ -38,29 +38,6 @@ public record NodeInfo(String nodeId, Instant startedAt, Metrics metrics, Atomic
     return "herald.node." + nodeId + ".drain";
   }
 
-  /** Request: {@code {tenant, user_id}}; reply: empty object, or failure 4029 naming the limit. */
-  public String admitAddress() {
-    return "herald.node." + nodeId + ".admit";
-  }
-
-  /** Send: {@code {tenant, user_id}}: one admitted connection has gone. */
-  public String releaseAddress() {
-    return "herald.node." + nodeId + ".release";
-  }
-
-  /**
-   * Request: {@code {address}} (the client address of a connection not yet authenticated); reply: empty object, or
-   * failure 4029 naming the limit (node-wide or per address).
-   */
-  public String unauthenticatedAdmitAddress() {
-    return "herald.node." + nodeId + ".unauthenticated.admit";
-  }
-
-  /** Send: {@code {address}}: a connection admitted unauthenticated has authenticated or gone. */
-  public String unauthenticatedReleaseAddress() {
-    return "herald.node." + nodeId + ".unauthenticated.release";
-  }
-
   /** Request: nothing; reply: {@code {connections, users}}. */
   public String connectionStatsAddress() {
     return "herald.node." + nodeId + ".connections";

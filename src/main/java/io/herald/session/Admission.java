@@ -8,21 +8,20 @@ import io.herald.state.SessionInfo;
 import io.herald.state.SessionStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Admits an authenticated connection, the same for {@code /ws} and the event-bus bridge: first against the node's
- * {@code max_connections} (the connection registry, one step on its own event loop), then against
+ * {@code max_connections} (the {@link ConnectionRegistry}, one step on its own event loop), then against
  * {@code max_connections_per_user} fleet-wide (the session store checks and registers in one atomic step).
  * What was granted is recorded in the connection's {@link Ticket}, so that {@link #release} gives back exactly that,
  * once, however the connection ends.
  *
  * <p>Before that, from its upgrade (bridge: the socket's creation), a connection holds one of the node's slots for
  * connections not yet authenticated ({@link #admitUnauthenticated}), counted by the same registry node-wide and per
- * client address, and given back ({@link #releaseUnauthenticated}) once it is authenticated or closed.
+ * client address, and given back by the node admission's own step ({@link #admit}: its token is verified) or, closed
+ * before that, by {@link #releaseUnauthenticated}.
  */
 public final class Admission {
 
@@ -30,6 +29,7 @@ public final class Admission {
 
   private final Vertx vertx;
   private final NodeInfo node;
+  private final ConnectionRegistry registry;
   private final SessionStore sessions;
   private final int maxPerUser;
 
@@ -41,24 +41,25 @@ public final class Admission {
     private String unauthenticatedAddress;
   }
 
-  public Admission(Vertx vertx, NodeInfo node, SessionStore sessions, int maxPerUser) {
+  public Admission(Vertx vertx, NodeInfo node, ConnectionRegistry registry, SessionStore sessions, int maxPerUser) {
     this.vertx = vertx;
     this.node = node;
+    this.registry = registry;
     this.sessions = sessions;
     this.maxPerUser = maxPerUser;
   }
 
   /**
-   * Admits the connection described by {@code session}; fails with an {@link AuthException} carrying
-   * {@link ErrorCode#CONNECTION_LIMIT} when a limit is reached (nothing is then held) or {@link ErrorCode#UNAVAILABLE}
-   * when the node registry did not answer. A session store that is down admits (live delivery goes on); the session
-   * is written at the next heartbeat.
+   * Admits the connection described by {@code session} (its token verified); fails with an {@link AuthException}
+   * carrying {@link ErrorCode#CONNECTION_LIMIT} when a limit is reached (nothing is then held). A session store that is
+   * down admits (live delivery goes on); the session is written at the next heartbeat. The connection's unauthenticated
+   * slot, if it holds one, is given back in the same step as the node admission, admitted or not.
    */
   public Future<Void> admit(Ticket ticket, SessionInfo session) {
-    JsonObject key = key(session.tenant(), session.userId());
-    Future<Void> nodeAdmission = vertx.eventBus().request(node.admitAddress(), key).<Void>mapEmpty()
-        .onSuccess(v -> ticket.nodeAdmitted = true)
-        .recover(Admission::registryRefusal);
+    String unauthenticatedAddress = ticket.unauthenticatedAddress;
+    ticket.unauthenticatedAddress = null;
+    Future<Void> nodeAdmission = registry.admit(vertx, session.tenant(), session.userId(), unauthenticatedAddress)
+        .onSuccess(v -> ticket.nodeAdmitted = true);
     return nodeAdmission.compose(v -> sessions.register(session, maxPerUser)
         .recover(e -> {
           node.metrics().stateFailure("sessions");
@@ -72,7 +73,7 @@ public final class Admission {
           }
           // Refused: give the node admission back now, the connection will never hold it.
           ticket.nodeAdmitted = false;
-          vertx.eventBus().send(node.releaseAddress(), key);
+          registry.release(session.tenant(), session.userId());
           return Future.failedFuture(new AuthException(ErrorCode.CONNECTION_LIMIT, CloseCode.LIMIT_EXCEEDED,
               "connection limit per user reached (" + maxPerUser + ")"));
         }));
@@ -92,7 +93,7 @@ public final class Admission {
     }
     if (ticket.nodeAdmitted) {
       ticket.nodeAdmitted = false;
-      vertx.eventBus().send(node.releaseAddress(), key(tenant, userId));
+      registry.release(tenant, userId);
     }
     return unregistered;
   }
@@ -100,33 +101,18 @@ public final class Admission {
   /**
    * Takes a slot for a connection not yet authenticated from {@code clientAddress}; fails with an
    * {@link AuthException} carrying {@link ErrorCode#CONNECTION_LIMIT} when the node's limit or the address's is
-   * reached, {@link ErrorCode#UNAVAILABLE} when the node registry did not answer (nothing is then held).
+   * reached (nothing is then held).
    */
   public Future<Void> admitUnauthenticated(Ticket ticket, String clientAddress) {
     String address = clientAddress == null ? "-" : clientAddress;
-    return vertx.eventBus().request(node.unauthenticatedAdmitAddress(), new JsonObject().put("address", address))
-        .<Void>mapEmpty()
-        .onSuccess(v -> ticket.unauthenticatedAddress = address)
-        .recover(Admission::registryRefusal);
+    return registry.admitUnauthenticated(vertx, address).onSuccess(v -> ticket.unauthenticatedAddress = address);
   }
 
   /** Gives back the ticket's unauthenticated slot, once authenticated or closed; a second call does nothing. */
   public void releaseUnauthenticated(Ticket ticket) {
     if (ticket.unauthenticatedAddress != null) {
-      vertx.eventBus().send(node.unauthenticatedReleaseAddress(), new JsonObject().put("address", ticket.unauthenticatedAddress));
+      registry.releaseUnauthenticated(ticket.unauthenticatedAddress);
       ticket.unauthenticatedAddress = null;
     }
-  }
-
-  /** The registry's refusal as a connection limit, any other failure (no answer) as unavailable. */
-  private static Future<Void> registryRefusal(Throwable e) {
-    if (e instanceof ReplyException re && re.failureCode() == ConnectionRegistryVerticle.REFUSED) {
-      return Future.failedFuture(new AuthException(ErrorCode.CONNECTION_LIMIT, CloseCode.LIMIT_EXCEEDED, re.getMessage()));
-    }
-    return Future.failedFuture(new AuthException(ErrorCode.UNAVAILABLE, CloseCode.INTERNAL_ERROR, "admission failed"));
-  }
-
-  private static JsonObject key(String tenant, String userId) {
-    return new JsonObject().put("tenant", tenant).put("user_id", userId);
   }
 }

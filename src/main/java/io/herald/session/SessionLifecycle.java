@@ -137,7 +137,6 @@ public final class SessionLifecycle {
           }
           AuthenticatedUser user = result.result();
           s.user = user;
-          admission.releaseUnauthenticated(s.admission);
           cancel(s.authTimer);
           s.authTimer = Session.NO_TIMER;
           s.recheckToken = TokenRecheck.tokenToKeep(auth, user, token);

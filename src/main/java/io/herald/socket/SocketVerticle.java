@@ -7,6 +7,7 @@ import io.herald.model.LogText;
 import io.herald.runtime.NodeInfo;
 import io.herald.session.Admission;
 import io.herald.session.ClientAddress;
+import io.herald.session.ConnectionRegistry;
 import io.herald.session.OriginPolicy;
 import io.herald.session.Session;
 import io.herald.session.SessionCore;
@@ -46,6 +47,7 @@ public final class SocketVerticle extends VerticleBase {
   private final HeraldOptions options;
   private final NodeInfo node;
   private final StateFactory stateFactory;
+  private final ConnectionRegistry registry;
   private State state;
   private HttpServer server;
   private Redis redis;
@@ -58,10 +60,12 @@ public final class SocketVerticle extends VerticleBase {
   private long heartbeatTimer = -1;
   private long metricsTimer = -1;
 
-  public SocketVerticle(HeraldOptions options, NodeInfo node, StateFactory stateFactory) {
+  /** @param registry the node's connection counts, shared by every socket verticle instance of the node */
+  public SocketVerticle(HeraldOptions options, NodeInfo node, StateFactory stateFactory, ConnectionRegistry registry) {
     this.options = options;
     this.node = node;
     this.stateFactory = stateFactory;
+    this.registry = registry;
   }
 
   /** The port the server listens on (meaningful after start; differs from the option when that was 0). */
@@ -77,7 +81,7 @@ public final class SocketVerticle extends VerticleBase {
     Authenticator authenticator = new Authenticator(vertx, options.auth(), redis);
     frames = new FrameWriter(context);
     state = stateFactory.create(vertx);
-    admission = new Admission(vertx, node, state.sessions(), options.limits().getMaxConnectionsPerUser());
+    admission = new Admission(vertx, node, registry, state.sessions(), options.limits().getMaxConnectionsPerUser());
     clientAddresses = new ClientAddress(options.access().getTrustedProxies());
     core = new SessionCore(vertx, options, node, state, authenticator, admission);
     inbound = new WsInbound(options.server().getMaxFrameBytes(), core.lifecycle(),

@@ -75,6 +75,12 @@ class TokensTest {
     assertFalse(Tokens.looksLikeJwt("a.b.c "));
     assertFalse(Tokens.looksLikeJwt("a+b.c.d"));
     assertFalse(Tokens.looksLikeJwt("0123456789abcdef0123456789abcdef"));
+    assertFalse(Tokens.looksLikeJwt("a.b.c."));
+    assertFalse(Tokens.looksLikeJwt(""));
+    assertFalse(Tokens.looksLikeJwt("..."));
+    assertFalse(Tokens.looksLikeJwt("\u00e9.b.c"), "letters outside base64url");
+    assertFalse(Tokens.looksLikeJwt("a.b.c=="), "base64url in JWTs has no padding");
+    assertFalse(Tokens.looksLikeJwt("a.b\n.c"));
   }
 
   @Test

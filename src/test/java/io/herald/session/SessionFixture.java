@@ -39,7 +39,7 @@ import java.util.function.Supplier;
 /**
  * A {@link SessionCore} with no socket and no node: a plain Vert.x, the in-memory state stores (the history one
  * {@link GatedHistoryStore gated}), an {@link Authenticator} over an HS256 secret, and an {@link Admission} that asks a
- * real {@link ConnectionRegistryVerticle} over the local event bus. Sessions are opened on {@link TestTransport}s. The
+ * real {@link ConnectionRegistry} on its own verticle. Sessions are opened on {@link TestTransport}s. The
  * core is single-threaded on its event loop: every call into it goes through {@link #onLoop}.
  */
 final class SessionFixture implements AutoCloseable {
@@ -58,6 +58,7 @@ final class SessionFixture implements AutoCloseable {
   final NodeInfo node;
   final GatedHistoryStore history;
   final State state;
+  final ConnectionRegistry registry;
   final Admission admission;
   final SessionCore core;
   private final Context loop;
@@ -70,7 +71,8 @@ final class SessionFixture implements AutoCloseable {
     State memory = StateStores.forOptions(options.state()).create(vertx);
     this.history = new GatedHistoryStore(memory.history());
     this.state = new State(memory.sessions(), history, memory.inbox(), memory.metrics(), memory.release());
-    this.admission = new Admission(vertx, node, state.sessions(), options.limits().getMaxConnectionsPerUser());
+    this.registry = new ConnectionRegistry(options.limits());
+    this.admission = new Admission(vertx, node, registry, state.sessions(), options.limits().getMaxConnectionsPerUser());
     this.core = new SessionCore(vertx, options, node, state, new Authenticator(vertx, options.auth(), null), admission);
     this.loop = vertx.getOrCreateContext();
     this.issuer = JWTAuth.create(vertx, new JWTAuthOptions()
@@ -92,7 +94,7 @@ final class SessionFixture implements AutoCloseable {
     Vertx vertx = Vertx.vertx();
     vertx.eventBus().registerDefaultCodec(Notification.class, new NotificationCodec());
     SessionFixture fixture = new SessionFixture(vertx, options);
-    Await.result(vertx.deployVerticle(new ConnectionRegistryVerticle(options.limits(), fixture.node)), WAIT, "registry deployed");
+    Await.result(vertx.deployVerticle(new ConnectionRegistryVerticle(fixture.registry, fixture.node)), WAIT, "registry deployed");
     return fixture;
   }
 
