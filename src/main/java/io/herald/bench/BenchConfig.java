@@ -110,6 +110,11 @@ public final class BenchConfig {
       description = "New connections per second, or max (default: max).")
   public double connectRate;
 
+  /** The longest the connect phase may take before the run fails; default 5 minutes, at most {@link #MAX_DURATION}. */
+  @Option(names = "--connect-within", defaultValue = "5m", converter = BenchConverters.DurationConverter.class,
+      description = "The run fails when the connections are not all open (or refused) within this (default: 5m; at most 30m).")
+  public Duration connectWithin;
+
   /** Handshakes in flight; default 200. */
   @Option(names = "--connect-concurrency", defaultValue = "200", description = "Handshakes in flight (default: ${DEFAULT-VALUE}).")
   public int connectConcurrency;
@@ -332,6 +337,9 @@ public final class BenchConfig {
     }
     if (hold.isNegative() || hold.compareTo(MAX_DURATION) > 0 || drain.isNegative() || drain.compareTo(Duration.ofMinutes(5)) > 0) {
       throw new IllegalArgumentException("--hold at most 30 minutes, --drain at most 5 minutes");
+    }
+    if (connectWithin.compareTo(Duration.ofSeconds(1)) < 0 || connectWithin.compareTo(MAX_DURATION) > 0) {
+      throw new IllegalArgumentException("--connect-within: 1 s to 30 minutes");
     }
     if (settle.isNegative() || settle.compareTo(Duration.ofMinutes(1)) > 0) {
       throw new IllegalArgumentException("--settle: 0 to 1 minute");

@@ -139,7 +139,7 @@ public final class BenchRunner {
     AtomicReference<String> firstFailure = new AtomicReference<>();
     ConcurrentLinkedQueue<BenchClient> connected = new ConcurrentLinkedQueue<>();
     long connectStart = System.nanoTime();
-    long connectDeadline = connectStart + TimeUnit.MINUTES.toNanos(5);
+    long connectDeadline = connectStart + config.connectWithin.toNanos();
     for (int i = 0; i < config.connections; i++) {
       if (config.connectRate > 0) {
         long at = connectStart + (long) (i * 1e9 / config.connectRate);
@@ -150,7 +150,7 @@ public final class BenchRunner {
       }
       long left = connectDeadline - System.nanoTime();
       if (left <= 0 || !permits.tryAcquire(left, TimeUnit.NANOSECONDS)) {
-        throw new IllegalStateException("connect phase exceeded 5 minutes");
+        throw new IllegalStateException("connect phase exceeded --connect-within " + config.connectWithin.toSeconds() + " s");
       }
       int slot = i % wsClients.size();
       int index = first + i;
@@ -170,7 +170,7 @@ public final class BenchRunner {
           });
     }
     if (!all.await(Math.max(1, (connectDeadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS)) {
-      throw new IllegalStateException("connect phase exceeded 5 minutes");
+      throw new IllegalStateException("connect phase exceeded --connect-within " + config.connectWithin.toSeconds() + " s");
     }
     long connectNs = System.nanoTime() - connectStart;
     ServerProcesses.Sample afterConnect = server != null ? server.sample() : null;

@@ -43,8 +43,8 @@ final class GeneratorProcesses {
 
   /** The {@code event} of a child's stdout line once its connect phase is over. */
   private static final String CONNECTED_EVENT = "connected";
-  /** How long the children may take to start and connect (their own connect phase is bounded at 5 minutes). */
-  private static final Duration CONNECT_BOUND = Duration.ofMinutes(6);
+  /** Beyond --connect-within (the children's own bound), how long they may take to start. */
+  private static final Duration START_BOUND = Duration.ofMinutes(1);
   /** How long a released child may take to close its connections and report. */
   private static final Duration REPORT_BOUND = Duration.ofMinutes(2);
   /** Beyond the hold, how long a child waits for its release before ending the hold by itself. */
@@ -141,6 +141,7 @@ final class GeneratorProcesses {
           "--connections", String.valueOf(connections), "--first-connection", String.valueOf(first),
           "--devices", String.valueOf(config.devices), "--tenant", config.tenant,
           "--hold", bound.toMillis() + "ms", "--duration", bound.toMillis() + "ms", "--settle", "0s",
+          "--connect-within", config.connectWithin.toMillis() + "ms",
           "--connect-rate", config.connectRate > 0 ? String.valueOf(config.connectRate / config.generatorProcesses) : "max",
           "--connect-concurrency", String.valueOf(Math.max(1, config.connectConcurrency / config.generatorProcesses)),
           "--client-threads", String.valueOf(config.clientThreads),
@@ -231,7 +232,7 @@ final class GeneratorProcesses {
         children.add(new Child(i, first, share));
         first += share;
       }
-      long deadline = System.nanoTime() + CONNECT_BOUND.toNanos();
+      long deadline = System.nanoTime() + config.connectWithin.plus(START_BOUND).toNanos();
       List<JsonObject> connectedEvents = new ArrayList<>();
       for (Child c : children) {
         connectedEvents.add(await(c.connected, deadline, "connected"));
