@@ -7,10 +7,13 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.http.WebSocketFrameType;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One benchmark client (one device of a user): authenticates, joins its topics, and accounts for every notification
@@ -38,6 +41,8 @@ final class BenchClient {
   private Promise<Void> subscribed;
   private volatile boolean reconnecting;
   private boolean closing;
+  /** The timer of the protocol pings ({@link #startPings}); -1 when none. */
+  private long pingTimer = -1;
 
   BenchClient(int index, String userId, List<String> topics, Context context, WebSocketClient wsClient,
               List<WebSocketConnectOptions> targets, String token, BenchStats stats, List<String> entitled) {
@@ -69,6 +74,33 @@ final class BenchClient {
       }).onComplete(done);
     });
     return done.future();
+  }
+
+  /** The port of the node it connects to now. */
+  int port() {
+    return targets.get(target).getPort();
+  }
+
+  /**
+   * Sends a protocol {@code Ping} every period from now on, as the browser client does, the first after a random
+   * share of the period so that the connections' pings are spread over it; the {@code Pong} answers are counted.
+   */
+  void startPings(Duration period) {
+    context.runOnContext(v -> {
+      long periodMs = Math.max(1, period.toMillis());
+      pingTimer = context.owner().setTimer(1 + ThreadLocalRandom.current().nextLong(periodMs), first -> {
+        sendPing();
+        pingTimer = context.owner().setPeriodic(periodMs, id -> sendPing());
+      });
+    });
+  }
+
+  private void sendPing() {
+    if (closing || ws == null || ws.isClosed()) {
+      return;
+    }
+    stats.clientPings.increment();
+    ws.writeTextMessage("{\"type\":\"Ping\"}");
   }
 
   /** Whether a drop-and-resume is under way (read from the thread that chooses whom to drop). */
@@ -135,6 +167,12 @@ final class BenchClient {
         }
       });
       socket.exceptionHandler(e -> stats.socketErrors.increment());
+      // Vert.x answers every ping with a pong by itself; the frame handler sees the ping after that.
+      socket.frameHandler(frame -> {
+        if (frame.type() == WebSocketFrameType.PING) {
+          stats.serverPings.increment();
+        }
+      });
       return socket.writeTextMessage(authenticate.encode());
     }).compose(v -> auth.future());
   }
@@ -173,8 +211,11 @@ final class BenchClient {
           subscribed.tryFail("server error before Subscribed: " + buffer);
         }
         break;
+      case "Pong":
+        stats.pongs.increment();
+        break;
       default:
-        // InitialState, Pong, ...: not counted
+        // InitialState, ...: not counted
     }
   }
 
@@ -214,6 +255,7 @@ final class BenchClient {
     Promise<Void> p = Promise.promise();
     context.runOnContext(v -> {
       closing = true;
+      context.owner().cancelTimer(pingTimer);
       if (ws == null || ws.isClosed()) {
         p.complete();
       } else {

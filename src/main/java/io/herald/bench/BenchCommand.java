@@ -39,7 +39,8 @@ public final class BenchCommand implements Callable<Integer> {
       for (Path plot : plots) {
         chartFormat(plot);
       }
-      result = new BenchRunner(config, System.err::println).run();
+      result = config.generatorProcesses > 1 ? new GeneratorProcesses(config, System.err::println).run()
+          : new BenchRunner(config, System.err::println).run();
     } catch (IllegalArgumentException | IllegalStateException e) {
       System.err.println("herald bench: " + e.getMessage());
       return 2;

@@ -35,6 +35,8 @@ public final class BenchConfig {
   public static final int MAX_CONNECTIONS = 100_000;
   public static final Duration MAX_DURATION = Duration.ofMinutes(30);
   public static final long MAX_MESSAGES = 100_000_000L;
+  /** Most generator processes of a spread connect run. */
+  public static final int MAX_GENERATOR_PROCESSES = 16;
   /** Past this many connections per source address, {@link #sources()} spreads them over several addresses. */
   static final int CONNECTIONS_PER_SOURCE = 20_000;
 
@@ -108,6 +110,11 @@ public final class BenchConfig {
       description = "New connections per second, or max (default: max).")
   public double connectRate;
 
+  /** The longest the connect phase may take before the run fails; default 5 minutes, at most {@link #MAX_DURATION}. */
+  @Option(names = "--connect-within", defaultValue = "5m", converter = BenchConverters.DurationConverter.class,
+      description = "The run fails when the connections are not all open (or refused) within this (default: 5m; at most 30m).")
+  public Duration connectWithin;
+
   /** Handshakes in flight; default 200. */
   @Option(names = "--connect-concurrency", defaultValue = "200", description = "Handshakes in flight (default: ${DEFAULT-VALUE}).")
   public int connectConcurrency;
@@ -131,6 +138,39 @@ public final class BenchConfig {
   @Option(names = "--recover-every", defaultValue = "1s", converter = BenchConverters.DurationConverter.class,
       description = "recover: a different random set of connections is closed and resumed this often (default: 1s).")
   public Duration recoverEvery;
+
+  /**
+   * connect scenario: each connection sends a protocol {@code Ping} this often (as the browser client does every
+   * 25 s) and counts the {@code Pong} answers; 0 (default) means none. The server's own WebSocket pings (every
+   * {@code heartbeat_interval_secs}) are answered and counted whatever this says.
+   */
+  @Option(names = "--ping-every", defaultValue = "0s", converter = BenchConverters.DurationConverter.class,
+      description = "connect: each connection sends a protocol Ping this often and counts the Pongs (default: 0s, none).")
+  public Duration pingEvery;
+
+  /**
+   * connect scenario: the connections are opened by this many generator processes of this machine (children of this
+   * one, each with its own descriptor limit and source addresses), their figures merged; default 1 (this process).
+   */
+  @Option(names = "--generator-processes", defaultValue = "1",
+      description = "connect: spread the connections over this many generator processes, each with its own descriptor "
+          + "limit and source addresses, and merge their figures (default: ${DEFAULT-VALUE}).")
+  public int generatorProcesses;
+
+  /**
+   * A generator process of a spread run: the global index of its first connection (users and nodes follow the global
+   * index, so the processes' connections are distinct users spread evenly over the nodes); default 0.
+   */
+  @Option(names = "--first-connection", defaultValue = "0", hidden = true)
+  public int firstConnection;
+
+  /**
+   * A generator process of a spread run: it prints a {@code connected} line on stdout once connected, and its hold
+   * ends when a line arrives on stdin or stdin closes (its parent's release, or its parent's end), at the latest after
+   * {@code --hold}; default off.
+   */
+  @Option(names = "--hold-until-released", hidden = true)
+  public boolean holdUntilReleased;
 
   /** HS256 secret of the node; default {@code $JWT_SECRET}. */
   @Option(names = "--jwt-secret", defaultValue = "${env:JWT_SECRET}", description = "HS256 secret of the node (default: $JWT_SECRET).")
@@ -233,8 +273,9 @@ public final class BenchConfig {
   public List<String> sources() {
     String spec = sourceAddresses;
     if (spec == null || spec.isBlank()) {
-      return connections > CONNECTIONS_PER_SOURCE
-          ? loopbackSources((connections + CONNECTIONS_PER_SOURCE - 1) / CONNECTIONS_PER_SOURCE) : List.of();
+      int needed = connections > CONNECTIONS_PER_SOURCE ? (connections + CONNECTIONS_PER_SOURCE - 1) / CONNECTIONS_PER_SOURCE : 0;
+      // Each generator process of a spread run connects from an address of its own.
+      return loopbackSources(generatorProcesses > 1 ? Math.max(needed, generatorProcesses) : needed);
     }
     if (spec.trim().matches("\\d+")) {
       int n = Integer.parseInt(spec.trim());
@@ -250,6 +291,26 @@ public final class BenchConfig {
       }
     }
     return out;
+  }
+
+  /**
+   * The source addresses of generator process {@code process} of a spread run: every {@link #generatorProcesses}-th
+   * of {@link #sources()} from its own index, or one of them when there are fewer addresses than processes; empty
+   * (the system's choice) when {@link #sources()} is.
+   */
+  public List<String> sourcesOfProcess(int process) {
+    List<String> all = sources();
+    if (all.isEmpty()) {
+      return List.of();
+    }
+    if (all.size() < generatorProcesses) {
+      return List.of(all.get(process % all.size()));
+    }
+    List<String> own = new ArrayList<>();
+    for (int i = process; i < all.size(); i += generatorProcesses) {
+      own.add(all.get(i));
+    }
+    return own;
   }
 
   /** Source addresses 127.0.0.2 .. 127.0.0.(1+count). */
@@ -277,6 +338,9 @@ public final class BenchConfig {
     if (hold.isNegative() || hold.compareTo(MAX_DURATION) > 0 || drain.isNegative() || drain.compareTo(Duration.ofMinutes(5)) > 0) {
       throw new IllegalArgumentException("--hold at most 30 minutes, --drain at most 5 minutes");
     }
+    if (connectWithin.compareTo(Duration.ofSeconds(1)) < 0 || connectWithin.compareTo(MAX_DURATION) > 0) {
+      throw new IllegalArgumentException("--connect-within: 1 s to 30 minutes");
+    }
     if (settle.isNegative() || settle.compareTo(Duration.ofMinutes(1)) > 0) {
       throw new IllegalArgumentException("--settle: 0 to 1 minute");
     }
@@ -293,6 +357,19 @@ public final class BenchConfig {
     if (clientThreads < 1 || clientThreads > 64 || httpConnections < 1 || httpConnections > 256
         || connectConcurrency < 1 || connectConcurrency > 10_000 || windowDeliveries < 1) {
       throw new IllegalArgumentException("--client-threads 1..64, --http-connections 1..256, --connect-concurrency 1..10000");
+    }
+    if (pingEvery.isNegative() || pingEvery.compareTo(MAX_DURATION) > 0
+        || !pingEvery.isZero() && pingEvery.compareTo(Duration.ofMillis(100)) < 0) {
+      throw new IllegalArgumentException("--ping-every: 0 (none) or 100ms to 30m");
+    }
+    if (generatorProcesses < 1 || generatorProcesses > MAX_GENERATOR_PROCESSES) {
+      throw new IllegalArgumentException("--generator-processes: 1.." + MAX_GENERATOR_PROCESSES);
+    }
+    if (generatorProcesses > 1 && (scenario != Scenario.CONNECT || connections < generatorProcesses)) {
+      throw new IllegalArgumentException("--generator-processes: for the connect scenario only, at most one per connection");
+    }
+    if (firstConnection < 0 || firstConnection > MAX_CONNECTIONS) {
+      throw new IllegalArgumentException("--first-connection: 0.." + MAX_CONNECTIONS);
     }
     for (int p : targetPorts()) {
       if (p < 1 || p > 65_535) {

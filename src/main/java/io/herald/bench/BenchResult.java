@@ -76,7 +76,9 @@ public final class BenchResult {
     if (s != null) {
       JsonArray processes = s.getJsonArray("processes");
       row(out, "server CPU", s.getValue("cpu_s") + " s" + (s.containsKey("cpu_us_per_delivery")
-          ? " = " + s.getValue("cpu_us_per_delivery") + " µs/delivery" : "") + " (kernel " + s.getValue("cpu_sys_s")
+          ? " = " + s.getValue("cpu_us_per_delivery") + " µs/delivery" : "")
+          + (s.containsKey("hold_cpu_cores") ? String.format(Locale.ROOT, " over the %.0f s hold = %.2f %% of a core",
+              json.getDouble("phase_seconds"), s.getDouble("hold_cpu_cores") * 100) : "") + " (kernel " + s.getValue("cpu_sys_s")
           + " s; " + (processes.size() == 1 ? "pid " : "summed over pids ") + joined(s.getJsonArray("pids")) + ")");
       row(out, "server RSS MiB", (processes.size() == 1 ? "" : "sum: ") + "idle " + mib(s.getLong("rss_idle_kib"))
           + ", connected " + mib(s.getLong("rss_connected_kib")) + ", peak " + mib(s.getLong("rss_peak_kib"))
@@ -89,8 +91,12 @@ public final class BenchResult {
       if (processes.size() > 1) {
         for (int i = 0; i < processes.size(); i++) {
           JsonObject p = processes.getJsonObject(i);
-          row(out, "  pid " + p.getValue("pid"), "CPU " + p.getValue("cpu_s") + " s; RSS MiB idle " + mib(p.getLong("rss_idle_kib"))
-              + ", connected " + mib(p.getLong("rss_connected_kib")) + ", peak " + mib(p.getLong("rss_peak_kib")));
+          row(out, "  pid " + p.getValue("pid"), (p.containsKey("connections") ? p.getValue("connections") + " connections; " : "")
+              + "CPU " + p.getValue("cpu_s") + " s; RSS MiB idle " + mib(p.getLong("rss_idle_kib"))
+              + ", connected " + mib(p.getLong("rss_connected_kib")) + ", peak " + mib(p.getLong("rss_peak_kib"))
+              + (p.containsKey("rss_per_connection_kib") ? " (" + p.getValue("rss_per_connection_kib") + " KiB/connection)" : "")
+              + (p.containsKey("live_heap_per_connection_kib") ? "; live heap " + p.getValue("live_heap_per_connection_kib")
+                  + " KiB/connection" : ""));
         }
       }
     }
@@ -102,11 +108,29 @@ public final class BenchResult {
     }
     JsonObject g = json.getJsonObject("generator");
     row(out, "generator CPU", g.getValue("cpu_s") + " s" + (g.containsKey("cpu_us_per_delivery")
-        ? " = " + g.getValue("cpu_us_per_delivery") + " µs/delivery" : ""));
+        ? " = " + g.getValue("cpu_us_per_delivery") + " µs/delivery" : "")
+        + (g.containsKey("processes") ? " (summed over " + g.getJsonArray("processes").size() + " processes)" : ""));
+    JsonArray generators = g.getJsonArray("processes", new JsonArray());
+    for (int i = 0; i < generators.size(); i++) {
+      JsonObject p = generators.getJsonObject(i);
+      row(out, "  generator " + i, "pid " + p.getValue("pid") + " from " + joined(p.getJsonArray("source_addresses")) + ": "
+          + p.getValue("connected") + " of " + p.getValue("connections") + " connected (failed " + p.getValue("failed")
+          + "), " + p.getValue("unexpected_closes") + " unexpected closes, " + heartbeats(p.getJsonObject("heartbeats")));
+    }
+    JsonObject h = json.getJsonObject("heartbeats");
+    if (h != null && (h.getLong("server_pings") > 0 || h.getLong("client_pings") > 0)) {
+      row(out, "heartbeats", heartbeats(h));
+    }
     row(out, "closes / errors", json.getValue("unexpected_closes") + " unexpected closes"
         + (json.containsKey("close_codes") ? " " + json.getJsonObject("close_codes").encode() : "")
         + ", " + json.getValue("server_errors") + " server Error frames");
     return out.toString();
+  }
+
+  /** Server pings (each answered with a pong) and the client's Pings with the Pongs that answered them. */
+  private static String heartbeats(JsonObject h) {
+    return "server pings answered " + h.getValue("server_pings") + ", client Pings " + h.getValue("client_pings")
+        + " answered by " + h.getValue("pongs") + " Pongs";
   }
 
   private static void row(StringBuilder out, String name, String value) {

@@ -66,13 +66,27 @@ public final class BenchRunner {
       synchronized (clients) {
         clients.forEach(c -> closes.add(c.close()));
       }
+      // Close handshakes take their time on a loaded machine: a second per thousand connections on top of 15 s.
+      long closeSeconds = 15 + config.connections / 1000;
       try {
-        Future.join(closes).await(15, TimeUnit.SECONDS);
+        Future.join(closes).await(closeSeconds, TimeUnit.SECONDS);
       } catch (Exception ignored) {
         // closing anyway
       }
-      clientVertx.close().await(15, TimeUnit.SECONDS);
-      pubVertx.close().await(15, TimeUnit.SECONDS);
+      closeWithin(clientVertx, closeSeconds);
+      closeWithin(pubVertx, closeSeconds);
+    }
+  }
+
+  /**
+   * Closes a Vert.x instance of the run, waiting at most the given time: what is still open then goes with the
+   * process, and the run's figures, already taken, are reported all the same.
+   */
+  private void closeWithin(Vertx vertx, long seconds) {
+    try {
+      vertx.close().await(seconds, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.accept("the generator's Vert.x did not close within " + seconds + " s (" + e + "); reporting anyway");
     }
   }
 
@@ -95,14 +109,17 @@ public final class BenchRunner {
         .put("java", System.getProperty("java.version"));
     ServerProcesses.Sample idle = server != null ? server.sample() : null;
     boolean measureLiveHeap = server != null && config.scenario == BenchConfig.Scenario.CONNECT;
-    long liveHeapIdle = measureLiveHeap ? server.liveHeapBytes() : -1;
+    List<Long> liveHeapIdle = measureLiveHeap ? server.liveHeapBytes() : null;
     long selfCpu0 = self.cpuNanos();
 
     // ---- tokens: one per connection, made before anything is measured
     JwtIssuer issuer = new JwtIssuer(clientVertx, config.jwtSecret);
+    // A generator process of a spread run opens connections firstConnection, firstConnection + 1, ...: its users and
+    // nodes are those of these global indexes.
+    int first = config.firstConnection;
     List<String> tokens = new ArrayList<>(config.connections);
     for (int i = 0; i < config.connections; i++) {
-      tokens.add(issuer.issue(audience.userOf(i), Duration.ofHours(2), config.tenant, List.of("bench.*")));
+      tokens.add(issuer.issue(audience.userOf(first + i), Duration.ofHours(2), config.tenant, List.of("bench.*")));
     }
 
     // ---- one WebSocket client per (event loop, source address); the nodes' endpoints
@@ -136,7 +153,7 @@ public final class BenchRunner {
     AtomicReference<String> firstFailure = new AtomicReference<>();
     ConcurrentLinkedQueue<BenchClient> connected = new ConcurrentLinkedQueue<>();
     long connectStart = System.nanoTime();
-    long connectDeadline = connectStart + TimeUnit.MINUTES.toNanos(5);
+    long connectDeadline = connectStart + config.connectWithin.toNanos();
     for (int i = 0; i < config.connections; i++) {
       if (config.connectRate > 0) {
         long at = connectStart + (long) (i * 1e9 / config.connectRate);
@@ -147,11 +164,12 @@ public final class BenchRunner {
       }
       long left = connectDeadline - System.nanoTime();
       if (left <= 0 || !permits.tryAcquire(left, TimeUnit.NANOSECONDS)) {
-        throw new IllegalStateException("connect phase exceeded 5 minutes");
+        throw new IllegalStateException("connect phase exceeded --connect-within " + config.connectWithin.toSeconds() + " s");
       }
       int slot = i % wsClients.size();
-      BenchClient client = new BenchClient(i, audience.userOf(i), audience.topicsOf(i), contexts.get(slot),
-          wsClients.get(slot), targets, tokens.get(i), stats, audience.entitled(i));
+      int index = first + i;
+      BenchClient client = new BenchClient(index, audience.userOf(index), audience.topicsOf(index), contexts.get(slot),
+          wsClients.get(slot), targets, tokens.get(i), stats, audience.entitled(index));
       clients.add(client);
       client.open()
           .onComplete(ar -> {
@@ -166,7 +184,7 @@ public final class BenchRunner {
           });
     }
     if (!all.await(Math.max(1, (connectDeadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS)) {
-      throw new IllegalStateException("connect phase exceeded 5 minutes");
+      throw new IllegalStateException("connect phase exceeded --connect-within " + config.connectWithin.toSeconds() + " s");
     }
     long connectNs = System.nanoTime() - connectStart;
     ServerProcesses.Sample afterConnect = server != null ? server.sample() : null;
@@ -178,6 +196,16 @@ public final class BenchRunner {
         .put("handshake_p50_ms", ms(connectHist.getValueAtPercentile(50)))
         .put("handshake_p99_ms", ms(connectHist.getValueAtPercentile(99)))
         .put("handshake_max_ms", ms(connectHist.getMaxValue()));
+    JsonObject perPort = new JsonObject();
+    for (BenchClient c : connected) {
+      String port = String.valueOf(c.port());
+      perPort.put(port, perPort.getInteger(port, 0) + 1);
+    }
+    connect.put("connected_per_port", perPort);
+    if (config.holdUntilReleased) {
+      // The parent of a spread run merges the processes' handshake latencies exactly.
+      connect.put("handshake_histogram", GeneratorProcesses.encode(connectHist));
+    }
     if (firstFailure.get() != null) {
       connect.put("first_failure", firstFailure.get());
     }
@@ -188,11 +216,14 @@ public final class BenchRunner {
     result.put("connect", connect);
     log.accept(String.format("connected %d (failed %d) in %.2f s: %.0f/s", connected.size(), failed.get(),
         connectNs / 1e9, connected.size() / (connectNs / 1e9)));
+    if (!config.pingEvery.isZero()) {
+      connected.forEach(c -> c.startPings(config.pingEvery));
+    }
 
     // Let allocation after the handshakes settle before reading the connected footprint.
     Thread.sleep(config.settle.toMillis());
     ServerProcesses.Sample connectedSample = server != null ? server.sample() : null;
-    long liveHeapConnected = measureLiveHeap ? server.liveHeapBytes() : -1;
+    List<Long> liveHeapConnected = measureLiveHeap ? server.liveHeapBytes() : null;
     ServerProcesses.RssPeaks peaks = new ServerProcesses.RssPeaks(connectedSample);
 
     List<BenchResult.Point> series = Collections.synchronizedList(new ArrayList<>());
@@ -238,8 +269,14 @@ public final class BenchRunner {
     ResumeChurn churn = null;
     if (config.scenario == BenchConfig.Scenario.CONNECT) {
       Duration hold = config.hold.compareTo(config.duration) > 0 ? config.duration : config.hold;
-      log.accept("holding " + connected.size() + " connections for " + hold.toSeconds() + " s");
-      Thread.sleep(hold.toMillis());
+      if (config.holdUntilReleased) {
+        GeneratorProcesses.announceConnected(connect);
+        log.accept("holding " + connected.size() + " connections until released (at most " + hold.toSeconds() + " s)");
+        GeneratorProcesses.awaitRelease(hold);
+      } else {
+        log.accept("holding " + connected.size() + " connections for " + hold.toSeconds() + " s");
+        Thread.sleep(hold.toMillis());
+      }
       phaseEnd = System.nanoTime();
     } else {
       List<BenchClient> live = new ArrayList<>(connected);
@@ -338,6 +375,8 @@ public final class BenchRunner {
       result.put("recover", recover);
     }
     result.put("phase_seconds", round(phaseSeconds, 3));
+    result.put("heartbeats", new JsonObject().put("server_pings", stats.serverPings.sum())
+        .put("client_pings", stats.clientPings.sum()).put("pongs", stats.pongs.sum()));
     result.put("unexpected_closes", stats.unexpectedCloses.sum());
     if (!stats.closeCodes.isEmpty()) {
       JsonObject codes = new JsonObject();
@@ -347,13 +386,13 @@ public final class BenchRunner {
     result.put("server_errors", stats.serverErrors.sum());
     if (server != null) {
       peaks.add(phaseEndSample);
-      JsonObject figures = serverFigures(idle, connectedSample, phaseStartSample, phaseEndSample, peaks, tally.delivered(),
-          connected.size());
+      JsonObject figures = serverFigures(server, idle, connectedSample, phaseStartSample, phaseEndSample, peaks,
+          tally.delivered(), connect, config.targetPorts());
       if (measureLiveHeap) {
-        figures.put("live_heap_idle_kib", liveHeapIdle / 1024).put("live_heap_connected_kib", liveHeapConnected / 1024);
-        if (!connected.isEmpty()) {
-          figures.put("live_heap_per_connection_kib", round((liveHeapConnected - liveHeapIdle) / 1024.0 / connected.size(), 2));
-        }
+        liveHeapFigures(figures, liveHeapIdle, liveHeapConnected, connect);
+      }
+      if (config.scenario == BenchConfig.Scenario.CONNECT) {
+        figures.put("hold_cpu_cores", round(figures.getDouble("cpu_s") / Math.max(phaseSeconds, 1e-9), 4));
       }
       result.put("server", figures);
     }
@@ -369,13 +408,15 @@ public final class BenchRunner {
   }
 
   /**
-   * CPU during the publishing phase summed over the server's processes (per delivery), RSS summed (idle, connected,
-   * peak of the sum) and, per process, its own CPU and RSS.
+   * CPU during the measured phase summed over the server's processes (per delivery), RSS summed (idle, connected,
+   * peak of the sum) and, per process, its own CPU and RSS. When there is one process per port of the run (a fleet,
+   * its PIDs in the order of its ports), each process also gets its connections and its RSS per connection.
    */
-  private JsonObject serverFigures(ServerProcesses.Sample idle, ServerProcesses.Sample connected,
-                                   ServerProcesses.Sample phaseStart, ServerProcesses.Sample phaseEnd, ServerProcesses.RssPeaks peaks,
-                                   long delivered, int connections) {
+  static JsonObject serverFigures(ServerProcesses server, ServerProcesses.Sample idle, ServerProcesses.Sample connected,
+                                  ServerProcesses.Sample phaseStart, ServerProcesses.Sample phaseEnd,
+                                  ServerProcesses.RssPeaks peaks, long delivered, JsonObject connect, List<Integer> ports) {
     long cpu = phaseEnd.cpuNanos() - phaseStart.cpuNanos();
+    int connections = connect.getInteger("connected");
     JsonObject s = new JsonObject().put("pids", server.pids())
         .put("cpu_s", round(cpu / 1e9, 3))
         .put("cpu_sys_s", round((phaseEnd.sysNanos() - phaseStart.sysNanos()) / 1e9, 3));
@@ -388,19 +429,63 @@ public final class BenchRunner {
     if (connections > 0) {
       s.put("rss_per_connection_kib", round((connected.rssKib() - idle.rssKib()) / (double) connections, 2));
     }
+    List<Integer> perProcess = connectionsPerProcess(server, connect, ports);
     JsonArray processes = new JsonArray();
     for (int i = 0; i < server.pids().size(); i++) {
       ProcStats.Sample start = phaseStart.each().get(i);
       ProcStats.Sample end = phaseEnd.each().get(i);
-      processes.add(new JsonObject().put("pid", server.pids().get(i))
+      JsonObject p = new JsonObject().put("pid", server.pids().get(i))
           .put("cpu_s", round((end.cpuNanos() - start.cpuNanos()) / 1e9, 3))
           .put("cpu_sys_s", round((end.sysNanos() - start.sysNanos()) / 1e9, 3))
           .put("rss_idle_kib", idle.each().get(i).rssKib())
           .put("rss_connected_kib", connected.each().get(i).rssKib())
           .put("rss_peak_kib", peaks.of(i))
-          .put("vm_hwm_kib", end.hwmKib()));
+          .put("vm_hwm_kib", end.hwmKib());
+      if (perProcess != null) {
+        int n = perProcess.get(i);
+        p.put("connections", n);
+        if (n > 0) {
+          p.put("rss_per_connection_kib", round((connected.each().get(i).rssKib() - idle.each().get(i).rssKib()) / (double) n, 2));
+        }
+      }
+      processes.add(p);
     }
     return s.put("processes", processes);
+  }
+
+  /**
+   * The live heap (after a full collection) idle and connected, summed and per process, per connection: the sum over
+   * all the connections, each process over its own when {@link #serverFigures} knew them.
+   */
+  static void liveHeapFigures(JsonObject figures, List<Long> idle, List<Long> connected, JsonObject connect) {
+    long idleTotal = idle.stream().mapToLong(Long::longValue).sum();
+    long connectedTotal = connected.stream().mapToLong(Long::longValue).sum();
+    int connections = connect.getInteger("connected");
+    figures.put("live_heap_idle_kib", idleTotal / 1024).put("live_heap_connected_kib", connectedTotal / 1024);
+    if (connections > 0) {
+      figures.put("live_heap_per_connection_kib", round((connectedTotal - idleTotal) / 1024.0 / connections, 2));
+    }
+    JsonArray processes = figures.getJsonArray("processes");
+    for (int i = 0; i < processes.size(); i++) {
+      JsonObject p = processes.getJsonObject(i);
+      p.put("live_heap_idle_kib", idle.get(i) / 1024).put("live_heap_connected_kib", connected.get(i) / 1024);
+      if (p.getInteger("connections", 0) > 0) {
+        p.put("live_heap_per_connection_kib", round((connected.get(i) - idle.get(i)) / 1024.0 / p.getInteger("connections"), 2));
+      }
+    }
+  }
+
+  /** The connections of each server process, when the run has one process per port (in the same order); else null. */
+  private static List<Integer> connectionsPerProcess(ServerProcesses server, JsonObject connect, List<Integer> ports) {
+    JsonObject perPort = connect.getJsonObject("connected_per_port");
+    if (perPort == null || ports.size() != server.pids().size() || ports.size() < 2) {
+      return null;
+    }
+    List<Integer> out = new ArrayList<>();
+    for (int port : ports) {
+      out.add(perPort.getInteger(String.valueOf(port), 0));
+    }
+    return out;
   }
 
   private static double ms(long nanos) {

@@ -27,6 +27,11 @@ final class BenchStats {
   final LongAdder serverErrors = new LongAdder();
   final LongAdder socketErrors = new LongAdder();
   final LongAdder unexpectedCloses = new LongAdder();
+  /** WebSocket pings of the server (its heartbeats), each answered with a pong by the client. */
+  final LongAdder serverPings = new LongAdder();
+  /** Protocol {@code Ping} messages sent ({@code --ping-every}) and the {@code Pong} answers received. */
+  final LongAdder clientPings = new LongAdder();
+  final LongAdder pongs = new LongAdder();
   final Map<Integer, LongAdder> closeCodes = new ConcurrentHashMap<>();
 
   void recordDelivery(long latencyNs) {

@@ -73,24 +73,24 @@ public final class ServerProcesses {
   }
 
   /**
-   * The live Java heap of every process, summed, in bytes: the total of {@code jcmd <pid> GC.class_histogram}, which
+   * The live Java heap of each process, in bytes, in the order of {@link #pids()}: the total of {@code jcmd <pid> GC.class_histogram}, which
    * runs a full collection first, so it counts only reachable objects. Unlike RSS it does not depend on how far the
    * JVM grew its heap; it is what a connection really keeps. Only for connect runs: the forced collection would
    * disturb a publishing phase.
    *
    * @throws IllegalStateException when jcmd is missing or its output has no total
    */
-  public long liveHeapBytes() throws IOException, InterruptedException {
-    long total = 0;
+  public List<Long> liveHeapBytes() throws IOException, InterruptedException {
+    List<Long> each = new ArrayList<>();
     for (long pid : pids()) {
       Process jcmd = new ProcessBuilder(jcmd(), Long.toString(pid), "GC.class_histogram").redirectErrorStream(true).start();
       String output = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!jcmd.waitFor(60, TimeUnit.SECONDS) || jcmd.exitValue() != 0) {
         throw new IllegalStateException("jcmd " + pid + " GC.class_histogram failed: " + output.lines().findFirst().orElse(""));
       }
-      total += histogramTotal(output);
+      each.add(histogramTotal(output));
     }
-    return total;
+    return each;
   }
 
   /** The jcmd of this JVM's own JDK when it has one (scripts/bench runs the generator on the nodes' JDK), else the PATH's. */

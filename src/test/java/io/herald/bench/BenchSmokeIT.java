@@ -101,6 +101,49 @@ class BenchSmokeIT {
   }
 
   @Test
+  void connectRunSpreadOverGeneratorProcessesMergesTheirFigures() throws Exception {
+    // Server pings every second; one connection per user: two processes opening the same users would be refused.
+    HeraldOptions options = TestNode.options()
+        .limits(limits -> limits.setHeartbeatIntervalSecs(1).setMaxConnectionsPerUser(1));
+    try (TestNode pinging = TestNode.start(options)) {
+      BenchConfig c = config(pinging, BenchConfig.Scenario.CONNECT);
+      c.devices = 1;
+      c.generatorProcesses = 2;
+      c.hold = Duration.ofMillis(2500);
+      c.duration = c.hold;
+      c.pingEvery = Duration.ofMillis(300);
+      c.serverPids = List.of(ProcessHandle.current().pid());
+      BenchResult r = new GeneratorProcesses(c, s -> { }).run();
+      JsonObject j = r.json();
+      assertEquals(20, j.getJsonObject("connect").getInteger("connected"), j.encode());
+      assertEquals(0L, j.getJsonObject("connect").getLong("failed"), j.encode());
+      assertTrue(j.getJsonObject("connect").getDouble("handshake_p99_ms") > 0, j.encode());
+      JsonArray generators = j.getJsonObject("generator").getJsonArray("processes");
+      assertEquals(2, generators.size(), j.encode());
+      assertEquals(10, generators.getJsonObject(0).getInteger("connected"), j.encode());
+      assertEquals(10, generators.getJsonObject(1).getInteger("connected"), j.encode());
+      assertEquals(10, generators.getJsonObject(1).getInteger("first_connection"), j.encode());
+      assertEquals(List.of("127.0.0.2"), generators.getJsonObject(0).getJsonArray("source_addresses").getList(), j.encode());
+      assertEquals(List.of("127.0.0.3"), generators.getJsonObject(1).getJsonArray("source_addresses").getList(), j.encode());
+      assertTrue(generators.getJsonObject(0).getLong("pid") != generators.getJsonObject(1).getLong("pid"), j.encode());
+      // Two seconds and a half of 1 s server pings: each connection got at least one and answered it (the node closes
+      // a connection silent for its timeout; none was closed); its own Pings every 300 ms were answered.
+      JsonObject heartbeats = j.getJsonObject("heartbeats");
+      assertTrue(heartbeats.getLong("server_pings") >= 20, j.encode());
+      assertTrue(heartbeats.getLong("pongs") > 20 && heartbeats.getLong("pongs") <= heartbeats.getLong("client_pings"), j.encode());
+      assertEquals(heartbeats.getLong("server_pings"), generators.getJsonObject(0).getJsonObject("heartbeats").getLong("server_pings")
+          + generators.getJsonObject(1).getJsonObject("heartbeats").getLong("server_pings"), j.encode());
+      assertEquals(0L, j.getLong("unexpected_closes"), j.encode());
+      JsonObject server = j.getJsonObject("server");
+      assertTrue(server.containsKey("live_heap_per_connection_kib"), j.encode());
+      assertTrue(server.getDouble("hold_cpu_cores") > 0, j.encode());
+      assertTrue(j.getDouble("phase_seconds") >= 2.5, j.encode());
+      assertTrue(r.table().contains("generator 1"), r.table());
+      assertTrue(r.table().contains("server pings answered"), r.table());
+    }
+  }
+
+  @Test
   void natsAndRedisIngressLoseNothing() throws Exception {
     HeraldOptions options = TestNode.options()
         .ingress(ingress -> ingress.setNatsUrl(TestNode.NATS_URL))
