@@ -11,6 +11,7 @@ import io.herald.session.ConnectionRegistry;
 import io.herald.session.OriginPolicy;
 import io.herald.session.Session;
 import io.herald.session.SessionCore;
+import io.herald.session.SessionLifecycle;
 import io.herald.socket.bridge.EventBusBridge;
 import io.herald.state.State;
 import io.herald.state.StateFactory;
@@ -89,7 +90,9 @@ public final class SocketVerticle extends VerticleBase {
     bridge = new EventBusBridge(vertx, options, node, state, admission, core);
     FrontDoor.Routes routes = FrontDoor.routes(vertx, options, node, this::upgrade, bridge);
     server = FrontDoor.server(vertx, options, routes.router());
-    heartbeatTimer = vertx.setPeriodic(TimeUnit.SECONDS.toMillis(options.limits().getHeartbeatIntervalSecs()), id -> core.lifecycle().sweep());
+    long sweepTickMs = Math.max(1, TimeUnit.SECONDS.toMillis(options.limits().getHeartbeatIntervalSecs())
+        / SessionLifecycle.SWEEP_SLICES);
+    heartbeatTimer = vertx.setPeriodic(sweepTickMs, id -> core.lifecycle().sweepSlice());
     metricsTimer = vertx.setPeriodic(METRICS_FLUSH_MS, id -> core.flushMetrics());
     return Future.all(routes.ready(), vertx.eventBus().localConsumer(node.drainAddress(), m -> core.lifecycle().drain()).completion())
         .compose(v -> server.listen(FrontDoor.listenPort(options)));

@@ -284,6 +284,35 @@ class SessionLifecycleTest {
     assertFalse(fixture.onLoop(() -> fixture.core.addresses().registered(Addresses.user(SessionFixture.TENANT, "u1"))));
   }
 
+  /** Every slice of the sweep once: what one heartbeat interval does. */
+  private void sweepRound() {
+    for (int i = 0; i < SessionLifecycle.SWEEP_SLICES; i++) {
+      fixture.core.lifecycle().sweepSlice();
+    }
+  }
+
+  @Test
+  void theSweepIsSpreadOverTheIntervalAndReachesEverySessionOncePerRound() {
+    fixture = SessionFixture.start(o -> { });
+    List<Client> clients = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      clients.add(fixture.connect("spread" + i));
+    }
+    int largestTick = fixture.onLoop(() -> {
+      int largest = 0;
+      for (int tick = 0; tick < SessionLifecycle.SWEEP_SLICES; tick++) {
+        int before = clients.stream().mapToInt(c -> c.transport().pings()).sum();
+        fixture.core.lifecycle().sweepSlice();
+        largest = Math.max(largest, clients.stream().mapToInt(c -> c.transport().pings()).sum() - before);
+      }
+      return largest;
+    });
+    for (Client c : clients) {
+      assertEquals(1, c.transport().pings(), "each session once per round");
+    }
+    assertTrue(largestTick < clients.size(), "no tick sweeps every session: the largest swept " + largestTick);
+  }
+
   @Test
   void theSweepPingsSessionsThatKeepUpOnly() {
     fixture = SessionFixture.start(o -> { });
@@ -293,7 +322,7 @@ class SessionLifecycleTest {
     fixture.onLoop(() -> fixture.core.writer().write(behind.session(), "{\"type\":\"Frame\"}"));
 
     fixture.onLoop(() -> {
-      fixture.core.lifecycle().sweep();
+      sweepRound();
       return null;
     });
 
@@ -310,7 +339,7 @@ class SessionLifecycleTest {
     fixture.onLoop(() -> {
       // Last heard of 61 s ago (rather than waiting that long).
       silent.session().lastActivityNanos = System.nanoTime() - TimeUnit.SECONDS.toNanos(61);
-      fixture.core.lifecycle().sweep();
+      sweepRound();
       return null;
     });
 
