@@ -35,6 +35,8 @@ public final class Notification {
    * and each then reads a complete array.
    */
   private byte[] frameBytes;
+  /** {@link #canonicalJsonBytes()}, computed on first use like {@link #frameBytes}. */
+  private byte[] canonicalBytes;
 
   private Notification(Builder b) {
     this.id = Objects.requireNonNull(b.id, "id");
@@ -208,9 +210,17 @@ public final class Notification {
     return NotificationJson.canonicalString(this);
   }
 
-  /** {@link #toJson()} encoded as UTF-8: what the embedded state keeps ({@link NotificationCodec#decode(byte[])}). */
+  /**
+   * {@link #toJson()} encoded as UTF-8, computed on first use and then shared: what the embedded state keeps
+   * ({@link NotificationCodec#decode(byte[])}), once for the history and the inbox. Callers must not modify it.
+   */
   public byte[] canonicalJsonBytes() {
-    return NotificationJson.canonicalBytes(this);
+    byte[] bytes = canonicalBytes;
+    if (bytes == null) {
+      bytes = NotificationJson.canonicalBytes(this);
+      canonicalBytes = bytes;
+    }
+    return bytes;
   }
 
   /**

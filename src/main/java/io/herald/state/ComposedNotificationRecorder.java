@@ -20,11 +20,11 @@ public final class ComposedNotificationRecorder implements NotificationRecorder 
 
   @Override
   public Future<AppendResult> recordForUser(String tenant, String userId, Notification notification) {
-    return history.appendForUser(tenant, userId, notification).compose(appended -> {
-      Position at = appended.position();
-      StoredNotification stored = new StoredNotification(notification.withPosition(at.epoch(), at.offset()), at);
-      return inbox.addUnread(tenant, userId, stored).map(appended);
-    });
+    // The inbox gets the notification as it entered, with its position: an in-memory inbox keeps the bytes the
+    // history encoded, and gives the notification back at its position.
+    return history.appendForUser(tenant, userId, notification)
+        .compose(appended -> inbox.addUnread(tenant, userId, new StoredNotification(notification, appended.position()))
+            .map(appended));
   }
 
   @Override

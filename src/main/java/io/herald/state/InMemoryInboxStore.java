@@ -109,12 +109,14 @@ public final class InMemoryInboxStore implements InboxStore {
   }
 
   /**
-   * An unread notification: its id, position, canonical JSON (with its position) and score. Kept as bytes, decoded
-   * when read, for the reason {@link InMemoryHistoryStore} gives.
+   * An unread notification: its id, position, canonical JSON (as it was given, with or without its position) and
+   * score. Kept as bytes, decoded when read, for the reason {@link InMemoryHistoryStore} gives; read back at its
+   * position.
    */
   private record Entry(String id, Position position, byte[] json, long score) {
     StoredNotification decode() {
-      return new StoredNotification(NotificationCodec.decode(json), position);
+      return new StoredNotification(NotificationCodec.decode(json).withPosition(position.epoch(), position.offset()),
+          position);
     }
   }
 

@@ -10,7 +10,10 @@ import io.vertx.core.Future;
  */
 public interface InboxStore {
 
-  /** Records a user notification as unread (idempotent per notification id). */
+  /**
+   * Records a user notification as unread (idempotent per notification id). The notification may come with or
+   * without its position: it is read back at the record's position.
+   */
   Future<Void> addUnread(String tenant, String userId, StoredNotification notification);
 
   /** The unread count and the {@code limit} most recent unread notifications, newest first. */

@@ -152,7 +152,8 @@ public final class RedisInboxStore implements InboxStore {
   }
 
   private static StoredNotification decode(JsonObject entry) {
-    return new StoredNotification(NotificationCodec.decode(entry.getJsonObject("n")),
-        new Position(entry.getString("epoch"), entry.getLong("offset")));
+    Position position = new Position(entry.getString("epoch"), entry.getLong("offset"));
+    return new StoredNotification(
+        NotificationCodec.decode(entry.getJsonObject("n")).withPosition(position.epoch(), position.offset()), position);
   }
 }
