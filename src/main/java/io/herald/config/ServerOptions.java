@@ -15,7 +15,7 @@ public final class ServerOptions {
   public static final String DEFAULT_WEBSOCKET_HOST = "0.0.0.0";
   /** Default WebSocket listen port = {@value}. */
   public static final int DEFAULT_WEBSOCKET_PORT = 8080;
-  /** Default number of server verticle instances = {@value} (0 means one per event-loop thread). */
+  /** Default number of server verticle instances = {@value} (0 means one per CPU core the JVM sees). */
   public static final int DEFAULT_INSTANCES = 0;
   /** Default for permessage-deflate compression = {@value}. */
   public static final boolean DEFAULT_COMPRESSION = true;
@@ -138,7 +138,7 @@ public final class ServerOptions {
   }
 
   /**
-   * @return the number of server verticle instances ({@code instances}); 0 means one per event-loop thread
+   * @return the number of server verticle instances ({@code instances}); 0 means one per CPU core the JVM sees
    */
   public int getInstances() {
     return instances;
@@ -146,7 +146,8 @@ public final class ServerOptions {
 
   /**
    * Sets the number of WebSocket server verticle instances. Key {@code instances}, env {@code INSTANCES};
-   * &gt;= 0. Default {@value #DEFAULT_INSTANCES}, meaning the number of event-loop threads.
+   * &gt;= 0. Default {@value #DEFAULT_INSTANCES}, meaning one per CPU core the JVM sees
+   * ({@code Runtime.availableProcessors()}, which follows a container's CPU limit).
    *
    * @param instances the instance count
    * @return this

@@ -14,7 +14,6 @@ import io.herald.state.StateStores;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -61,7 +60,11 @@ public final class HeraldNode {
       // A second node in the same Vert.x instance (tests) shares the codec.
     }
     StateFactory stateFactory = StateStores.forOptions(opts.state());
-    int instances = opts.server().getInstances() > 0 ? opts.server().getInstances() : VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+    // One per core by default, not one per event-loop thread (Vert.x starts two per core): each notification
+    // crosses to every verticle holding a session of its user, and on two cores four verticles cost about a third
+    // more CPU per delivery than two (scripts/bench user-max-nats, README Performance).
+    int instances = opts.server().getInstances() > 0 ? opts.server().getInstances()
+        : Runtime.getRuntime().availableProcessors();
     List<SocketVerticle> sockets = new CopyOnWriteArrayList<>();
     List<String> deployments = new CopyOnWriteArrayList<>();
     ConnectionRegistry registry = new ConnectionRegistry(opts.limits());
