@@ -299,9 +299,9 @@ final class GeneratorProcesses {
       JsonObject result = merged(startedAt, children, results, connect, phaseSeconds);
       if (server != null) {
         peaks.add(phaseEndSample);
-        JsonObject figures = BenchRunner.serverFigures(server, idle, connectedSample, phaseStartSample, phaseEndSample, peaks, 0,
+        JsonObject figures = ServerFigures.of(server, idle, connectedSample, phaseStartSample, phaseEndSample, peaks, 0,
             connect, config.targetPorts());
-        BenchRunner.liveHeapFigures(figures, liveHeapIdle, liveHeapConnected, connect);
+        ServerFigures.addLiveHeap(figures, liveHeapIdle, liveHeapConnected, connect);
         figures.put("hold_cpu_cores", BenchRunner.round(figures.getDouble("cpu_s") / Math.max(phaseSeconds, 1e-9), 4));
         result.put("server", figures);
       }
