@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -30,6 +31,16 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--plot", paramLabel = "FILE.svg|FILE.png",
       description = "Write latency-over-time and throughput-over-time charts, as SVG or PNG by the file's extension; repeatable.")
   List<Path> plots = new ArrayList<>();
+
+  /**
+   * Runs {@code bench} alone: how a multi-process run starts its generator processes, so that the harness needs
+   * nothing of the gateway's command line.
+   */
+  public static void main(String[] args) {
+    CommandLine commandLine = new CommandLine(new BenchCommand());
+    commandLine.setOverwrittenOptionsAllowed(true);
+    System.exit(commandLine.execute(args));
+  }
 
   @Override
   public Integer call() throws Exception {

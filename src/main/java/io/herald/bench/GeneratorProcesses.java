@@ -135,7 +135,7 @@ final class GeneratorProcesses {
         // Netty loads its epoll library; the jar's manifest allows that, a class path needs it said.
         command.add("--enable-native-access=ALL-UNNAMED");
       }
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"), io.herald.Main.class.getName(), "bench",
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchCommand.class.getName(),
           "--json", "--hold-until-released", "--scenario", "connect", "--host", config.host,
           "--ports", String.join(",", config.targetPorts().stream().map(String::valueOf).toList()),
           "--connections", String.valueOf(connections), "--first-connection", String.valueOf(first),
