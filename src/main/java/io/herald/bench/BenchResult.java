@@ -79,7 +79,10 @@ public final class BenchResult {
           ? " = " + s.getValue("cpu_us_per_delivery") + " µs/delivery" : "")
           + (s.containsKey("hold_cpu_cores") ? String.format(Locale.ROOT, " over the %.0f s hold = %.2f %% of a core",
               json.getDouble("phase_seconds"), s.getDouble("hold_cpu_cores") * 100) : "") + " (kernel " + s.getValue("cpu_sys_s")
-          + " s; " + (processes.size() == 1 ? "pid " : "summed over pids ") + joined(s.getJsonArray("pids")) + ")");
+          + " s" + (s.containsKey("cpu_jit_s") ? ", JIT compiler threads " + s.getValue("cpu_jit_s") + " s"
+              + (s.containsKey("cpu_us_per_delivery_without_jit") ? " = " + s.getValue("cpu_us_per_delivery_without_jit")
+                  + " µs/delivery without them" : "") : "")
+          + "; " + (processes.size() == 1 ? "pid " : "summed over pids ") + joined(s.getJsonArray("pids")) + ")");
       row(out, "server RSS MiB", (processes.size() == 1 ? "" : "sum: ") + "idle " + mib(s.getLong("rss_idle_kib"))
           + ", connected " + mib(s.getLong("rss_connected_kib")) + ", peak " + mib(s.getLong("rss_peak_kib"))
           + " (" + s.getValue("rss_per_connection_kib") + " KiB/connection)");

@@ -4,16 +4,40 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * A process's CPU time and resident memory as the kernel accounts them: {@code /proc/<pid>/stat} (utime + stime,
- * in clock ticks) and {@code /proc/<pid>/status} ({@code VmRSS}, {@code VmHWM}).
+ * in clock ticks) and {@code /proc/<pid>/status} ({@code VmRSS}, {@code VmHWM}); and the CPU time of its JIT
+ * compiler threads ({@code /proc/<pid>/task/<tid>/stat} of HotSpot's {@code C1/C2 CompilerThread}s), so that a run
+ * can say how much of its CPU went to compiling rather than to the work measured.
  */
 public final class ProcStats {
 
-  /** One reading; {@code rssKib}/{@code hwmKib} are -1 when unreadable. */
-  public record Sample(long cpuNanos, long sysNanos, long rssKib, long hwmKib) {
+  /**
+   * One reading; {@code rssKib}/{@code hwmKib} are -1 when unreadable. {@code jitNanosByThread}: the CPU time of
+   * each JIT compiler thread alive at the reading, by thread id (empty for a process that is not a HotSpot JVM).
+   */
+  public record Sample(long cpuNanos, long sysNanos, long rssKib, long hwmKib, Map<Long, Long> jitNanosByThread) {
   }
+
+  /**
+   * The JIT compiler threads' CPU time between two readings. HotSpot starts and stops compiler threads as its queue
+   * grows and shrinks: a thread that started in between counts whole, one that ended in between is missed, so this
+   * is a lower bound.
+   */
+  public static long jitNanosBetween(Sample start, Sample end) {
+    long total = 0;
+    for (Map.Entry<Long, Long> thread : end.jitNanosByThread().entrySet()) {
+      total += thread.getValue() - start.jitNanosByThread().getOrDefault(thread.getKey(), 0L);
+    }
+    return total;
+  }
+
+  /** HotSpot's compiler threads, as the kernel shows their names (15 characters at most). */
+  private static final String[] JIT_THREAD_NAMES = {"C1 CompilerThre", "C2 CompilerThre"};
 
   private static final long TICKS_PER_SECOND = ticksPerSecond();
 
@@ -38,7 +62,7 @@ public final class ProcStats {
 
   public Sample sample() {
     long[] cpu = cpu();
-    return new Sample(cpu[0], cpu[1], statusKib("VmRSS:"), statusKib("VmHWM:"));
+    return new Sample(cpu[0], cpu[1], statusKib("VmRSS:"), statusKib("VmHWM:"), jitNanosByThread());
   }
 
   /** utime + stime of the process (all its threads), in nanoseconds; -1 when unreadable. */
@@ -54,6 +78,35 @@ public final class ProcStats {
     } catch (IOException | RuntimeException e) {
       return new long[] {-1, -1};
     }
+  }
+
+  private Map<Long, Long> jitNanosByThread() {
+    Map<Long, Long> threads = new HashMap<>();
+    try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+      tasks.forEach(task -> {
+        try {
+          String name = Files.readString(task.resolve("comm"), StandardCharsets.US_ASCII).trim();
+          if (isJitThread(name)) {
+            String stat = Files.readString(task.resolve("stat"), StandardCharsets.US_ASCII);
+            threads.put(Long.parseLong(task.getFileName().toString()), cpuNanosOf(stat, TICKS_PER_SECOND));
+          }
+        } catch (IOException | RuntimeException e) {
+          // the thread ended while being read
+        }
+      });
+    } catch (IOException | RuntimeException e) {
+      // the process is gone
+    }
+    return threads;
+  }
+
+  static boolean isJitThread(String name) {
+    for (String jit : JIT_THREAD_NAMES) {
+      if (name.startsWith(jit)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** stime alone (field 15): the kernel's share, mostly socket writes and reads. */

@@ -177,6 +177,19 @@ class AccountingTest {
   }
 
   @Test
+  void theJitCompilerThreadsAreCountedByThreadAcrossStartsAndStops() {
+    assertTrue(ProcStats.isJitThread("C2 CompilerThre"));
+    assertTrue(ProcStats.isJitThread("C1 CompilerThre"));
+    assertFalse(ProcStats.isJitThread("vert.x-eventloo"));
+    ProcStats.Sample start = new ProcStats.Sample(0, 0, 0, 0, Map.of(10L, 100L, 11L, 50L, 12L, 7L));
+    // 10 ran 30 more, 11 ended (missed), 13 started and ran 20
+    ProcStats.Sample end = new ProcStats.Sample(0, 0, 0, 0, Map.of(10L, 130L, 12L, 7L, 13L, 20L));
+    assertEquals(50, ProcStats.jitNanosBetween(start, end));
+    // This JVM compiles too: its compiler threads are found.
+    assertFalse(ProcStats.self().sample().jitNanosByThread().isEmpty());
+  }
+
+  @Test
   void theLiveHeapIsTheTotalOfTheClassHistogram() {
     String histogram = String.join("\n",
         "12345:",
