@@ -8,7 +8,6 @@ import io.herald.state.Position;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
@@ -18,12 +17,6 @@ import java.util.List;
  * filters, and the {@link BoundedWriter}. Counts deliveries in the node's metrics and the verticle's hourly counters.
  */
 public final class Delivery implements AddressRegistry.Deliverer {
-
-  /**
-   * How many positions behind its stream's start a session remembers having written: more than an offline queue holds
-   * (100), so every copy of a queue take is recognised.
-   */
-  static final int MAX_BEHIND_REMEMBERED = 256;
 
   /**
    * A live message held while a session's replay is read: a {@link Notification}, or a user event (a JSON object such
@@ -118,7 +111,7 @@ public final class Delivery implements AddressRegistry.Deliverer {
         && notification.offset() <= s.userStreamReplayedUpTo && notification.offset() > s.userStreamReplayedFrom) {
       return 0;
     }
-    if (s.userStream.behind(notification) && !firstWrite(s, new Position(notification.epoch(), notification.offset()))) {
+    if (notification.epoch() != null && !firstWrite(s, new Position(notification.epoch(), notification.offset()))) {
       return 0;
     }
     int written = 0;
@@ -144,22 +137,16 @@ public final class Delivery implements AddressRegistry.Deliverer {
   }
 
   /**
-   * Records a position behind the user stream's start as written; false when it was already. So a notification
-   * published twice to the user's address (live by the ingress, and by a session taking the offline queue it was also
-   * put in when the user had no session), or written from a queue take this session was open for and then published
-   * by the taker, reaches the session once.
+   * Records a user-stream position as written; false when it was already. So a notification published twice to the
+   * user's address — live by the ingress and by a session taking the offline queue it was also put in when the user
+   * had no session; again at its first position after a JetStream redelivery or a publisher's retry; written from a
+   * queue take this session was open for and then published by the taker — reaches the session once.
    */
   static boolean firstWrite(Session s, Position position) {
-    if (s.writtenBehind == null) {
-      s.writtenBehind = new LinkedHashSet<>();
+    if (s.userStreamWritten == null) {
+      s.userStreamWritten = new WrittenOffsets();
     }
-    if (!s.writtenBehind.add(position)) {
-      return false;
-    }
-    if (s.writtenBehind.size() > MAX_BEHIND_REMEMBERED) {
-      s.writtenBehind.remove(s.writtenBehind.iterator().next());
-    }
-    return true;
+    return s.userStreamWritten.markFirst(position.epoch(), position.offset());
   }
 
   /** Writes the notification unless the session's filters exclude it; 1 when it was written. */

@@ -2,7 +2,6 @@ package io.herald.session;
 
 import io.herald.auth.AuthenticatedUser;
 import io.herald.model.Filters;
-import io.herald.state.Position;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.HashSet;
@@ -58,11 +57,10 @@ public final class Session {
   /** Puts the user stream's notifications back in offset order (they can arrive out of order in a fleet). */
   final UserStreamSequencer userStream = new UserStreamSequencer();
   /**
-   * Positions behind the user stream's start already written (the most recent {@link Delivery#MAX_BEHIND_REMEMBERED}):
-   * from a queue take the session was open for, or live; the second copy of one is dropped ({@link Delivery#firstWrite}).
-   * Null until the first such write.
+   * The user-stream positions already written, live or from a queue take the session was open for; the second copy
+   * of one is dropped ({@link Delivery#firstWrite}). Null until the first such write.
    */
-  LinkedHashSet<Position> writtenBehind;
+  WrittenOffsets userStreamWritten;
 
   /** The token looked up again by the re-check ({@link TokenRecheck}); null when none is due. */
   String recheckToken;

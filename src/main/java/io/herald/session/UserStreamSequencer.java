@@ -14,7 +14,8 @@ import java.util.TreeMap;
  * the one still on its way. A notification ahead of the next expected offset waits here until the gap fills, for
  * at most {@link #MAX_WAIT_MS} (the caller's timer) or {@link #MAX_HELD} notifications; one at or behind it (late
  * after such a wait, or an offline-queue notification older than the connection) passes at once. Nothing is
- * dropped; on a single node, where the ingress publishes a stream in order, nothing ever waits.
+ * dropped here (a second copy of a position is the caller's to drop: {@link WrittenOffsets}); on a single node,
+ * where the ingress publishes a stream in order, nothing ever waits.
  *
  * <p>Owned by the session's event loop, like the rest of {@link Session}.
  */
@@ -84,15 +85,6 @@ final class UserStreamSequencer {
     }
     held.put(offset, n);
     return held.size() > MAX_HELD ? releaseAll() : List.of();
-  }
-
-  /**
-   * Whether the notification is of this stream and behind it: an offset the stream has already passed (an
-   * offline-queue notification older than the session, or a copy arriving late). Such a notification is written at
-   * once by {@link #offer}, so the caller decides whether it was written already.
-   */
-  boolean behind(Notification n) {
-    return epoch != null && !anyEpoch && epoch.equals(n.epoch()) && n.offset() < next;
   }
 
   /** Whether notifications are waiting for an earlier one. */

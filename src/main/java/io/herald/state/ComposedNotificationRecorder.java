@@ -23,8 +23,8 @@ public final class ComposedNotificationRecorder implements NotificationRecorder 
     // The inbox gets the notification as it entered, with its position: an in-memory inbox keeps the bytes the
     // history encoded, and gives the notification back at its position.
     return history.appendForUser(tenant, userId, notification)
-        .compose(appended -> inbox.addUnread(tenant, userId, new StoredNotification(notification, appended.position()))
-            .map(appended));
+        .compose(appended -> appended.duplicate() ? Future.succeededFuture(appended)
+            : inbox.addUnread(tenant, userId, new StoredNotification(notification, appended.position())).map(appended));
   }
 
   @Override

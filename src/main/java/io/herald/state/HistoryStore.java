@@ -20,10 +20,18 @@ public interface HistoryStore {
    * ({@link SessionStore}), also to the user's offline queue (capped at {@code offlineQueueMax}, oldest
    * dropped, TTL {@code offlineQueueTtlSecs}). A stream that does not exist (never created, expired, flushed)
    * gets a new random epoch and starts again at offset 1.
+   *
+   * <p>Idempotent by the notification's id: when a notification of the same id is among the stream's retained
+   * entries (a JetStream redelivery, a publisher's retry, every node of a fleet recording the same pub/sub
+   * message), nothing is written or queued and the result is the first append's position, marked duplicate. An
+   * id older than the retained entries is appended again.
    */
   Future<AppendResult> appendForUser(String tenant, String userId, Notification notification);
 
-  /** Appends to a topic or broadcast stream; same trimming, TTL and epoch rules; never queued. */
+  /**
+   * Appends to a topic or broadcast stream; same trimming, TTL, epoch and idempotency rules (a duplicate gives the
+   * first append's position); never queued.
+   */
   Future<Position> append(StreamKey stream, Notification notification);
 
   /** The stream's current position: its epoch and last offset; a fresh epoch and offset 0 when it does not exist. */

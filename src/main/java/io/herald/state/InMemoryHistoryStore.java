@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,7 +18,8 @@ import java.util.function.BiPredicate;
 
 /**
  * {@link HistoryStore} in memory, for the embedded single-node mode: the same semantics as
- * {@link RedisHistoryStore} (positions, epochs, trimming, TTLs, offline queue) within one JVM. TTLs are checked
+ * {@link RedisHistoryStore} (positions, epochs, trimming, TTLs, offline queue, appends idempotent by notification
+ * id) within one JVM. TTLs are checked
  * against the injected clock when a stream or queue is used, and expired ones are swept at most once a minute so
  * abandoned ones do not accumulate. Thread-safe by synchronisation; every future it returns is already completed.
  *
@@ -84,9 +86,14 @@ public final class InMemoryHistoryStore implements HistoryStore {
   public synchronized Future<AppendResult> appendForUser(String tenant, String userId, Notification notification) {
     Instant now = now();
     StreamKey stream = StreamKey.user(tenant, userId);
+    History history = liveHistory(stream, now);
+    Entry known = history == null ? null : history.entryOf(notification.id());
+    if (known != null) {
+      return Future.succeededFuture(new AppendResult(known.position(), false, true));
+    }
     Entry stored = appendAt(stream, notification, now);
     if (hasLiveSession.test(tenant, userId)) {
-      return Future.succeededFuture(new AppendResult(stored.position(), false));
+      return Future.succeededFuture(new AppendResult(stored.position(), false, false));
     }
     OfflineQueue queue = liveQueue(stream, now);
     if (queue == null) {
@@ -98,12 +105,15 @@ public final class InMemoryHistoryStore implements HistoryStore {
       queue.items.removeFirst();
     }
     queue.expiresAt = now.plus(offlineQueueTtl);
-    return Future.succeededFuture(new AppendResult(stored.position(), true));
+    return Future.succeededFuture(new AppendResult(stored.position(), true, false));
   }
 
   @Override
   public synchronized Future<Position> append(StreamKey stream, Notification notification) {
-    return Future.succeededFuture(appendAt(stream, notification, now()).position());
+    Instant now = now();
+    History history = liveHistory(stream, now);
+    Entry known = history == null ? null : history.entryOf(notification.id());
+    return Future.succeededFuture(known != null ? known.position() : appendAt(stream, notification, now).position());
   }
 
   @Override
@@ -179,7 +189,7 @@ public final class InMemoryHistoryStore implements HistoryStore {
       histories.put(stream, history);
     }
     history.lastOffset++;
-    Entry stored = new Entry(history.current(), notification.canonicalJsonBytes());
+    Entry stored = new Entry(history.current(), notification.id(), notification.canonicalJsonBytes());
     history.entries.addLast(stored);
     if (history.entries.size() > historySize) {
       history.entries.removeFirst();
@@ -231,8 +241,11 @@ public final class InMemoryHistoryStore implements HistoryStore {
     return decoded;
   }
 
-  /** A retained notification: its position and canonical JSON (shared by the stream and the offline queue). */
-  private record Entry(Position position, byte[] json) {
+  /**
+   * A retained notification: its position, id and canonical JSON (shared by the stream and the offline queue). The
+   * id is kept apart so that an append can find a notification already retained without decoding anything.
+   */
+  private record Entry(Position position, String id, byte[] json) {
     StoredNotification decode() {
       return new StoredNotification(NotificationCodec.decode(json), position);
     }
@@ -251,6 +264,22 @@ public final class InMemoryHistoryStore implements HistoryStore {
 
     Position current() {
       return new Position(epoch, lastOffset);
+    }
+
+    /**
+     * The retained entry of this notification id, or null: what makes an append idempotent. Searched newest first,
+     * where a redelivery or a publisher's retry finds it soonest; at most the stream's history size entries, and an
+     * id comparison is cheap next to the append itself.
+     */
+    Entry entryOf(String id) {
+      Iterator<Entry> newestFirst = entries.descendingIterator();
+      while (newestFirst.hasNext()) {
+        Entry entry = newestFirst.next();
+        if (entry.id().equals(id)) {
+          return entry;
+        }
+      }
+      return null;
     }
   }
 

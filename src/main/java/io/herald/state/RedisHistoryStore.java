@@ -67,18 +67,27 @@ public final class RedisHistoryStore implements HistoryStore {
       local function lastEntry(stream)
         return redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)[1]
       end
-      local function appendEntry(stream, candidateEpoch, json, maxLen, ttl)
+      -- Appends unless the stream's id index already holds the notification's id: then nothing is written and the
+      -- first append's position is returned, with 1 as the third value (a redelivery or a publisher's retry).
+      local function appendEntry(stream, ids, candidateEpoch, json, maxLen, ttl, id)
         local last = lastEntry(stream)
         local epoch, offset = candidateEpoch, 1
         if last then
-          epoch, offset = fieldOf(last, 'epoch'), offsetOf(last) + 1
+          epoch = fieldOf(last, 'epoch')
+          local known = redis.call('ZSCORE', ids, id)
+          if known then return epoch, tonumber(known), 1 end
+          offset = offsetOf(last) + 1
         else
-          -- an existing but emptied stream still remembers its last id, which would refuse 1-1
-          redis.call('DEL', stream)
+          -- an existing but emptied stream still remembers its last id, which would refuse 1-1; and the ids of a
+          -- lost stream belong to its old epoch
+          redis.call('DEL', stream, ids)
         end
         redis.call('XADD', stream, 'MAXLEN', maxLen, string.format('%d-1', offset), 'epoch', epoch, 'n', json)
         redis.call('EXPIRE', stream, ttl)
-        return epoch, offset
+        redis.call('ZADD', ids, offset, id)
+        redis.call('ZREMRANGEBYRANK', ids, 0, -tonumber(maxLen) - 1)
+        redis.call('EXPIRE', ids, ttl)
+        return epoch, offset, 0
       end
       """;
 
@@ -107,19 +116,24 @@ public final class RedisHistoryStore implements HistoryStore {
       end
       """;
 
-  /** KEYS: stream. ARGV: candidate epoch, notification JSON, history size, history TTL. → {epoch, offset}. */
+  /**
+   * KEYS: stream, its id index. ARGV: candidate epoch, notification JSON, history size, history TTL, notification
+   * id. → {epoch, offset, 1 when the id was already there else 0}.
+   */
   static final RedisScript APPEND = new RedisScript(PRELUDE + """
-      local epoch, offset = appendEntry(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
-      return {epoch, offset}
+      local epoch, offset, duplicate = appendEntry(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+      return {epoch, offset, duplicate}
       """);
 
   /**
-   * KEYS: stream, sessions set, queue. ARGV: candidate epoch, notification JSON, history size, history TTL,
-   * connection metadata key prefix, queue max, queue TTL. → {epoch, offset, 1 when queued else 0}.
+   * KEYS: stream, its id index, sessions set, queue. ARGV: candidate epoch, notification JSON, history size, history
+   * TTL, connection metadata key prefix, queue max, queue TTL, notification id. → {epoch, offset, 1 when queued
+   * else 0, 1 when the id was already there else 0}.
    */
   private static final RedisScript APPEND_FOR_USER = new RedisScript(PRELUDE + QUEUE_WHEN_OFFLINE + """
-      local epoch, offset = appendEntry(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
-      return {epoch, offset, queueWhenOffline(KEYS[2], ARGV[5], KEYS[3], ARGV[2], epoch, offset, ARGV[6], ARGV[7])}
+      local epoch, offset, duplicate = appendEntry(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[8])
+      if duplicate == 1 then return {epoch, offset, 0, 1} end
+      return {epoch, offset, queueWhenOffline(KEYS[3], ARGV[5], KEYS[4], ARGV[2], epoch, offset, ARGV[6], ARGV[7]), 0}
       """);
 
   /** KEYS: stream. → {epoch, last offset}, or {} when the stream does not exist. */
@@ -206,20 +220,22 @@ public final class RedisHistoryStore implements HistoryStore {
   @Override
   public Future<AppendResult> appendForUser(String tenant, String userId, Notification notification) {
     String userKey = StreamKey.userKey(tenant, userId);
-    List<String> keys = List.of(StreamKey.user(tenant, userId).redisKey(prefix), prefix + ":sessions:" + userKey,
+    StreamKey stream = StreamKey.user(tenant, userId);
+    List<String> keys = List.of(stream.redisKey(prefix), stream.idsRedisKey(prefix), prefix + ":sessions:" + userKey,
         prefix + ":queue:" + userKey);
     List<String> args = List.of(newEpoch(), notification.canonicalJson(), Integer.toString(historySize),
         Long.toString(historyTtlSecs), prefix + ":connections:", Integer.toString(offlineQueueMax),
-        Long.toString(offlineQueueTtlSecs));
+        Long.toString(offlineQueueTtlSecs), notification.id());
     return APPEND_FOR_USER.run(redis, keys, args)
-        .map(r -> new AppendResult(new Position(r.get(0).toString(), r.get(1).toLong()), r.get(2).toInteger() == 1));
+        .map(r -> new AppendResult(new Position(r.get(0).toString(), r.get(1).toLong()), r.get(2).toInteger() == 1,
+            r.get(3).toInteger() == 1));
   }
 
   @Override
   public Future<Position> append(StreamKey stream, Notification notification) {
     List<String> args = List.of(newEpoch(), notification.canonicalJson(), Integer.toString(historySize),
-        Long.toString(historyTtlSecs));
-    return APPEND.run(redis, List.of(stream.redisKey(prefix)), args)
+        Long.toString(historyTtlSecs), notification.id());
+    return APPEND.run(redis, List.of(stream.redisKey(prefix), stream.idsRedisKey(prefix)), args)
         .map(r -> new Position(r.get(0).toString(), r.get(1).toLong()));
   }
 

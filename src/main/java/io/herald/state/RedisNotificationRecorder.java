@@ -5,7 +5,7 @@ import io.vertx.core.Future;
 import java.util.List;
 
 /**
- * {@link NotificationRecorder} on Redis: one script per write — for a user notification, the history append, the
+ * {@link NotificationRecorder} on Redis: one script per write, idempotent by notification id — for a user notification, the history append, the
  * session count, the offline queue and the inbox in one {@code EVALSHA} — sent through a {@link RedisPipeline}, so
  * the writes of one event-loop turn leave in one batch and take effect in the order they were made. The keys and
  * their content are those of {@link RedisHistoryStore} and {@link RedisInboxStore}, which read them.
@@ -13,21 +13,24 @@ import java.util.List;
 public final class RedisNotificationRecorder implements NotificationRecorder {
 
   /**
-   * KEYS: stream, sessions set, queue, unread zset, inbox hash. ARGV: candidate epoch, notification JSON (without a
-   * position), history size, history TTL, connection metadata key prefix, queue max, queue TTL, notification id,
-   * inbox size, inbox TTL. → {epoch, offset, 1 when queued else 0}.
+   * KEYS: stream, its id index, sessions set, queue, unread zset, inbox hash. ARGV: candidate epoch, notification
+   * JSON (without a position), history size, history TTL, connection metadata key prefix, queue max, queue TTL,
+   * notification id, inbox size, inbox TTL. → {epoch, offset, 1 when queued else 0, 1 when the id was already in
+   * the stream else 0}: a notification recorded again (a redelivery, a publisher's retry) is neither queued nor
+   * added to the inbox a second time.
    */
   private static final RedisScript RECORD_FOR_USER = new RedisScript(RedisHistoryStore.PRELUDE
       + RedisHistoryStore.QUEUE_WHEN_OFFLINE + RedisInboxStore.ADD_UNREAD_FUNCTION + """
-      local epoch, offset = appendEntry(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
-      local queued = queueWhenOffline(KEYS[2], ARGV[5], KEYS[3], ARGV[2], epoch, offset, ARGV[6], ARGV[7])
+      local epoch, offset, duplicate = appendEntry(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[8])
+      if duplicate == 1 then return {epoch, offset, 0, 1} end
+      local queued = queueWhenOffline(KEYS[3], ARGV[5], KEYS[4], ARGV[2], epoch, offset, ARGV[6], ARGV[7])
       -- the inbox keeps the notification at its position: the position's fields spliced in before the closing
       -- brace, as the notification's own JSON form has them last
       local position = '"epoch":' .. cjson.encode(epoch) .. ',"offset":' .. string.format('%d', offset)
       local positioned = string.sub(ARGV[2], 1, -2) .. ',' .. position .. '}'
-      addUnread(KEYS[4], KEYS[5], ARGV[8], epoch, offset, '{' .. position .. ',"n":' .. positioned .. '}',
+      addUnread(KEYS[5], KEYS[6], ARGV[8], epoch, offset, '{' .. position .. ',"n":' .. positioned .. '}',
         ARGV[9], ARGV[10])
-      return {epoch, offset, queued}
+      return {epoch, offset, queued, 0}
       """);
 
   private final RedisPipeline pipeline;
@@ -74,20 +77,22 @@ public final class RedisNotificationRecorder implements NotificationRecorder {
   public Future<AppendResult> recordForUser(String tenant, String userId, Notification notification) {
     requireNoPosition(notification);
     String userKey = StreamKey.userKey(tenant, userId);
-    List<String> keys = List.of(StreamKey.user(tenant, userId).redisKey(prefix), prefix + ":sessions:" + userKey,
+    StreamKey stream = StreamKey.user(tenant, userId);
+    List<String> keys = List.of(stream.redisKey(prefix), stream.idsRedisKey(prefix), prefix + ":sessions:" + userKey,
         prefix + ":queue:" + userKey, prefix + ":unread:" + userKey, prefix + ":inbox:" + userKey);
     List<String> args = List.of(RedisHistoryStore.newEpoch(), notification.canonicalJson(), historySize,
         historyTtlSecs, connectionKeyPrefix, offlineQueueMax, offlineQueueTtlSecs, notification.id(), inboxSize,
         inboxTtlSecs);
     return pipeline.run(RECORD_FOR_USER, keys, args)
-        .map(r -> new AppendResult(new Position(r.get(0).toString(), r.get(1).toLong()), r.get(2).toInteger() == 1));
+        .map(r -> new AppendResult(new Position(r.get(0).toString(), r.get(1).toLong()), r.get(2).toInteger() == 1,
+            r.get(3).toInteger() == 1));
   }
 
   @Override
   public Future<Position> recordForStream(StreamKey stream, Notification notification) {
     List<String> args = List.of(RedisHistoryStore.newEpoch(), notification.canonicalJson(), historySize,
-        historyTtlSecs);
-    return pipeline.run(RedisHistoryStore.APPEND, List.of(stream.redisKey(prefix)), args)
+        historyTtlSecs, notification.id());
+    return pipeline.run(RedisHistoryStore.APPEND, List.of(stream.redisKey(prefix), stream.idsRedisKey(prefix)), args)
         .map(r -> new Position(r.get(0).toString(), r.get(1).toLong()));
   }
 

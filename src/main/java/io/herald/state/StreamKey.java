@@ -33,6 +33,22 @@ public record StreamKey(Kind kind, String tenant, String name) {
     return Ids.DEFAULT_TENANT.equals(tenant) ? userId : tenant + "/" + userId;
   }
 
+  /**
+   * The Redis key of this stream's id index, which makes appends idempotent: a ZSET of the retained entries'
+   * notification ids scored by their offsets ({@code <p>:history-ids:<u>}, {@code <p>:topic-history-ids:<tenant>:<topic>},
+   * {@code <p>:broadcast-history-ids:<tenant>}).
+   */
+  public String idsRedisKey(String prefix) {
+    switch (kind) {
+      case USER:
+        return prefix + ":history-ids:" + userKey(tenant, name);
+      case TOPIC:
+        return prefix + ":topic-history-ids:" + tenant + ":" + name;
+      default:
+        return prefix + ":broadcast-history-ids:" + tenant;
+    }
+  }
+
   /** The Redis key of this stream's history. */
   public String redisKey(String prefix) {
     switch (kind) {

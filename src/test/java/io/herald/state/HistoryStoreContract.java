@@ -97,6 +97,41 @@ public abstract class HistoryStoreContract {
     return LongStream.rangeClosed(firstInclusive, lastInclusive).boxed().toList();
   }
 
+  @Test
+  void appendingAnIdAgainWritesNothingAndGivesTheFirstPosition() {
+    String user = unique("user");
+    setLiveSession(TENANT, user, false);
+    Notification first = notification(TENANT, user, 1);
+    AppendResult appended = await(store.appendForUser(TENANT, user, first));
+    assertFalse(appended.duplicate());
+    AppendResult again = await(store.appendForUser(TENANT, user, first));
+    assertEquals(appended.position(), again.position());
+    assertTrue(again.duplicate());
+    assertFalse(again.queued());
+    Notification second = notification(TENANT, user, 2);
+    assertEquals(appended.position().offset() + 1, await(store.appendForUser(TENANT, user, second)).position().offset());
+    StreamKey stream = StreamKey.user(TENANT, user);
+    assertEquals(List.of(first.id(), second.id()), ids(await(store.since(stream, appended.position().epoch(), 0)).missed()));
+    assertEquals(List.of(first.id(), second.id()), ids(await(store.takeOfflineQueue(TENANT, user))));
+    StreamKey topic = StreamKey.topic(TENANT, unique("topic"));
+    Notification forTopic = notification(TENANT, "someone", 3);
+    Position topicFirst = await(store.append(topic, forTopic));
+    assertEquals(topicFirst, await(store.append(topic, forTopic)));
+    assertEquals(topicFirst.offset() + 1, await(store.append(topic, notification(TENANT, "someone", 4))).offset());
+  }
+
+  @Test
+  void anIdNoLongerRetainedIsAppendedAgain() {
+    StreamKey stream = StreamKey.topic(TENANT, unique("topic"));
+    Notification oldest = notification(TENANT, "someone", 0);
+    Position first = await(store.append(stream, oldest));
+    appendMany(stream, HISTORY_SIZE);
+    assertEquals(first.offset() + HISTORY_SIZE + 1, await(store.append(stream, oldest)).offset(),
+        "trimmed out of the stream, the id is new again");
+    assertEquals(first.offset() + HISTORY_SIZE + 1, await(store.append(stream, oldest)).offset(),
+        "and retained again from there on");
+  }
+
   /** Appends {@code count} notifications to the stream; returns them in order. */
   protected List<Notification> appendMany(StreamKey stream, int count) {
     List<Notification> appended = new ArrayList<>();

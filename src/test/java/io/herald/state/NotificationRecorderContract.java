@@ -118,13 +118,29 @@ abstract class NotificationRecorderContract {
   }
 
   @Test
-  void theInboxTakesAnIdOnceAndTheHistoryEveryTime() {
+  void aNotificationRecordedAgainIsWrittenOnceAndKeepsItsFirstPosition() {
     Stores s = stores();
     String user = unique("user");
+    setLiveSession(TENANT, user, false);
     Notification n = notification(TENANT, user, "twice");
-    assertEquals(1, await(s.recorder().recordForUser(TENANT, user, n)).position().offset());
-    assertEquals(2, await(s.recorder().recordForUser(TENANT, user, n)).position().offset());
-    assertEquals(1, await(s.inbox().unread(TENANT, user, 10)).unreadCount());
+    AppendResult first = await(s.recorder().recordForUser(TENANT, user, n));
+    assertEquals(1, first.position().offset());
+    assertTrue(first.queued());
+    assertFalse(first.duplicate());
+    // A redelivery of the same message, or a publisher's retry: the same id.
+    AppendResult again = await(s.recorder().recordForUser(TENANT, user, n));
+    assertEquals(first.position(), again.position());
+    assertTrue(again.duplicate());
+    assertFalse(again.queued(), "queued once");
+    assertEquals(2, await(s.recorder().recordForUser(TENANT, user, notification(TENANT, user, "next"))).position().offset());
+    assertEquals(2, await(s.inbox().unread(TENANT, user, 10)).unreadCount(), "in the inbox once");
+    assertEquals(List.of(1L, 2L), await(s.history().takeOfflineQueue(TENANT, user)).stream()
+        .map(q -> q.position().offset()).toList(), "in the offline queue once");
+    StreamKey topic = StreamKey.topic(TENANT, unique("topic"));
+    Notification t = topicNotification(TENANT, "news", "one");
+    Position topicFirst = await(s.recorder().recordForStream(topic, t));
+    assertEquals(topicFirst, await(s.recorder().recordForStream(topic, t)));
+    assertEquals(topicFirst.offset() + 1, await(s.recorder().recordForStream(topic, topicNotification(TENANT, "news", "two"))).offset());
   }
 
   @Test
