@@ -115,6 +115,15 @@ final class ConfigKeys {
     ingress.url("nats_url", IngressOptions::setNatsUrl, IngressOptions::getNatsUrl)
         .str("nats_subject", IngressOptions::setNatsSubject, IngressOptions::getNatsSubject)
         .str("nats_queue_group", IngressOptions::setNatsQueueGroup, IngressOptions::getNatsQueueGroup)
+        .bool("nats_jetstream", IngressOptions::setNatsJetstream, IngressOptions::isNatsJetstream)
+        .str("nats_stream", IngressOptions::setNatsStream, IngressOptions::getNatsStream)
+        .list("nats_stream_subjects", null, IngressOptions::setNatsStreamSubjects, IngressOptions::getNatsStreamSubjects)
+        .str("nats_stream_retention", IngressOptions::setNatsStreamRetention, IngressOptions::getNatsStreamRetention)
+        .num("nats_stream_max_age_secs", IngressOptions::setNatsStreamMaxAgeSecs,
+            IngressOptions::getNatsStreamMaxAgeSecs)
+        .str("nats_durable", IngressOptions::setNatsDurable, IngressOptions::getNatsDurable)
+        .num("nats_ack_wait_secs", IngressOptions::setNatsAckWaitSecs, IngressOptions::getNatsAckWaitSecs)
+        .num("nats_max_ack_pending", IngressOptions::setNatsMaxAckPending, IngressOptions::getNatsMaxAckPending)
         .str("redis_channel_prefix", IngressOptions::setRedisChannelPrefix, IngressOptions::getRedisChannelPrefix);
     limits.num("heartbeat_interval_secs", LimitsOptions::setHeartbeatIntervalSecs,
             LimitsOptions::getHeartbeatIntervalSecs)

@@ -146,6 +146,9 @@ public final class HeraldOptions {
       throw new ConfigException("dev_mode", "needs jwt_secret and api_key (herald run --dev generates both)");
     }
     api.validate();
+    if (ingress.isNatsJetstream() && !ingress.natsEnabled()) {
+      throw new ConfigException("nats_jetstream", "needs nats_url");
+    }
     if (server.getNodeId() == null) {
       server.setNodeId("herald-" + HexFormat.of().toHexDigits(RANDOM.nextInt()));
     }

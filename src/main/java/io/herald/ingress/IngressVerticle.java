@@ -8,11 +8,7 @@ import io.herald.model.InvalidNotificationException;
 import io.herald.model.Notification;
 import io.herald.model.Target;
 import io.herald.runtime.NodeInfo;
-import io.nats.client.Connection;
-import io.nats.client.ConnectionListener;
-import io.nats.client.Dispatcher;
-import io.nats.client.Nats;
-import io.nats.client.Options;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -36,14 +32,13 @@ import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import io.vertx.redis.client.ResponseType;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes notifications from NATS, Redis pub/sub and the HTTP API, maps each into one canonical
+ * Takes notifications from NATS ({@link NatsIngress}), Redis pub/sub and the HTTP API, maps each into one canonical
  * {@link Notification}, and publishes it on the event bus at its target's address. Invalid messages are
  * counted, logged with the reason (never the payload) and dropped; the subscriptions keep running.
  *
@@ -60,12 +55,6 @@ public final class IngressVerticle extends VerticleBase {
   /** First and longest wait between Redis reconnection attempts. */
   static final long REDIS_RETRY_MIN_MS = 200;
   static final long REDIS_RETRY_MAX_MS = 10_000;
-
-  /**
-   * Most NATS notifications mapped but not yet published; past it the jnats dispatcher thread waits, and
-   * jnats's own pending limit (then its slow-consumer report) takes over.
-   */
-  static final int NATS_HANDOFF_CAPACITY = 65_536;
 
   /**
    * Failed state writes are logged at most once per this interval, the later line saying how many failed since: an
@@ -91,8 +80,7 @@ public final class IngressVerticle extends VerticleBase {
   private NotificationMapper mapper;
   private EventBus eventBus;
 
-  private Connection nats;
-  private volatile String natsState = "down";
+  private NatsIngress nats;
 
   private Redis redisClient;
   private RedisConnection redisSubscription;
@@ -124,7 +112,8 @@ public final class IngressVerticle extends VerticleBase {
     ready.add(eventBus.<Buffer>localConsumer(node.httpIngressAddress(), this::onHttp).completion());
     ready.add(eventBus.localConsumer(node.ingressStatusAddress(), this::onStatus).completion());
     if (options.natsEnabled()) {
-      ready.add(connectNats());
+      nats = new NatsIngress(vertx, context, options, node, mapper, this::publish, this::rejected);
+      ready.add(nats.start());
     }
     if (stateOptions.redisEnabled()) {
       redisClient = Redis.createClient(vertx, new RedisOptions().setConnectionString(stateOptions.getRedisUrl()));
@@ -150,14 +139,7 @@ public final class IngressVerticle extends VerticleBase {
     if (redisClient != null) {
       redisClient.close();
     }
-    if (nats == null) {
-      return Future.succeededFuture();
-    }
-    Connection closing = nats;
-    return vertx.executeBlocking(() -> {
-      closing.close();
-      return null;
-    });
+    return nats == null ? Future.succeededFuture() : nats.stop();
   }
 
   /**
@@ -166,54 +148,71 @@ public final class IngressVerticle extends VerticleBase {
    * target. The recorder applies the writes in the order they are made, so they are made at once (those of one
    * event-loop turn reach Redis together); only the publishing waits, so that a stream's notifications leave this
    * node in offset order. When the state store fails, the notification is still delivered live (without a
-   * position) and the failure is counted.
+   * position) and the failure is counted — unless {@code liveWithoutPosition} is false (JetStream, which delivers the
+   * message again): then it is not published, and the returned future fails.
+   *
+   * @return completes once the notification is published at every address of its target
    */
-  private void publish(Notification notification) {
+  private Future<Void> publish(Notification notification, boolean liveWithoutPosition) {
     Target target = notification.target();
     if (target instanceof Target.Users users) {
-      for (String userId : users.userIds()) {
-        Future<Position> recorded = state.recorder().recordForUser(target.tenant(), userId, notification)
-            .map(AppendResult::position);
-        publishInStreamOrder(StreamKey.user(target.tenant(), userId), recorded,
-            Addresses.user(target.tenant(), userId), notification);
+      List<String> userIds = users.userIds();
+      if (userIds.size() == 1) {
+        return publishForUser(target.tenant(), userIds.get(0), notification, liveWithoutPosition);
       }
-    } else {
-      StreamKey stream = target instanceof Target.Topic topic
-          ? StreamKey.topic(target.tenant(), topic.topic()) : StreamKey.broadcast(target.tenant());
-      String address = target instanceof Target.Topic topic
-          ? Addresses.topic(target.tenant(), topic.topic()) : Addresses.broadcast(target.tenant());
-      publishInStreamOrder(stream, state.recorder().recordForStream(stream, notification), address, notification);
+      List<Future<Void>> published = new ArrayList<>(userIds.size());
+      for (String userId : userIds) {
+        published.add(publishForUser(target.tenant(), userId, notification, liveWithoutPosition));
+      }
+      return Future.all(published).mapEmpty();
     }
+    StreamKey stream = target instanceof Target.Topic topic
+        ? StreamKey.topic(target.tenant(), topic.topic()) : StreamKey.broadcast(target.tenant());
+    String address = target instanceof Target.Topic topic
+        ? Addresses.topic(target.tenant(), topic.topic()) : Addresses.broadcast(target.tenant());
+    return publishInStreamOrder(stream, state.recorder().recordForStream(stream, notification), address, notification,
+        liveWithoutPosition);
   }
 
-  private Notification positioned(Notification notification, io.vertx.core.AsyncResult<Position> appended) {
-    if (appended.failed()) {
-      stateFailure("history", appended.cause());
-      return notification;
-    }
-    return notification.withPosition(appended.result().epoch(), appended.result().offset());
+  private Future<Void> publishForUser(String tenant, String userId, Notification notification,
+      boolean liveWithoutPosition) {
+    Future<Position> recorded = state.recorder().recordForUser(tenant, userId, notification).map(AppendResult::position);
+    return publishInStreamOrder(StreamKey.user(tenant, userId), recorded, Addresses.user(tenant, userId), notification,
+        liveWithoutPosition);
   }
 
   /**
    * Publishes the notification once it is recorded and every earlier notification of the same stream has been
-   * published.
+   * published (or, refused without a position, given up).
    */
-  private void publishInStreamOrder(StreamKey stream, Future<Position> recorded, String address,
-      Notification notification) {
+  private Future<Void> publishInStreamOrder(StreamKey stream, Future<Position> recorded, String address,
+      Notification notification, boolean liveWithoutPosition) {
     Future<?> previous = streamTails.get(stream);
     if (previous == null && recorded.isComplete()) {
       // Nothing of the stream pending and the position known (always so on embedded state): publish now, with
       // no future chained and no tail to track.
-      eventBus.publish(address, positioned(notification, recorded));
-      return;
+      return publishRecorded(address, notification, recorded, liveWithoutPosition);
     }
     Future<Position> inOrder = previous == null ? recorded : previous.transform(ignored -> recorded);
-    Future<?> published = inOrder.transform(appended -> {
-      eventBus.publish(address, positioned(notification, appended));
-      return Future.succeededFuture();
-    });
+    Future<Void> published = inOrder.transform(appended ->
+        publishRecorded(address, notification, appended, liveWithoutPosition));
     streamTails.put(stream, published);
     published.onComplete(done -> streamTails.remove(stream, published));
+    return published;
+  }
+
+  private Future<Void> publishRecorded(String address, Notification notification, AsyncResult<Position> appended,
+      boolean liveWithoutPosition) {
+    if (appended.failed()) {
+      stateFailure("history", appended.cause());
+      if (!liveWithoutPosition) {
+        return Future.failedFuture(appended.cause());
+      }
+      eventBus.publish(address, notification);
+      return Future.succeededFuture();
+    }
+    eventBus.publish(address, notification.withPosition(appended.result().epoch(), appended.result().offset()));
+    return Future.succeededFuture();
   }
 
   private void stateFailure(String store, Throwable e) {
@@ -274,84 +273,11 @@ public final class IngressVerticle extends VerticleBase {
     }
     JsonArray ids = new JsonArray();
     for (Notification n : batch) {
-      publish(n);
+      publish(n, true);
       node.metrics().ingested("http");
       ids.add(n.id());
     }
     message.reply(new JsonObject().put("ids", ids));
-  }
-
-  // ---------------------------------------------------------------- NATS
-
-  private Future<Void> connectNats() {
-    ContextHandOff<Notification> handOff = new ContextHandOff<>(vertx.getOrCreateContext(), NATS_HANDOFF_CAPACITY,
-        notification -> {
-          publish(notification);
-          node.metrics().ingested("nats");
-        });
-    Options natsOptions = new Options.Builder()
-        .servers(options.getNatsUrl().split(","))
-        .connectionName("herald-" + node.nodeId())
-        .maxReconnects(-1)
-        .reconnectWait(Duration.ofSeconds(1))
-        .reconnectJitter(Duration.ofMillis(500))
-        .connectionTimeout(Duration.ofSeconds(3))
-        .connectionListener((conn, event) -> onNatsEvent(event))
-        .errorListener(new io.nats.client.ErrorListener() {
-          @Override
-          public void slowConsumerDetected(Connection connection, io.nats.client.Consumer consumer) {
-            log.warn("NATS reports this node as a slow consumer: notifications are being dropped by the server");
-          }
-        })
-        .build();
-    return vertx.executeBlocking(() -> {
-      Connection connection = Nats.connect(natsOptions);
-      Dispatcher dispatcher = connection.createDispatcher();
-      // jnats calls back on its own thread. The JSON parsing and mapping (pure work on the message) happen
-      // there, off the event loop; the mapped notifications reach this verticle's event loop in batches.
-      dispatcher.subscribe(options.getNatsSubject(), options.getNatsQueueGroup(), msg -> onNats(msg.getData(), handOff));
-      connection.flush(Duration.ofSeconds(3));
-      return connection;
-    }).recover(e -> Future.failedFuture(new IllegalStateException(
-        "nats_url: cannot connect to NATS at " + options.getNatsUrl().replaceAll("//[^@/]*@", "//<redacted>@") + ": " + e.getMessage(), e)))
-        .map(connection -> {
-          nats = connection;
-          natsState = "up";
-          log.info("NATS ingress: subject {} queue group {}", options.getNatsSubject(), options.getNatsQueueGroup());
-          return null;
-        });
-  }
-
-  private void onNatsEvent(ConnectionListener.Events event) {
-    switch (event) {
-      case CONNECTED, RECONNECTED, RESUBSCRIBED -> natsState = "up";
-      case DISCONNECTED, CLOSED -> natsState = "down";
-      default -> {
-        return;
-      }
-    }
-    if (event == ConnectionListener.Events.DISCONNECTED) {
-      log.warn("NATS connection lost; reconnecting");
-    } else if (event == ConnectionListener.Events.RECONNECTED) {
-      log.info("NATS connection restored");
-    }
-  }
-
-  /** Runs on the jnats dispatcher thread: maps the message and hands it to the event loop. */
-  private void onNats(byte[] data, ContextHandOff<Notification> handOff) {
-    Notification notification;
-    try {
-      notification = mapper.fromNats(NotificationMapper.parseObject(Buffer.buffer(data)));
-    } catch (InvalidNotificationException e) {
-      rejected("nats", e.getMessage());
-      return;
-    }
-    try {
-      handOff.offer(notification);
-    } catch (InterruptedException e) {
-      // jnats interrupts its dispatcher only when the connection closes: the node is stopping.
-      Thread.currentThread().interrupt();
-    }
   }
 
   // ---------------------------------------------------------------- Redis pub/sub
@@ -442,7 +368,7 @@ public final class IngressVerticle extends VerticleBase {
       rejected("redis", "channel " + channel + ": " + e.getMessage());
       return;
     }
-    publish(notification);
+    publish(notification, true);
     node.metrics().ingested("redis");
   }
 
@@ -465,9 +391,8 @@ public final class IngressVerticle extends VerticleBase {
       if (r.result() != null) {
         status.put("redis", r.result());
       }
-      if (options.natsEnabled()) {
-        status.put("nats", new JsonObject().put("status", natsState).put("required", true)
-            .put("subject", options.getNatsSubject()));
+      if (nats != null) {
+        status.put("nats", nats.status());
       }
       message.reply(status);
     });

@@ -39,6 +39,11 @@ final class MessageFields {
     }
   }
 
+  /** Whether {@code id} is a valid notification id as a publisher may give one. */
+  static boolean isValidId(String id) {
+    return id != null && !id.isEmpty() && id.length() <= MAX_ID_LENGTH && NOTIFICATION_ID.matcher(id).matches();
+  }
+
   static String parseId(JsonObject msg) {
     Object value = msg.getValue("id");
     if (value == null) {

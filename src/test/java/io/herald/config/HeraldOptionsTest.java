@@ -31,7 +31,9 @@ class HeraldOptionsTest {
   /** Every configuration key, in canonical order. */
   private static final List<String> ALL_KEYS = List.of(
       "node_id", "websocket_host", "websocket_port", "instances", "max_connections", "max_connections_per_user",
-      "redis_url", "nats_url", "nats_subject", "nats_queue_group", "redis_channel_prefix",
+      "redis_url", "nats_url", "nats_subject", "nats_queue_group", "nats_jetstream", "nats_stream",
+      "nats_stream_subjects", "nats_stream_retention", "nats_stream_max_age_secs", "nats_durable", "nats_ack_wait_secs",
+      "nats_max_ack_pending", "redis_channel_prefix",
       "heartbeat_interval_secs", "connection_timeout_secs", "auth_timeout_secs", "expired_close_delay_secs",
       "auth_recheck_secs",
       "max_frame_bytes", "rate_limit_per_sec", "rate_limit_burst", "slow_client_grace_secs",
@@ -112,6 +114,14 @@ class HeraldOptionsTest {
         .ingress(ingress -> ingress.setNatsUrl("nats://n1:4222,tls://n2:4443")
             .setNatsSubject("notif.ws")
             .setNatsQueueGroup("qg")
+            .setNatsJetstream(true)
+            .setNatsStream("S1")
+            .setNatsStreamSubjects(List.of("notif.>"))
+            .setNatsStreamRetention("limits")
+            .setNatsStreamMaxAgeSecs(3600)
+            .setNatsDurable("d1")
+            .setNatsAckWaitSecs(5)
+            .setNatsMaxAckPending(100)
             .setRedisChannelPrefix("herald")
             .setExplorers(Map.of("sol", "https://solscan.io/tx/{hash}")))
         .state(state -> state.setRedisUrl("redis://:pw@redis:6380/1")
@@ -329,6 +339,14 @@ class HeraldOptionsTest {
     env.put("NATS_URL", "nats://a:4222, tls://b:4222");
     env.put("NATS_SUBJECT", "s.x");
     env.put("NATS_QUEUE_GROUP", "g1");
+    env.put("NATS_JETSTREAM", "true");
+    env.put("NATS_STREAM", "S2");
+    env.put("NATS_STREAM_SUBJECTS", "s.x, s.y");
+    env.put("NATS_STREAM_RETENTION", "interest");
+    env.put("NATS_STREAM_MAX_AGE_SECS", "60");
+    env.put("NATS_DURABLE", "d2");
+    env.put("NATS_ACK_WAIT_SECS", "7");
+    env.put("NATS_MAX_ACK_PENDING", "77");
     env.put("REDIS_CHANNEL_PREFIX", "p1");
     env.put("HEARTBEAT_INTERVAL_SECS", "11");
     env.put("CONNECTION_TIMEOUT_SECS", "12");
@@ -379,6 +397,14 @@ class HeraldOptionsTest {
     assertEquals("nats://a:4222, tls://b:4222", o.ingress().getNatsUrl());
     assertEquals("s.x", o.ingress().getNatsSubject());
     assertEquals("g1", o.ingress().getNatsQueueGroup());
+    assertTrue(o.ingress().isNatsJetstream());
+    assertEquals("S2", o.ingress().getNatsStream());
+    assertEquals(List.of("s.x", "s.y"), o.ingress().getNatsStreamSubjects());
+    assertEquals("interest", o.ingress().getNatsStreamRetention());
+    assertEquals(60, o.ingress().getNatsStreamMaxAgeSecs());
+    assertEquals("d2", o.ingress().getNatsDurable());
+    assertEquals(7, o.ingress().getNatsAckWaitSecs());
+    assertEquals(77, o.ingress().getNatsMaxAckPending());
     assertEquals("p1", o.ingress().getRedisChannelPrefix());
     assertEquals(11, o.limits().getHeartbeatIntervalSecs());
     assertEquals(12, o.limits().getConnectionTimeoutSecs());
@@ -758,6 +784,24 @@ class HeraldOptionsTest {
     assertTrue(e.getMessage().contains("herald run --dev"), e.getMessage());
     assertFalse(HeraldOptions.load(null, Map.of("DEV_MODE", "true")).server().isDevMode());
     assertFalse(new HeraldOptions().server(server -> server.setDevMode(true)).toJson().containsKey("dev_mode"));
+  }
+
+  @Test
+  void jetStreamNeedsNatsAndItsOptionsAreChecked() {
+    HeraldOptions withoutNats = new HeraldOptions();
+    withoutNats.ingress().setNatsJetstream(true);
+    assertEquals("nats_jetstream: needs nats_url", assertThrows(ConfigException.class, withoutNats::validate).getMessage());
+    IngressOptions ingress = new IngressOptions();
+    assertEquals(List.of("notifications.websocket"), ingress.natsStreamSubjectsOrDefault());
+    assertEquals(List.of("a.>", "b"), ingress.setNatsStreamSubjects(List.of("a.>", "b")).natsStreamSubjectsOrDefault());
+    assertThrows(ConfigException.class, () -> ingress.setNatsStream("has.dot"));
+    assertThrows(ConfigException.class, () -> ingress.setNatsDurable("x".repeat(65)));
+    assertTrue(assertThrows(ConfigException.class, () -> ingress.setNatsStreamRetention("forever")).getMessage()
+        .startsWith("nats_stream_retention: must be one of workqueue, limits, interest"));
+    assertThrows(ConfigException.class, () -> ingress.setNatsAckWaitSecs(0));
+    assertThrows(ConfigException.class, () -> ingress.setNatsMaxAckPending(1_000_001));
+    assertThrows(ConfigException.class, () -> ingress.setNatsStreamMaxAgeSecs(0));
+    assertThrows(ConfigException.class, () -> ingress.setNatsStreamSubjects(List.of("with space")));
   }
 
   @Test

@@ -1,0 +1,307 @@
+package io.herald.ingress;
+
+import io.herald.config.IngressOptions;
+import io.herald.model.InvalidNotificationException;
+import io.herald.model.Notification;
+import io.herald.runtime.NodeInfo;
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+import io.nats.client.ConsumeOptions;
+import io.nats.client.Dispatcher;
+import io.nats.client.ErrorListener;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Message;
+import io.nats.client.MessageConsumer;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.RetentionPolicy;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import io.nats.client.api.StreamInfo;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The NATS side of the ingress: a core subscription in the fleet's queue group ({@code nats_subject},
+ * {@code nats_queue_group}), or, with {@code nats_jetstream}, one durable pull consumer of a JetStream stream shared
+ * by the fleet. Messages are parsed and mapped on jnats's thread and reach the ingress's event loop in batches
+ * ({@link ContextHandOff}).
+ *
+ * <p>JetStream: the stream is created (file-backed) when missing and the consumer created or updated at start; a
+ * message is acked only once its notification is recorded and published, and is otherwise delivered again — after
+ * {@link #NAK_DELAY} when its record failed, after {@code nats_ack_wait_secs} when the node taking it died. A message
+ * without an {@code id} gets its {@code Nats-Msg-Id} header as id, else one made of the stream's creation time and
+ * its sequence, so that every delivery of a message carries the same id and the idempotent append
+ * ({@link io.herald.state.HistoryStore#appendForUser}) shows it to no client twice. An invalid message is terminated
+ * (never delivered again).
+ */
+final class NatsIngress {
+
+  private static final Logger log = LoggerFactory.getLogger(NatsIngress.class);
+
+  /**
+   * Most NATS notifications mapped but not yet published; past it the jnats thread waits, and jnats's own pending
+   * limit (then its slow-consumer report) or the consumer's {@code nats_max_ack_pending} takes over.
+   */
+  static final int HANDOFF_CAPACITY = 65_536;
+  /** Messages one pull asks for; jnats asks for more as it hands them out. */
+  static final int JETSTREAM_PULL_BATCH = 512;
+  /** How long a message whose record failed (the state store is down) waits before it is delivered again. */
+  static final Duration NAK_DELAY = Duration.ofSeconds(2);
+  /** The error NATS answers when a stream does not exist. */
+  private static final int STREAM_NOT_FOUND = 10059;
+
+  /** Records and publishes a notification; see {@link IngressVerticle}. */
+  interface Publisher {
+    /**
+     * @param liveWithoutPosition whether a notification whose record failed is still delivered live (without a
+     *                            position); false to publish nothing then, and fail
+     * @return completes once published at every address of its target
+     */
+    Future<Void> publish(Notification notification, boolean liveWithoutPosition);
+  }
+
+  /** A JetStream message and what it maps to, on its way to the event loop. */
+  private record Taken(Message message, Notification notification) {
+  }
+
+  private final Vertx vertx;
+  private final Context context;
+  private final IngressOptions options;
+  private final NodeInfo node;
+  private final NotificationMapper mapper;
+  private final Publisher publisher;
+  private final BiConsumer<String, String> rejected;
+  private Connection connection;
+  private MessageConsumer consumer;
+  /** The stream's creation time in ms: part of the ids given to messages without one. */
+  private long streamCreatedMillis;
+  private volatile String state = "down";
+
+  /**
+   * @param context   the ingress verticle's context, where notifications are published and messages acked
+   * @param rejected  called with the source and the reason of a message refused as invalid
+   */
+  NatsIngress(Vertx vertx, Context context, IngressOptions options, NodeInfo node, NotificationMapper mapper,
+              Publisher publisher, BiConsumer<String, String> rejected) {
+    this.vertx = vertx;
+    this.context = context;
+    this.options = options;
+    this.node = node;
+    this.mapper = mapper;
+    this.publisher = publisher;
+    this.rejected = rejected;
+  }
+
+  /** Connects, and subscribes or starts consuming; fails with a message naming the key at fault. */
+  Future<Void> start() {
+    Options natsOptions = new Options.Builder()
+        .servers(options.getNatsUrl().split(","))
+        .connectionName("herald-" + node.nodeId())
+        .maxReconnects(-1)
+        .reconnectWait(Duration.ofSeconds(1))
+        .reconnectJitter(Duration.ofMillis(500))
+        .connectionTimeout(Duration.ofSeconds(3))
+        .connectionListener((conn, event) -> onEvent(event))
+        .errorListener(new ErrorListener() {
+          @Override
+          public void slowConsumerDetected(Connection connection, io.nats.client.Consumer consumer) {
+            log.warn("NATS reports this node as a slow consumer: notifications are being dropped by the server");
+          }
+        })
+        .build();
+    return vertx.executeBlocking(() -> {
+      Connection connected = Nats.connect(natsOptions);
+      try {
+        if (options.isNatsJetstream()) {
+          consume(connected);
+        } else {
+          subscribe(connected);
+        }
+        connected.flush(Duration.ofSeconds(3));
+      } catch (Exception e) {
+        connected.close();
+        throw e;
+      }
+      return connected;
+    }).recover(e -> Future.failedFuture(new IllegalStateException((options.isNatsJetstream() ? "nats_jetstream" : "nats_url")
+        + ": cannot " + (options.isNatsJetstream() ? "consume from JetStream stream " + options.getNatsStream() + " on " : "connect to NATS at ")
+        + options.getNatsUrl().replaceAll("//[^@/]*@", "//<redacted>@") + ": " + e.getMessage(), e)))
+        .map(connected -> {
+          connection = connected;
+          state = "up";
+          if (options.isNatsJetstream()) {
+            log.info("NATS ingress: JetStream stream {} subject {} durable consumer {}", options.getNatsStream(),
+                options.getNatsSubject(), options.getNatsDurable());
+          } else {
+            log.info("NATS ingress: subject {} queue group {}", options.getNatsSubject(), options.getNatsQueueGroup());
+          }
+          return null;
+        });
+  }
+
+  /** Stops consuming and closes the connection; messages taken and not acked are delivered again after the wait. */
+  Future<Void> stop() {
+    if (connection == null) {
+      return Future.succeededFuture();
+    }
+    Connection closing = connection;
+    MessageConsumer consuming = consumer;
+    return vertx.executeBlocking(() -> {
+      if (consuming != null) {
+        consuming.stop();
+      }
+      closing.close();
+      return null;
+    });
+  }
+
+  /** This ingress in {@code /health}: its connection's state, subject and mode. */
+  JsonObject status() {
+    JsonObject status = new JsonObject().put("status", state).put("required", true)
+        .put("subject", options.getNatsSubject()).put("mode", options.isNatsJetstream() ? "jetstream" : "core");
+    if (options.isNatsJetstream()) {
+      status.put("stream", options.getNatsStream()).put("durable", options.getNatsDurable());
+    }
+    return status;
+  }
+
+  private void subscribe(Connection connected) {
+    ContextHandOff<Notification> handOff = new ContextHandOff<>(context, HANDOFF_CAPACITY, notification -> {
+      publisher.publish(notification, true);
+      node.metrics().ingested("nats");
+    });
+    Dispatcher dispatcher = connected.createDispatcher();
+    dispatcher.subscribe(options.getNatsSubject(), options.getNatsQueueGroup(), msg -> onCore(msg.getData(), handOff));
+  }
+
+  /** Runs on the jnats dispatcher thread: maps the message and hands it to the event loop. */
+  private void onCore(byte[] data, ContextHandOff<Notification> handOff) {
+    Notification notification;
+    try {
+      notification = mapper.fromNats(NotificationMapper.parseObject(Buffer.buffer(data)));
+    } catch (InvalidNotificationException e) {
+      rejected.accept("nats", e.getMessage());
+      return;
+    }
+    offer(handOff, notification);
+  }
+
+  private void consume(Connection connected) throws IOException, JetStreamApiException {
+    JetStreamManagement management = connected.jetStreamManagement();
+    StreamInfo stream = existingOrNewStream(management);
+    streamCreatedMillis = stream.getCreateTime().toInstant().toEpochMilli();
+    management.addOrUpdateConsumer(options.getNatsStream(), ConsumerConfiguration.builder()
+        .durable(options.getNatsDurable())
+        .filterSubject(options.getNatsSubject())
+        .ackPolicy(AckPolicy.Explicit)
+        .ackWait(Duration.ofSeconds(options.getNatsAckWaitSecs()))
+        .maxAckPending(options.getNatsMaxAckPending())
+        .deliverPolicy(DeliverPolicy.All)
+        .build());
+    ContextHandOff<Taken> handOff = new ContextHandOff<>(context, HANDOFF_CAPACITY, this::publishAndAck);
+    consumer = connected.getStreamContext(options.getNatsStream()).getConsumerContext(options.getNatsDurable())
+        .consume(ConsumeOptions.builder().batchSize(JETSTREAM_PULL_BATCH).build(), msg -> onJetStream(msg, handOff));
+  }
+
+  /** The stream as it exists (an operator's, left as it is), or one created file-backed from the options. */
+  private StreamInfo existingOrNewStream(JetStreamManagement management) throws IOException, JetStreamApiException {
+    try {
+      return management.getStreamInfo(options.getNatsStream());
+    } catch (JetStreamApiException e) {
+      if (e.getApiErrorCode() != STREAM_NOT_FOUND) {
+        throw e;
+      }
+    }
+    log.info("creating JetStream stream {} (file storage, {} retention, subjects {})", options.getNatsStream(),
+        options.getNatsStreamRetention(), options.natsStreamSubjectsOrDefault());
+    return management.addStream(StreamConfiguration.builder()
+        .name(options.getNatsStream())
+        .subjects(options.natsStreamSubjectsOrDefault())
+        .storageType(StorageType.File)
+        .retentionPolicy(switch (options.getNatsStreamRetention()) {
+          case "limits" -> RetentionPolicy.Limits;
+          case "interest" -> RetentionPolicy.Interest;
+          default -> RetentionPolicy.WorkQueue;
+        })
+        .maxAge(Duration.ofSeconds(options.getNatsStreamMaxAgeSecs()))
+        .build());
+  }
+
+  /** Runs on a jnats thread: maps the message (an invalid one is terminated) and hands it to the event loop. */
+  private void onJetStream(Message message, ContextHandOff<Taken> handOff) {
+    Notification notification;
+    try {
+      JsonObject json = NotificationMapper.parseObject(Buffer.buffer(message.getData()));
+      if (json != null && json.getValue("id") == null) {
+        json.put("id", idOf(message));
+      }
+      notification = mapper.fromNats(json);
+    } catch (InvalidNotificationException e) {
+      rejected.accept("nats", e.getMessage());
+      message.term();
+      return;
+    }
+    offer(handOff, new Taken(message, notification));
+  }
+
+  /**
+   * The id of a message that has none in its payload, the same at every delivery: its {@code Nats-Msg-Id} when that
+   * is a valid notification id, else the stream's creation time and the message's sequence in it.
+   */
+  private String idOf(Message message) {
+    String header = message.hasHeaders() ? message.getHeaders().getFirst("Nats-Msg-Id") : null;
+    if (MessageFields.isValidId(header)) {
+      return header;
+    }
+    return "js-" + streamCreatedMillis + "-" + message.metaData().streamSequence();
+  }
+
+  /** On the event loop: acks once published, else asks for the message again later. */
+  private void publishAndAck(Taken taken) {
+    publisher.publish(taken.notification(), false).onComplete(published -> {
+      if (published.succeeded()) {
+        taken.message().ack();
+      } else {
+        taken.message().nakWithDelay(NAK_DELAY);
+      }
+    });
+    node.metrics().ingested("nats");
+  }
+
+  private static <T> void offer(ContextHandOff<T> handOff, T item) {
+    try {
+      handOff.offer(item);
+    } catch (InterruptedException e) {
+      // jnats interrupts its thread only when the connection closes: the node is stopping.
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void onEvent(ConnectionListener.Events event) {
+    switch (event) {
+      case CONNECTED, RECONNECTED, RESUBSCRIBED -> state = "up";
+      case DISCONNECTED, CLOSED -> state = "down";
+      default -> {
+        return;
+      }
+    }
+    if (event == ConnectionListener.Events.DISCONNECTED) {
+      log.warn("NATS connection lost; reconnecting");
+    } else if (event == ConnectionListener.Events.RECONNECTED) {
+      log.info("NATS connection restored");
+    }
+  }
+}
