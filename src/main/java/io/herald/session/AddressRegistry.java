@@ -67,6 +67,9 @@ public final class AddressRegistry {
   /** Removes the session from the address's receivers, unregistering the consumer when it was the last. */
   public void leave(Session s, String address) {
     s.addresses.remove(address);
+    if (s.sharedStreamsWritten != null) {
+      s.sharedStreamsWritten.remove(address);
+    }
     Subscription subscription = subscriptions.get(address);
     if (subscription != null && subscription.sessions.remove(s) && subscription.sessions.isEmpty()) {
       subscriptions.remove(address);

@@ -8,6 +8,7 @@ import io.herald.state.Position;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
 
 /**
@@ -105,6 +106,9 @@ public final class Delivery implements AddressRegistry.Deliverer {
       return 0;
     }
     if (!(notification.target() instanceof Target.Users)) {
+      if (notification.epoch() != null && !firstWriteOnSharedStream(s, address, notification)) {
+        return 0;
+      }
       return writeFiltered(s, address, notification);
     }
     if (notification.epoch() != null && notification.epoch().equals(s.userStreamEpoch)
@@ -147,6 +151,19 @@ public final class Delivery implements AddressRegistry.Deliverer {
       s.userStreamWritten = new WrittenOffsets();
     }
     return s.userStreamWritten.markFirst(position.epoch(), position.offset());
+  }
+
+  /**
+   * Records a topic or broadcast notification's position as written; false when it was already (a JetStream
+   * redelivery or a publisher's retry published again at its first position). One window per stream address the
+   * session receives, made at its first positioned notification.
+   */
+  private static boolean firstWriteOnSharedStream(Session s, String address, Notification notification) {
+    if (s.sharedStreamsWritten == null) {
+      s.sharedStreamsWritten = new HashMap<>();
+    }
+    return s.sharedStreamsWritten.computeIfAbsent(address, a -> new WrittenOffsets())
+        .markFirst(notification.epoch(), notification.offset());
   }
 
   /** Writes the notification unless the session's filters exclude it; 1 when it was written. */

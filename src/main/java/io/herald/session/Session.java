@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -61,6 +62,12 @@ public final class Session {
    * of one is dropped ({@link Delivery#firstWrite}). Null until the first such write.
    */
   WrittenOffsets userStreamWritten;
+  /**
+   * The positions already written of each topic or broadcast stream the session receives, by the stream's event-bus
+   * address; a second copy is dropped. Null until the first such write; a window goes when the session leaves its address
+   * ({@link AddressRegistry#leave}), so there are at most as many as the session's topics plus its broadcast.
+   */
+  Map<String, WrittenOffsets> sharedStreamsWritten;
 
   /** The token looked up again by the re-check ({@link TokenRecheck}); null when none is due. */
   String recheckToken;

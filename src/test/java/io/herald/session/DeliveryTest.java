@@ -103,6 +103,20 @@ class DeliveryTest {
     assertEquals(List.of(2L, 3L, 5L, 4L), offsets(c), "each position once, the late one included");
   }
 
+  @Test
+  void aBroadcastNotificationPublishedAgainAtItsPositionIsWrittenOnce() {
+    fixture = SessionFixture.start(o -> { });
+    Client c = fixture.connect("u1");
+    String broadcast = Addresses.broadcast(SessionFixture.TENANT);
+    Notification one = SessionFixture.broadcast("one").withPosition("e1", 1);
+    Notification two = SessionFixture.broadcast("two").withPosition("e1", 2);
+    Notification withoutPosition = SessionFixture.broadcast("three");
+    fixture.publish(broadcast, one, two, one, withoutPosition, two, withoutPosition);
+    fixture.onLoop(() -> null);
+    assertEquals(List.of("one", "two", "three", "three"), c.transport().writes("Notification").stream()
+        .map(w -> w.json().getString("message")).toList(), "a position once; without one, nothing to tell copies by");
+  }
+
   /** The offsets of the notifications written so far (after a round trip on the event loop). */
   private List<Long> offsets(Client c) {
     fixture.onLoop(() -> null);
