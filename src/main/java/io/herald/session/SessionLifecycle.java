@@ -368,6 +368,7 @@ public final class SessionLifecycle {
     s.heldDuringReplay = null;
     registry.leaveAll(s);
     admission.releaseUnauthenticated(s.admission);
+    admission.releaseBridgeSocket(s.admission);
     // Closed while being admitted (no user yet): authenticate() gives the admission back once it is known.
     return s.user == null ? Future.succeededFuture() : admission.release(s.admission, s.user.tenant(), s.user.userId(), s.id);
   }

@@ -1,9 +1,11 @@
 package io.herald.socket;
 
+import io.herald.auth.AuthException;
 import io.herald.auth.Authenticator;
 import io.herald.auth.Tokens;
 import io.herald.config.HeraldOptions;
 import io.herald.model.LogText;
+import io.herald.protocol.ErrorCode;
 import io.herald.runtime.NodeInfo;
 import io.herald.session.Admission;
 import io.herald.session.ClientAddress;
@@ -139,8 +141,11 @@ public final class SocketVerticle extends VerticleBase {
       if (admitted.failed() || node.isDraining()) {
         admission.releaseUnauthenticated(ticket);
         log.debug("upgrade refused for {}: {}", LogText.of(ip), admitted.failed() ? admitted.cause().getMessage() : "node draining");
-        ctx.response().setStatusCode(503).putHeader(HttpHeaders.RETRY_AFTER, "1")
-            .end(admitted.failed() ? "too many unauthenticated connections" : "node draining");
+        boolean tooFast = admitted.failed() && admitted.cause() instanceof AuthException refused
+            && refused.errorCode() == ErrorCode.RATE_LIMITED;
+        // Retry-After 1: a bucket of upgrade_rate_per_sec >= 1 has a token again within a second.
+        ctx.response().setStatusCode(tooFast ? 429 : 503).putHeader(HttpHeaders.RETRY_AFTER, "1")
+            .end(tooFast ? "too many connection attempts" : admitted.failed() ? "too many unauthenticated connections" : "node draining");
         return;
       }
       request.toWebSocket().onSuccess(ws -> {

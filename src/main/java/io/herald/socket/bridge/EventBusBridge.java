@@ -5,6 +5,7 @@ import io.herald.auth.Tokens;
 import io.herald.config.HeraldOptions;
 import io.herald.runtime.NodeInfo;
 import io.herald.session.Admission;
+import io.herald.session.ClientAddress;
 import io.herald.session.OriginPolicy;
 import io.herald.session.SessionCore;
 import io.herald.state.State;
@@ -13,6 +14,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.shareddata.LocalMap;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -27,6 +29,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,12 +61,30 @@ public final class EventBusBridge {
    */
   private static final long BRIDGE_PING_TIMEOUT_MS = TimeUnit.DAYS.toMillis(365);
 
+  /**
+   * The local map where vertx-web (5.0.12, {@code SockJSImpl}) keeps the node's SockJS sessions, shared by every
+   * SockJS handler of the Vert.x instance. Should a later vertx-web rename it, the map read here stays empty and
+   * {@code max_sockjs_sessions} no longer refuses anything: {@code BridgeLimitsIT} asserts the refusal.
+   */
+  private static final String SOCKJS_SESSIONS_MAP = "_vertx.sockjssessions";
+
+  /**
+   * A SockJS transport request ({@code /eventbus/<server>/<session>/<transport>}) of a transport that creates its
+   * session when none has that id: every one left on (the WebSocket, XHR and EventSource ones), not {@code xhr_send}.
+   */
+  private static final Pattern SESSION_REQUEST = Pattern.compile(
+      Pattern.quote(PATH) + "/[^/.]+/([^/.]+)/(?:websocket|xhr|xhr_streaming|eventsource)");
+
   /** The bridge's limit on address length: the longest user or topic address is 206 characters. */
   private static final int MAX_ADDRESS_LENGTH = 256;
 
   private final Vertx vertx;
   private final HeraldOptions options;
   private final NodeInfo node;
+  private final Admission admission;
+  private final ClientAddress clientAddresses;
+  /** vertx-web's SockJS sessions of this node (all socket verticles), read for their count only. */
+  private final LocalMap<String, ?> sockJsSessions;
   private final BridgeSessions sessions;
   private final ClientApi api;
 
@@ -73,6 +94,9 @@ public final class EventBusBridge {
     this.vertx = vertx;
     this.options = options;
     this.node = node;
+    this.admission = admission;
+    this.clientAddresses = new ClientAddress(options.access().getTrustedProxies());
+    this.sockJsSessions = vertx.sharedData().getLocalMap(SOCKJS_SESSIONS_MAP);
     this.sessions = new BridgeSessions(options, node, admission, core);
     String ownerAddress = "herald.node." + node.nodeId() + ".bridge." + UUID.randomUUID();
     this.api = new ClientApi(vertx, options.access(), node, state, core.lifecycle(), ownerAddress);
@@ -109,7 +133,8 @@ public final class EventBusBridge {
       ctx.response().setStatusCode(404).end();
       return;
     }
-    if (mayUpgrade(ctx)) {
+    boolean upgrade = mayUpgrade(ctx);
+    if (upgrade) {
       if (!OriginPolicy.allows(options.access().getAllowedOrigins(), ctx.request().getHeader(HttpHeaders.ORIGIN))) {
         ctx.response().setStatusCode(403).end("origin not allowed");
         return;
@@ -119,7 +144,34 @@ public final class EventBusBridge {
         return;
       }
     }
-    ctx.next();
+    Matcher sessionRequest = SESSION_REQUEST.matcher(ctx.normalizedPath());
+    boolean createsSession = sessionRequest.matches() && !sockJsSessions.containsKey(sessionRequest.group(1));
+    if (createsSession && sockJsSessions.size() >= options.limits().getMaxSockjsSessions()) {
+      log.debug("bridge session refused: {} SockJS sessions on this node", sockJsSessions.size());
+      ctx.response().setStatusCode(503).putHeader(HttpHeaders.RETRY_AFTER, "1").end("too many sessions");
+      return;
+    }
+    if (!upgrade && !createsSession) {
+      ctx.next();
+      return;
+    }
+    // A new socket is about to be made: one connection attempt of the client's address, as a /ws upgrade is. Paused
+    // meanwhile, so that nothing of the request is read before a handler is there: an upgrade is taken paused, a POST
+    // is resumed by the body handler, a GET (EventSource) is resumed here.
+    ctx.request().pause();
+    String ip = clientAddresses.of(ctx.request().remoteAddress(), ctx.request().headers());
+    admission.admitUpgrade(ip).onComplete(admitted -> {
+      if (admitted.failed()) {
+        log.debug("bridge request from {} refused: {}", LogText.of(ip), admitted.cause().getMessage());
+        // Retry-After 1: a bucket of upgrade_rate_per_sec >= 1 has a token again within a second.
+        ctx.response().setStatusCode(429).putHeader(HttpHeaders.RETRY_AFTER, "1").end("too many connection attempts");
+        return;
+      }
+      if (!upgrade && ctx.request().method() == HttpMethod.GET) {
+        ctx.request().resume();
+      }
+      ctx.next();
+    });
   }
 
   /**
