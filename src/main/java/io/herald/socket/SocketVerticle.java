@@ -81,7 +81,7 @@ public final class SocketVerticle extends VerticleBase {
     if (options.state().redisEnabled()) {
       redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(options.state().getRedisUrl()).setMaxPoolSize(4).setMaxPoolWaiting(256));
     }
-    Authenticator authenticator = new Authenticator(vertx, options.auth(), redis);
+    Authenticator authenticator = new Authenticator(vertx, options.auth(), redis, options.state().getRedisKeyPrefix());
     frames = new FrameWriter(context);
     state = stateFactory.create(vertx);
     admission = new Admission(vertx, node, registry, state.sessions(), options.limits().getMaxConnectionsPerUser());
