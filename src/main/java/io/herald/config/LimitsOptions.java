@@ -482,9 +482,9 @@ public final class LimitsOptions {
   }
 
   /**
-   * Sets how many requests per second each HTTP API key ({@code api_key} on {@code POST /api/v1/notifications},
-   * {@code admin_key} on the operator routes) may make on this node, sustained, counted once the key is verified and
-   * before the body is read. One over is refused with HTTP 429 and {@code Retry-After}. Key {@code api_rate_per_sec},
+   * Sets how many requests per second each key of the HTTP API ({@code /api/v1/}: {@code api_key}) may make on this
+   * node, sustained, counted by the node's connection registry across socket verticles once the key is verified and
+   * the body read (at most 1 MiB), before it is parsed. One over is refused with HTTP 429 and {@code Retry-After}. Key {@code api_rate_per_sec},
    * env {@code API_RATE_PER_SEC}; &gt;= 1. Default {@value #DEFAULT_API_RATE_PER_SEC}.
    *
    * @param apiRatePerSec the rate, in requests per second

@@ -132,6 +132,14 @@ public final class Admission {
     });
   }
 
+  /**
+   * Counts one HTTP API request made with the verified key named {@code keyName} against {@code api_rate_per_sec}
+   * (node-wide); refused with an {@link AuthException} carrying {@link ErrorCode#RATE_LIMITED}.
+   */
+  public Future<Void> admitApiRequest(String keyName) {
+    return registry.admitApiRequest(vertx, keyName);
+  }
+
   /** Gives back the ticket's bridge socket slot once the socket is released; a second call does nothing. */
   public void releaseBridgeSocket(Ticket ticket) {
     if (ticket.bridgeAddress != null) {

@@ -17,8 +17,9 @@ import java.util.function.Supplier;
  * The node's connection counts: authenticated connections against {@code max_connections} (and per user, for
  * {@code /health}), connections not yet authenticated against {@code max_unauthenticated_connections} and
  * {@code max_unauthenticated_per_address}, bridge sockets per client address against
- * {@code max_sockjs_sessions_per_address}; and each client address's rate of connection attempts against
- * {@code upgrade_rate_per_sec} and {@code upgrade_rate_burst}. The counts belong to one event loop, the registry verticle's
+ * {@code max_sockjs_sessions_per_address}; each client address's rate of connection attempts against
+ * {@code upgrade_rate_per_sec} and {@code upgrade_rate_burst}, and each HTTP API key's rate of requests against
+ * {@code api_rate_per_sec} and {@code api_rate_burst}. The counts belong to one event loop, the registry verticle's
  * ({@link #bind}); socket verticles run each check-and-count there as a task and are answered on their own loop, so
  * the check and the count are one step and nothing is shared between threads. A task, not an event-bus request:
  * admission is on every connection's path, and a request costs a JSON body, a reply address and a timeout timer.
@@ -35,6 +36,8 @@ public final class ConnectionRegistry {
   private final Map<String, Integer> bridgeSocketsPerAddress = new HashMap<>();
   /** Connection attempts per client address. */
   private final AddressRateLimit upgrades;
+  /** HTTP API requests per key name (one entry per configured key at most). */
+  private final Map<String, TokenBucket> apiRequests = new HashMap<>();
   /** The registry verticle's context: where every count is read and written. */
   private Context owner;
 
@@ -119,6 +122,21 @@ public final class ConnectionRegistry {
         bridgeSocketsPerAddress.put(address, fromAddress + 1);
       }
       return full;
+    });
+  }
+
+  /**
+   * Counts one HTTP API request made with the (verified) key named {@code keyName} against {@code api_rate_per_sec}
+   * and {@code api_rate_burst}; fails with an {@link AuthException} carrying {@link ErrorCode#RATE_LIMITED} when the
+   * key has none left. Node-wide, across socket verticles. Completes on the caller's context.
+   */
+  public Future<Void> admitApiRequest(Vertx vertx, String keyName) {
+    return ask(vertx, () -> {
+      long now = System.nanoTime();
+      TokenBucket bucket = apiRequests.computeIfAbsent(keyName,
+          k -> new TokenBucket(limits.getApiRatePerSec(), limits.getApiRateBurst(), now));
+      return bucket.tryTake(now) ? null : new AuthException(ErrorCode.RATE_LIMITED, CloseCode.LIMIT_EXCEEDED,
+          "more than " + limits.getApiRatePerSec() + " requests per second with the " + keyName);
     });
   }
 

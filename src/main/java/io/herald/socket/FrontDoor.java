@@ -2,6 +2,7 @@ package io.herald.socket;
 
 import io.herald.auth.Tokens;
 import io.herald.config.HeraldOptions;
+import io.herald.session.Admission;
 import io.herald.web.HttpApi;
 import io.herald.runtime.NodeInfo;
 import io.herald.socket.bridge.EventBusBridge;
@@ -49,13 +50,13 @@ final class FrontDoor {
   record Routes(Router router, Future<Void> ready) {
   }
 
-  static Routes routes(Vertx vertx, HeraldOptions options, NodeInfo node, Handler<RoutingContext> wsUpgrade,
-                       EventBusBridge bridge) {
+  static Routes routes(Vertx vertx, HeraldOptions options, NodeInfo node, Admission admission,
+                       Handler<RoutingContext> wsUpgrade, EventBusBridge bridge) {
     Router router = Router.router(vertx);
     router.get(WS_PATH).handler(wsUpgrade);
     WebRoutes.mount(router, vertx, options.server(), options.auth(), options.api());
     Future<Void> bridgeMounted = bridge.mount(router);
-    HttpApi.mount(router, vertx, options.api(), node);
+    HttpApi.mount(router, vertx, options.api(), node, admission::admitApiRequest);
     return new Routes(router, bridgeMounted);
   }
 

@@ -90,7 +90,7 @@ public final class SocketVerticle extends VerticleBase {
     inbound = new WsInbound(options.server().getMaxFrameBytes(), core.lifecycle(),
         new WsCommands(vertx, options.access(), node, state, authenticator, core));
     bridge = new EventBusBridge(vertx, options, node, state, admission, core);
-    FrontDoor.Routes routes = FrontDoor.routes(vertx, options, node, this::upgrade, bridge);
+    FrontDoor.Routes routes = FrontDoor.routes(vertx, options, node, admission, this::upgrade, bridge);
     server = FrontDoor.server(vertx, options, routes.router());
     long sweepTickMs = Math.max(1, TimeUnit.SECONDS.toMillis(options.limits().getHeartbeatIntervalSecs())
         / SessionLifecycle.SWEEP_SLICES);
