@@ -73,11 +73,27 @@ final class HeaderDeadline {
 
   private void expire(ChannelHandlerContext ctx) {
     deadline = null;
-    if (!ctx.channel().isActive()) {
+    if (!ctx.channel().isActive() || ctx.isRemoved()) {
+      return;
+    }
+    if (ctx.pipeline().context(HTTP_DECODER) == null) {
+      // Upgraded after bytes came early (a client that did not wait for the 101): nothing of HTTP is left to bound.
+      leave(ctx);
       return;
     }
     // Written from the handler in front of the HTTP encoder: these bytes go to the socket as they are.
     ctx.writeAndFlush(Unpooled.wrappedBuffer(TIMEOUT_RESPONSE)).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /** Takes both handlers out of the pipeline of an upgraded connection. */
+  private static void leave(ChannelHandlerContext ctx) {
+    ChannelPipeline pipeline = ctx.pipeline();
+    if (pipeline.context(BYTES) != null) {
+      pipeline.remove(BYTES);
+    }
+    if (pipeline.context(REQUESTS) != null) {
+      pipeline.remove(REQUESTS);
+    }
   }
 
   /** In front of the decoder: the first byte of a request starts its deadline. */
@@ -88,10 +104,7 @@ final class HeaderDeadline {
       if (ctx.pipeline().context(HTTP_DECODER) == null) {
         // Upgraded: what comes now are WebSocket frames, bounded elsewhere.
         stop();
-        ctx.pipeline().remove(this);
-        if (ctx.pipeline().context(REQUESTS) != null) {
-          ctx.pipeline().remove(REQUESTS);
-        }
+        leave(ctx);
       } else if (!inRequest && deadline == null && msg instanceof ByteBuf bytes && bytes.isReadable()) {
         start(ctx);
       }

@@ -75,6 +75,11 @@ public final class EventBusBridge {
   private static final Pattern SESSION_REQUEST = Pattern.compile(
       Pattern.quote(PATH) + "/[^/.]+/([^/.]+)/(?:websocket|xhr|xhr_streaming|eventsource)");
 
+  /** The routing context key under which {@link #gate} flags a request that makes a new socket, and how. */
+  private static final String ATTEMPT = "herald.attempt";
+  private static final String UPGRADE = "upgrade";
+  private static final String SESSION = "session";
+
   /** The bridge's limit on address length: the longest user or topic address is 206 characters. */
   private static final int MAX_ADDRESS_LENGTH = 256;
 
@@ -118,6 +123,7 @@ public final class EventBusBridge {
     router.route(PATH + "/*").handler(cors()).failureHandler(this::refused);
     router.post(PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(options.server().getMaxFrameBytes()))
         .failureHandler(this::refused);
+    router.route(PATH + "/*").handler(this::countAttempt);
     // vertx-web's bridge implementation (public, in its impl package) is what SockJSHandler#bridge mounts; built here
     // so that it sees each socket through Herald's GuardedSocket (inbound checks, outbound byte count). Its
     // SOCKET_IDLE timer would cast the socket to vertx-web's own base class: it never fires (BRIDGE_PING_TIMEOUT_MS).
@@ -151,14 +157,28 @@ public final class EventBusBridge {
       ctx.response().setStatusCode(503).putHeader(HttpHeaders.RETRY_AFTER, "1").end("too many sessions");
       return;
     }
-    if (!upgrade && !createsSession) {
+    if (upgrade || createsSession) {
+      ctx.put(ATTEMPT, upgrade ? UPGRADE : SESSION);
+    }
+    ctx.next();
+  }
+
+  /**
+   * A request that makes a new socket (flagged by {@link #gate}) is one connection attempt of the client's address, as
+   * a {@code /ws} upgrade is: 429 when the address has none left. After the body handler, so that a POST's body (bounded)
+   * is in before the asynchronous answer; any other request is paused meanwhile, so that nothing of it is read before a
+   * handler is there (an upgrade is taken paused, an EventSource GET is resumed here).
+   */
+  private void countAttempt(RoutingContext ctx) {
+    String attempt = ctx.get(ATTEMPT);
+    if (attempt == null) {
       ctx.next();
       return;
     }
-    // A new socket is about to be made: one connection attempt of the client's address, as a /ws upgrade is. Paused
-    // meanwhile, so that nothing of the request is read before a handler is there: an upgrade is taken paused, a POST
-    // is resumed by the body handler, a GET (EventSource) is resumed here.
-    ctx.request().pause();
+    boolean bodyRead = ctx.request().method() == HttpMethod.POST;
+    if (!bodyRead) {
+      ctx.request().pause();
+    }
     String ip = clientAddresses.of(ctx.request().remoteAddress(), ctx.request().headers());
     admission.admitUpgrade(ip).onComplete(admitted -> {
       if (admitted.failed()) {
@@ -167,7 +187,7 @@ public final class EventBusBridge {
         ctx.response().setStatusCode(429).putHeader(HttpHeaders.RETRY_AFTER, "1").end("too many connection attempts");
         return;
       }
-      if (!upgrade && ctx.request().method() == HttpMethod.GET) {
+      if (!bodyRead && attempt.equals(SESSION)) {
         ctx.request().resume();
       }
       ctx.next();
