@@ -227,9 +227,10 @@ public final class ServerOptions {
   }
 
   /**
-   * Sets how long a client has to send the request line and headers of a request (an upgrade included), in seconds:
-   * counted from the connection's opening, and on a kept-alive connection from the first byte of each next request.
-   * A request whose headers are not complete by then is answered 408 and its connection closed (slowloris). Key
+   * Sets how long a client has to send the request line and headers of a request (an upgrade included), in seconds,
+   * counted from the request's first byte. A request whose headers are not complete by then is answered 408 and its
+   * connection closed (slowloris); a connection that sends no byte at all is closed so after
+   * {@code connection_timeout_secs}. Key
    * {@code request_header_timeout_secs}, env {@code REQUEST_HEADER_TIMEOUT_SECS}; 1..300. Default
    * {@value #DEFAULT_REQUEST_HEADER_TIMEOUT_SECS}.
    *

@@ -79,13 +79,14 @@ final class FrontDoor {
         // connection no cross-thread write queue (a 4 KiB array, kept for the life of every upgraded WebSocket).
         // vertx-web's SockJS heartbeat alone does not follow that rule: the bridge writes it when it can.
         .setStrictThreadMode(EventBusBridge.writesOnConnectionLoops());
-    // Bounds inflation on every connection of this server (/ws and the bridge's WebSocket transports), and the time
-    // each request's headers may take.
+    // Bounds inflation on every connection of this server (/ws and the bridge's WebSocket transports), the time each
+    // request's headers may take, and how long a connection may stay silent before its first request.
     int headerTimeoutSecs = options.server().getRequestHeaderTimeoutSecs();
+    int silentTimeoutSecs = options.limits().getConnectionTimeoutSecs();
     return vertx.createHttpServer(serverOptions).requestHandler(router)
         .connectionHandler(connection -> {
           InflationLimit.install(connection, serverOptions, options.server().getMaxFrameBytes());
-          HeaderDeadline.install(connection, headerTimeoutSecs);
+          HeaderDeadline.install(connection, headerTimeoutSecs, silentTimeoutSecs);
         });
   }
 

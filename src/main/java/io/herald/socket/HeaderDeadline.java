@@ -19,10 +19,12 @@ import java.util.concurrent.TimeUnit;
  * (slowloris: a client dribbling header bytes holds a connection, and Vert.x's idle timeout, which any byte resets,
  * never fires). Vert.x 5.0 has no such bound in {@code HttpServerOptions}, so two handlers go around Netty's HTTP
  * decoder ({@code httpDecoder}) of each connection: the one before it sees the bytes arrive, the one after it sees the
- * decoded request. The deadline starts when the connection opens, and on a kept-alive connection at the first byte
- * of each next request; the decoded request (its headers complete) stops it. When it passes, the client gets
- * {@code 408 Request Timeout} and the connection is closed. Once the connection is upgraded (the HTTP decoder is gone)
- * both handlers leave the pipeline: WebSocket traffic never passes through them.
+ * decoded request. The deadline starts at the first byte of each request; the decoded request (its headers complete)
+ * stops it. A connection that sends no byte at all is given {@code connection_timeout_secs}, as a silent WebSocket is:
+ * clients and pools that open connections ahead of their first request (browsers' preconnects, the bench's HTTP
+ * lanes) are not cut at the header timeout. When a deadline passes, the client gets {@code 408 Request Timeout} and the
+ * connection is closed. Once the connection is upgraded (the HTTP decoder is gone) both handlers leave the pipeline:
+ * WebSocket traffic never passes through them.
  */
 final class HeaderDeadline {
 
@@ -33,20 +35,22 @@ final class HeaderDeadline {
   private static final byte[] TIMEOUT_RESPONSE =
       "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
-  private final long timeoutMs;
+  private final long headerTimeoutMs;
   /** Whether a request's headers have been decoded and its last content not yet: its body may take its time. */
   private boolean inRequest;
+  /** Whether the running deadline is the one of a connection that has sent nothing yet. */
+  private boolean silent;
   private ScheduledFuture<?> deadline;
 
-  private HeaderDeadline(long timeoutMs) {
-    this.timeoutMs = timeoutMs;
+  private HeaderDeadline(long headerTimeoutMs) {
+    this.headerTimeoutMs = headerTimeoutMs;
   }
 
   /**
-   * Puts the deadline on a new connection and starts it. Call from the server's connection handler, on the
-   * connection's event loop; a connection without Vert.x's HTTP/1.x decoder (none here) is left alone.
+   * Puts the deadlines on a new connection and starts the silent one. Call from the server's connection handler, on
+   * the connection's event loop; a connection without Vert.x's HTTP/1.x decoder (none here) is left alone.
    */
-  static void install(HttpConnection connection, int timeoutSecs) {
+  static void install(HttpConnection connection, int headerTimeoutSecs, int silentTimeoutSecs) {
     if (!(connection instanceof ConnectionBase base)) {
       return;
     }
@@ -54,13 +58,14 @@ final class HeaderDeadline {
     if (pipeline.context(HTTP_DECODER) == null) {
       return;
     }
-    HeaderDeadline state = new HeaderDeadline(TimeUnit.SECONDS.toMillis(timeoutSecs));
+    HeaderDeadline state = new HeaderDeadline(TimeUnit.SECONDS.toMillis(headerTimeoutSecs));
     pipeline.addBefore(HTTP_DECODER, BYTES, state.new Bytes());
     pipeline.addAfter(HTTP_DECODER, REQUESTS, state.new Requests());
-    state.start(pipeline.context(BYTES));
+    state.silent = true;
+    state.start(pipeline.context(BYTES), TimeUnit.SECONDS.toMillis(silentTimeoutSecs));
   }
 
-  private void start(ChannelHandlerContext ctx) {
+  private void start(ChannelHandlerContext ctx, long timeoutMs) {
     deadline = ctx.executor().schedule(() -> expire(ctx), timeoutMs, TimeUnit.MILLISECONDS);
   }
 
@@ -105,8 +110,10 @@ final class HeaderDeadline {
         // Upgraded: what comes now are WebSocket frames, bounded elsewhere.
         stop();
         leave(ctx);
-      } else if (!inRequest && deadline == null && msg instanceof ByteBuf bytes && bytes.isReadable()) {
-        start(ctx);
+      } else if (!inRequest && (deadline == null || silent) && msg instanceof ByteBuf bytes && bytes.isReadable()) {
+        stop();
+        silent = false;
+        start(ctx, headerTimeoutMs);
       }
       ctx.fireChannelRead(msg);
     }
