@@ -231,7 +231,8 @@ public final class LimitsOptions {
   }
 
   /**
-   * Sets how long a connection may stay silent (no pong nor message) before it is closed, in seconds. Key
+   * Sets how long a connection may stay silent (no pong nor message) before it is closed, in seconds (a WebSocket with
+   * 4011; an HTTP connection that has not sent a byte with 408, see {@link ServerOptions#setRequestHeaderTimeoutSecs}). Key
    * {@code connection_timeout_secs}, env {@code CONNECTION_TIMEOUT_SECS}; &gt;= 1 and &gt;
    * {@code heartbeat_interval_secs} (checked by {@link #validate()}). Default {@value #DEFAULT_CONNECTION_TIMEOUT_SECS}.
    *
