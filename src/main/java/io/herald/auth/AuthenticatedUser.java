@@ -11,11 +11,18 @@ import java.util.List;
  * @param topics    topic grants from the token ({@code topics} claim); an entry ending in {@code *} is a prefix
  * @param expiresAt when the token expires; null for a Knox token without expiry
  * @param method    {@code "jwt"} or {@code "knox"}
+ * @param jti       the JWT's {@code jti} claim, by which it can be revoked; null for a Knox token or a JWT without one
  */
-public record AuthenticatedUser(String userId, String tenant, List<String> topics, Instant expiresAt, String method) {
+public record AuthenticatedUser(String userId, String tenant, List<String> topics, Instant expiresAt, String method,
+                                String jti) {
 
   public AuthenticatedUser {
     topics = List.copyOf(topics);
+  }
+
+  /** A user proven by a token that has no {@code jti} (a Knox token, a JWT without one). */
+  public AuthenticatedUser(String userId, String tenant, List<String> topics, Instant expiresAt, String method) {
+    this(userId, tenant, topics, expiresAt, method, null);
   }
 
   /** Whether the token grants the topic explicitly (exact name or {@code prefix*}). */

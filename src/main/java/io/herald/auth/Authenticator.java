@@ -28,27 +28,81 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns a token into an {@link AuthenticatedUser}: JWTs through vertx-auth-jwt, opaque Knox tokens through
  * Redis. Failures are {@link AuthException}s whose messages never contain the token.
+ *
+ * <p>With Redis, a JWT carrying a {@code jti} is also looked up on the deny-list
+ * ({@code <redis_key_prefix>:revoked-jti:<jti>}, any value, written by whoever revokes it with a TTL to the token's
+ * {@code exp}): a listed one is refused, at authentication and at each re-check ({@link #recheck}). A deny-list that
+ * cannot be read lets the token in at authentication (JWTs keep working through a Redis outage) and keeps the
+ * connection at a re-check; the next re-check after Redis is back closes it.
  */
 public final class Authenticator {
 
   /** Redis key prefix of Knox token records, as Django REST Knox deployments store them. */
   public static final String KNOX_KEY_PREFIX = "knox:tokens:";
 
+  /** The longest {@code jti} accepted, in characters: one of a revocable token's Redis keys is made of it. */
+  public static final int MAX_JTI_LENGTH = 256;
+
+  private static final Logger log = LoggerFactory.getLogger(Authenticator.class);
+
   private final JWTAuth jwt;
   private final Redis redis;
+  /** The deny-list's key prefix ({@code <redis_key_prefix>:revoked-jti:}); null without Redis. */
+  private final String revokedPrefix;
 
   /**
-   * @param redis the client for Knox lookups; null when Redis is not configured (Knox tokens are then refused)
+   * @param redis          the client for Knox lookups and the JWT deny-list; null when Redis is not configured (Knox
+   *                       tokens are then refused, and JWTs are not revocable)
+   * @param redisKeyPrefix {@code redis_key_prefix}, the deny-list's namespace
    */
-  public Authenticator(Vertx vertx, AuthOptions options, Redis redis) {
+  public Authenticator(Vertx vertx, AuthOptions options, Redis redis, String redisKeyPrefix) {
     // Without any key vertx-auth-jwt runs "unsecure" and accepts every JWT unverified: refuse JWTs instead.
     this.jwt = options.getJwtSecret() == null && options.getJwtPublicKey() == null
         ? null : JWTAuth.create(vertx, jwtOptions(options));
     this.redis = redis;
+    this.revokedPrefix = redis == null ? null : revokedJtiPrefix(redisKeyPrefix);
+  }
+
+  /** The prefix of the deny-list keys of revoked JWTs under {@code redis_key_prefix}. */
+  public static String revokedJtiPrefix(String redisKeyPrefix) {
+    return redisKeyPrefix + ":revoked-jti:";
+  }
+
+  /** Whether a JWT with a {@code jti} is checked against the deny-list (Redis is configured). */
+  public boolean checksRevocations() {
+    return revokedPrefix != null;
+  }
+
+  /**
+   * Looks again whether the proof of {@code user} still holds, for the periodic re-check: a Knox token
+   * ({@code knoxToken}) is looked up again whole; a JWT's {@code jti} is looked up on the deny-list (the rest of a JWT
+   * cannot change). Fails with {@code token_invalid} when it no longer holds, with 1013 ({@code unavailable}) when
+   * Redis does not answer.
+   */
+  public Future<AuthenticatedUser> recheck(AuthenticatedUser user, String knoxToken) {
+    if (knoxToken != null) {
+      return authenticate(knoxToken);
+    }
+    if (user.jti() == null || revokedPrefix == null) {
+      return Future.succeededFuture(user);
+    }
+    return revoked(user.jti()).compose(revoked -> revoked
+        ? Future.failedFuture(AuthException.invalid("token revoked")) : Future.succeededFuture(user));
+  }
+
+  /** Whether the jti is on the deny-list; fails with 1013 when Redis does not answer. */
+  private Future<Boolean> revoked(String jti) {
+    return redis.send(Request.cmd(Command.EXISTS).arg(revokedPrefix + jti))
+        .transform(done -> done.succeeded()
+            ? Future.succeededFuture(done.result() != null && done.result().toInteger() > 0)
+            : Future.failedFuture(new AuthException(io.herald.protocol.ErrorCode.UNAVAILABLE,
+                io.herald.protocol.CloseCode.TRY_AGAIN_LATER, "token store unavailable")));
   }
 
   static JWTAuthOptions jwtOptions(AuthOptions options) {
@@ -118,7 +172,25 @@ public final class Authenticator {
           } catch (AuthException e) {
             return Future.failedFuture(e);
           }
-        });
+        })
+        .compose(this::notRevoked);
+  }
+
+  /**
+   * The user, unless its JWT's jti is on the deny-list. A deny-list that cannot be read lets the token in: JWTs do not
+   * otherwise need Redis, and the connection's re-checks look again once Redis answers.
+   */
+  private Future<AuthenticatedUser> notRevoked(AuthenticatedUser user) {
+    if (user.jti() == null || revokedPrefix == null) {
+      return Future.succeededFuture(user);
+    }
+    return revoked(user.jti()).transform(lookup -> {
+      if (lookup.failed()) {
+        log.debug("revocation of a JWT of user {} not checked: token store unavailable", user.userId());
+        return Future.succeededFuture(user);
+      }
+      return lookup.result() ? Future.failedFuture(AuthException.invalid("token revoked")) : Future.succeededFuture(user);
+    });
   }
 
   static AuthenticatedUser fromJwtClaims(JsonObject claims) {
@@ -136,7 +208,21 @@ public final class Authenticator {
     }
     String tenant = tenantClaim(claims.getValue("tenant"));
     return new AuthenticatedUser(userId, tenant, topicsClaim(claims.getValue("topics")),
-        Instant.ofEpochSecond(expSeconds.longValue()), "jwt");
+        Instant.ofEpochSecond(expSeconds.longValue()), "jwt", jtiClaim(claims.getValue("jti")));
+  }
+
+  /**
+   * The {@code jti} claim, or null without one. One that is not a string of 1..{@value #MAX_JTI_LENGTH} characters is
+   * refused rather than ignored: ignoring it would make that token impossible to revoke.
+   */
+  private static String jtiClaim(Object value) {
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof String jti) || jti.isEmpty() || jti.length() > MAX_JTI_LENGTH) {
+      throw AuthException.invalid("token has an invalid jti");
+    }
+    return jti;
   }
 
   private Future<AuthenticatedUser> authenticateKnox(String token) {

@@ -170,7 +170,16 @@ final class ConfigKeys {
             LimitsOptions::getMaxUnauthenticatedPerAddress);
     access.list("trusted_proxies", null, AccessOptions::setTrustedProxies, AccessOptions::getTrustedProxies);
     limits.num("topic_changes_per_sec", LimitsOptions::setTopicChangesPerSec, LimitsOptions::getTopicChangesPerSec)
-        .num("topic_changes_burst", LimitsOptions::setTopicChangesBurst, LimitsOptions::getTopicChangesBurst);
+        .num("topic_changes_burst", LimitsOptions::setTopicChangesBurst, LimitsOptions::getTopicChangesBurst)
+        .num("upgrade_rate_per_sec", LimitsOptions::setUpgradeRatePerSec, LimitsOptions::getUpgradeRatePerSec)
+        .num("upgrade_rate_burst", LimitsOptions::setUpgradeRateBurst, LimitsOptions::getUpgradeRateBurst);
+    server.num("request_header_timeout_secs", ServerOptions::setRequestHeaderTimeoutSecs,
+        ServerOptions::getRequestHeaderTimeoutSecs);
+    limits.num("max_sockjs_sessions", LimitsOptions::setMaxSockjsSessions, LimitsOptions::getMaxSockjsSessions)
+        .num("max_sockjs_sessions_per_address", LimitsOptions::setMaxSockjsSessionsPerAddress,
+            LimitsOptions::getMaxSockjsSessionsPerAddress)
+        .num("api_rate_per_sec", LimitsOptions::setApiRatePerSec, LimitsOptions::getApiRatePerSec)
+        .num("api_rate_burst", LimitsOptions::setApiRateBurst, LimitsOptions::getApiRateBurst);
   }
 
   private ConfigKeys() {

@@ -34,6 +34,18 @@ public final class LimitsOptions {
   public static final int DEFAULT_TOPIC_CHANGES_PER_SEC = 20;
   /** Default burst of topic changes per connection = {@value} (one whole topic set of a connection). */
   public static final int DEFAULT_TOPIC_CHANGES_BURST = 256;
+  /** Default sustained upgrades ({@code /ws}, bridge) per client address, per second = {@value}. */
+  public static final int DEFAULT_UPGRADE_RATE_PER_SEC = 10;
+  /** Default burst of upgrades per client address = {@value}. */
+  public static final int DEFAULT_UPGRADE_RATE_BURST = 100;
+  /** Default maximum SockJS sessions vertx-web holds on this node = {@value}. */
+  public static final int DEFAULT_MAX_SOCKJS_SESSIONS = 10000;
+  /** Default maximum bridge sockets per client address on this node = {@value}. */
+  public static final int DEFAULT_MAX_SOCKJS_SESSIONS_PER_ADDRESS = 100;
+  /** Default sustained HTTP API requests per key, per second = {@value}. */
+  public static final int DEFAULT_API_RATE_PER_SEC = 100;
+  /** Default burst of HTTP API requests per key = {@value}. */
+  public static final int DEFAULT_API_RATE_BURST = 200;
 
   private int maxConnections;
   private int maxConnectionsPerUser;
@@ -48,6 +60,12 @@ public final class LimitsOptions {
   private int writeQueueMaxBytes;
   private int topicChangesPerSec;
   private int topicChangesBurst;
+  private int upgradeRatePerSec;
+  private int upgradeRateBurst;
+  private int maxSockjsSessions;
+  private int maxSockjsSessionsPerAddress;
+  private int apiRatePerSec;
+  private int apiRateBurst;
 
   /**
    * Creates the section with every default.
@@ -66,6 +84,12 @@ public final class LimitsOptions {
     writeQueueMaxBytes = DEFAULT_WRITE_QUEUE_MAX_BYTES;
     topicChangesPerSec = DEFAULT_TOPIC_CHANGES_PER_SEC;
     topicChangesBurst = DEFAULT_TOPIC_CHANGES_BURST;
+    upgradeRatePerSec = DEFAULT_UPGRADE_RATE_PER_SEC;
+    upgradeRateBurst = DEFAULT_UPGRADE_RATE_BURST;
+    maxSockjsSessions = DEFAULT_MAX_SOCKJS_SESSIONS;
+    maxSockjsSessionsPerAddress = DEFAULT_MAX_SOCKJS_SESSIONS_PER_ADDRESS;
+    apiRatePerSec = DEFAULT_API_RATE_PER_SEC;
+    apiRateBurst = DEFAULT_API_RATE_BURST;
   }
 
   /**
@@ -87,6 +111,12 @@ public final class LimitsOptions {
     writeQueueMaxBytes = other.writeQueueMaxBytes;
     topicChangesPerSec = other.topicChangesPerSec;
     topicChangesBurst = other.topicChangesBurst;
+    upgradeRatePerSec = other.upgradeRatePerSec;
+    upgradeRateBurst = other.upgradeRateBurst;
+    maxSockjsSessions = other.maxSockjsSessions;
+    maxSockjsSessionsPerAddress = other.maxSockjsSessionsPerAddress;
+    apiRatePerSec = other.apiRatePerSec;
+    apiRateBurst = other.apiRateBurst;
   }
 
   /**
@@ -201,7 +231,8 @@ public final class LimitsOptions {
   }
 
   /**
-   * Sets how long a connection may stay silent (no pong nor message) before it is closed, in seconds. Key
+   * Sets how long a connection may stay silent (no pong nor message) before it is closed, in seconds (a WebSocket with
+   * 4011; an HTTP connection that has not sent a byte with 408, see {@link ServerOptions#setRequestHeaderTimeoutSecs}). Key
    * {@code connection_timeout_secs}, env {@code CONNECTION_TIMEOUT_SECS}; &gt;= 1 and &gt;
    * {@code heartbeat_interval_secs} (checked by {@link #validate()}). Default {@value #DEFAULT_CONNECTION_TIMEOUT_SECS}.
    *
@@ -357,9 +388,138 @@ public final class LimitsOptions {
   }
 
   /**
+   * @return the sustained upgrades per client address per second ({@code upgrade_rate_per_sec})
+   */
+  public int getUpgradeRatePerSec() {
+    return upgradeRatePerSec;
+  }
+
+  /**
+   * Sets how many connection attempts one client address may make per second, sustained: {@code /ws} upgrades, raw
+   * bridge WebSocket upgrades and requests that would create a SockJS session, counted by the node's connection
+   * registry across socket verticles, before any other check. One over is refused with HTTP 429 and
+   * {@code Retry-After}. Key {@code upgrade_rate_per_sec}, env {@code UPGRADE_RATE_PER_SEC}; &gt;= 1. Default
+   * {@value #DEFAULT_UPGRADE_RATE_PER_SEC}.
+   *
+   * @param upgradeRatePerSec the rate, in upgrades per second
+   * @return this
+   */
+  public LimitsOptions setUpgradeRatePerSec(int upgradeRatePerSec) {
+    this.upgradeRatePerSec = Checks.min("upgrade_rate_per_sec", upgradeRatePerSec, 1);
+    return this;
+  }
+
+  /**
+   * @return the burst of upgrades per client address ({@code upgrade_rate_burst})
+   */
+  public int getUpgradeRateBurst() {
+    return upgradeRateBurst;
+  }
+
+  /**
+   * Sets how many connection attempts one client address may make at once above {@code upgrade_rate_per_sec}
+   * (token bucket size). Key {@code upgrade_rate_burst}, env {@code UPGRADE_RATE_BURST}; &gt;= 1. Default
+   * {@value #DEFAULT_UPGRADE_RATE_BURST}.
+   *
+   * @param upgradeRateBurst the burst, in upgrades
+   * @return this
+   */
+  public LimitsOptions setUpgradeRateBurst(int upgradeRateBurst) {
+    this.upgradeRateBurst = Checks.min("upgrade_rate_burst", upgradeRateBurst, 1);
+    return this;
+  }
+
+  /**
+   * @return the most SockJS sessions vertx-web holds on this node ({@code max_sockjs_sessions})
+   */
+  public int getMaxSockjsSessions() {
+    return maxSockjsSessions;
+  }
+
+  /**
+   * Sets the most SockJS sessions (the bridge's SockJS transports: WebSocket, XHR, EventSource) vertx-web may hold on
+   * this node, authenticated or not, including closed ones it keeps until their session timeout. A request that would
+   * create one more is refused with HTTP 503 and {@code Retry-After} before vertx-web creates it. Key
+   * {@code max_sockjs_sessions}, env {@code MAX_SOCKJS_SESSIONS}; &gt;= 1. Default
+   * {@value #DEFAULT_MAX_SOCKJS_SESSIONS}.
+   *
+   * @param maxSockjsSessions the limit, in sessions
+   * @return this
+   */
+  public LimitsOptions setMaxSockjsSessions(int maxSockjsSessions) {
+    this.maxSockjsSessions = Checks.min("max_sockjs_sessions", maxSockjsSessions, 1);
+    return this;
+  }
+
+  /**
+   * @return the most bridge sockets per client address ({@code max_sockjs_sessions_per_address})
+   */
+  public int getMaxSockjsSessionsPerAddress() {
+    return maxSockjsSessionsPerAddress;
+  }
+
+  /**
+   * Sets the most bridge sockets (every transport, the raw WebSocket endpoint included) one client address may hold
+   * open on this node, authenticated or not, counted by the node's connection registry from the socket's creation to
+   * its release. One more is closed at once with 4029 {@code connection_limit}. Key
+   * {@code max_sockjs_sessions_per_address}, env {@code MAX_SOCKJS_SESSIONS_PER_ADDRESS};
+   * 1..{@code max_sockjs_sessions} (the upper bound checked by {@link #validate()}). Default
+   * {@value #DEFAULT_MAX_SOCKJS_SESSIONS_PER_ADDRESS}.
+   *
+   * @param maxSockjsSessionsPerAddress the limit, in sockets
+   * @return this
+   */
+  public LimitsOptions setMaxSockjsSessionsPerAddress(int maxSockjsSessionsPerAddress) {
+    this.maxSockjsSessionsPerAddress =
+        Checks.min("max_sockjs_sessions_per_address", maxSockjsSessionsPerAddress, 1);
+    return this;
+  }
+
+  /**
+   * @return the sustained HTTP API requests per key per second ({@code api_rate_per_sec})
+   */
+  public int getApiRatePerSec() {
+    return apiRatePerSec;
+  }
+
+  /**
+   * Sets how many requests per second each key of the HTTP API ({@code /api/v1/}: {@code api_key}) may make on this
+   * node, sustained, counted by the node's connection registry across socket verticles once the key is verified and
+   * the body read (at most 1 MiB), before it is parsed. One over is refused with HTTP 429 and {@code Retry-After}. Key {@code api_rate_per_sec},
+   * env {@code API_RATE_PER_SEC}; &gt;= 1. Default {@value #DEFAULT_API_RATE_PER_SEC}.
+   *
+   * @param apiRatePerSec the rate, in requests per second
+   * @return this
+   */
+  public LimitsOptions setApiRatePerSec(int apiRatePerSec) {
+    this.apiRatePerSec = Checks.min("api_rate_per_sec", apiRatePerSec, 1);
+    return this;
+  }
+
+  /**
+   * @return the burst of HTTP API requests per key ({@code api_rate_burst})
+   */
+  public int getApiRateBurst() {
+    return apiRateBurst;
+  }
+
+  /**
+   * Sets how many HTTP API requests one key may make at once above {@code api_rate_per_sec} (token bucket size). Key
+   * {@code api_rate_burst}, env {@code API_RATE_BURST}; &gt;= 1. Default {@value #DEFAULT_API_RATE_BURST}.
+   *
+   * @param apiRateBurst the burst, in requests
+   * @return this
+   */
+  public LimitsOptions setApiRateBurst(int apiRateBurst) {
+    this.apiRateBurst = Checks.min("api_rate_burst", apiRateBurst, 1);
+    return this;
+  }
+
+  /**
    * Checks the rules between two keys of this section (each key alone was checked by its setter):
    * {@code connection_timeout_secs} &gt; {@code heartbeat_interval_secs} and {@code max_unauthenticated_per_address}
-   * &lt;= {@code max_unauthenticated_connections}.
+   * &lt;= {@code max_unauthenticated_connections}, {@code max_sockjs_sessions_per_address} &lt;=
+   * {@code max_sockjs_sessions}.
    *
    * @return this
    * @throws ConfigException naming the key at fault
@@ -372,6 +532,10 @@ public final class LimitsOptions {
     if (maxUnauthenticatedPerAddress > maxUnauthenticatedConnections) {
       throw new ConfigException("max_unauthenticated_per_address", "must be <= max_unauthenticated_connections (got "
           + maxUnauthenticatedPerAddress + " > " + maxUnauthenticatedConnections + ")");
+    }
+    if (maxSockjsSessionsPerAddress > maxSockjsSessions) {
+      throw new ConfigException("max_sockjs_sessions_per_address", "must be <= max_sockjs_sessions (got "
+          + maxSockjsSessionsPerAddress + " > " + maxSockjsSessions + ")");
     }
     return this;
   }

@@ -23,6 +23,8 @@ public final class ServerOptions {
   public static final int DEFAULT_COMPRESSION_LEVEL = 6;
   /** Default maximum WebSocket frame size in bytes = {@value}. */
   public static final int DEFAULT_MAX_FRAME_BYTES = 65536;
+  /** Default time a client has to send a request's headers, in seconds = {@value}. */
+  public static final int DEFAULT_REQUEST_HEADER_TIMEOUT_SECS = 10;
   /** Default log level = {@value}. */
   public static final String DEFAULT_LOG_LEVEL = "INFO";
   /** Default for the development mode = {@value} (no token or API key is ever handed out); only {@code herald run --dev} sets it. */
@@ -40,6 +42,7 @@ public final class ServerOptions {
   private boolean compression;
   private int compressionLevel;
   private int maxFrameBytes;
+  private int requestHeaderTimeoutSecs;
   private String logLevel;
   private boolean devMode;
 
@@ -54,6 +57,7 @@ public final class ServerOptions {
     compression = DEFAULT_COMPRESSION;
     compressionLevel = DEFAULT_COMPRESSION_LEVEL;
     maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
+    requestHeaderTimeoutSecs = DEFAULT_REQUEST_HEADER_TIMEOUT_SECS;
     logLevel = DEFAULT_LOG_LEVEL;
     devMode = DEFAULT_DEV_MODE;
   }
@@ -71,6 +75,7 @@ public final class ServerOptions {
     compression = other.compression;
     compressionLevel = other.compressionLevel;
     maxFrameBytes = other.maxFrameBytes;
+    requestHeaderTimeoutSecs = other.requestHeaderTimeoutSecs;
     logLevel = other.logLevel;
     devMode = other.devMode;
   }
@@ -211,6 +216,29 @@ public final class ServerOptions {
    */
   public ServerOptions setMaxFrameBytes(int maxFrameBytes) {
     this.maxFrameBytes = Checks.min("max_frame_bytes", maxFrameBytes, 256);
+    return this;
+  }
+
+  /**
+   * @return the time a client has to complete a request's headers, in seconds ({@code request_header_timeout_secs})
+   */
+  public int getRequestHeaderTimeoutSecs() {
+    return requestHeaderTimeoutSecs;
+  }
+
+  /**
+   * Sets how long a client has to send the request line and headers of a request (an upgrade included), in seconds,
+   * counted from the request's first byte. A request whose headers are not complete by then is answered 408 and its
+   * connection closed (slowloris); a connection that sends no byte at all is closed so after
+   * {@code connection_timeout_secs}. Key
+   * {@code request_header_timeout_secs}, env {@code REQUEST_HEADER_TIMEOUT_SECS}; 1..300. Default
+   * {@value #DEFAULT_REQUEST_HEADER_TIMEOUT_SECS}.
+   *
+   * @param requestHeaderTimeoutSecs the timeout in seconds
+   * @return this
+   */
+  public ServerOptions setRequestHeaderTimeoutSecs(int requestHeaderTimeoutSecs) {
+    this.requestHeaderTimeoutSecs = Checks.range("request_header_timeout_secs", requestHeaderTimeoutSecs, 1, 300);
     return this;
   }
 

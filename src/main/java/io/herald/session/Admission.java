@@ -39,6 +39,8 @@ public final class Admission {
     private boolean sessionRegistered;
     /** The client address whose unauthenticated slot this connection holds; null when it holds none. */
     private String unauthenticatedAddress;
+    /** The client address whose bridge socket slot this connection holds; null when it holds none. */
+    private String bridgeAddress;
   }
 
   public Admission(Vertx vertx, NodeInfo node, ConnectionRegistry registry, SessionStore sessions, int maxPerUser) {
@@ -99,13 +101,56 @@ public final class Admission {
   }
 
   /**
-   * Takes a slot for a connection not yet authenticated from {@code clientAddress}; fails with an
-   * {@link AuthException} carrying {@link ErrorCode#CONNECTION_LIMIT} when the node's limit or the address's is
-   * reached (nothing is then held).
+   * A {@code /ws} upgrade from {@code clientAddress}: counts the attempt against the address's
+   * {@code upgrade_rate_per_sec} (refused with an {@link AuthException} carrying {@link ErrorCode#RATE_LIMITED}), and
+   * takes a slot for a connection not yet authenticated (refused with {@link ErrorCode#CONNECTION_LIMIT} when the
+   * node's limit or the address's is reached). Nothing is held when it fails.
    */
   public Future<Void> admitUnauthenticated(Ticket ticket, String clientAddress) {
-    String address = clientAddress == null ? "-" : clientAddress;
+    String address = known(clientAddress);
     return registry.admitUnauthenticated(vertx, address).onSuccess(v -> ticket.unauthenticatedAddress = address);
+  }
+
+  /**
+   * Counts one connection attempt from {@code clientAddress} (a request that would create a bridge socket) against its
+   * {@code upgrade_rate_per_sec}; refused with an {@link AuthException} carrying {@link ErrorCode#RATE_LIMITED}.
+   */
+  public Future<Void> admitUpgrade(String clientAddress) {
+    return registry.admitUpgrade(vertx, known(clientAddress));
+  }
+
+  /**
+   * A new bridge socket from {@code clientAddress}: a slot among the address's bridge sockets
+   * ({@code max_sockjs_sessions_per_address}, held until {@link #releaseBridgeSocket}) and one for a connection not yet
+   * authenticated; refused with {@link ErrorCode#CONNECTION_LIMIT} (nothing held) when either is full.
+   */
+  public Future<Void> admitBridgeSocket(Ticket ticket, String clientAddress) {
+    String address = known(clientAddress);
+    return registry.admitBridgeSocket(vertx, address).onSuccess(v -> {
+      ticket.unauthenticatedAddress = address;
+      ticket.bridgeAddress = address;
+    });
+  }
+
+  /**
+   * Counts one HTTP API request made with the verified key named {@code keyName} against {@code api_rate_per_sec}
+   * (node-wide); refused with an {@link AuthException} carrying {@link ErrorCode#RATE_LIMITED}.
+   */
+  public Future<Void> admitApiRequest(String keyName) {
+    return registry.admitApiRequest(vertx, keyName);
+  }
+
+  /** Gives back the ticket's bridge socket slot once the socket is released; a second call does nothing. */
+  public void releaseBridgeSocket(Ticket ticket) {
+    if (ticket.bridgeAddress != null) {
+      registry.releaseBridgeSocket(ticket.bridgeAddress);
+      ticket.bridgeAddress = null;
+    }
+  }
+
+  /** The address connections of an unknown peer are counted under, all together. */
+  private static String known(String clientAddress) {
+    return clientAddress == null ? "-" : clientAddress;
   }
 
   /** Gives back the ticket's unauthenticated slot, once authenticated or closed; a second call does nothing. */

@@ -16,7 +16,10 @@ import java.util.function.Supplier;
 /**
  * The node's connection counts: authenticated connections against {@code max_connections} (and per user, for
  * {@code /health}), connections not yet authenticated against {@code max_unauthenticated_connections} and
- * {@code max_unauthenticated_per_address}. The counts belong to one event loop, the registry verticle's
+ * {@code max_unauthenticated_per_address}, bridge sockets per client address against
+ * {@code max_sockjs_sessions_per_address}; each client address's rate of connection attempts against
+ * {@code upgrade_rate_per_sec} and {@code upgrade_rate_burst}, and each HTTP API key's rate of requests against
+ * {@code api_rate_per_sec} and {@code api_rate_burst}. The counts belong to one event loop, the registry verticle's
  * ({@link #bind}); socket verticles run each check-and-count there as a task and are answered on their own loop, so
  * the check and the count are one step and nothing is shared between threads. A task, not an event-bus request:
  * admission is on every connection's path, and a request costs a JSON body, a reply address and a timeout timer.
@@ -29,6 +32,12 @@ public final class ConnectionRegistry {
   /** Connections not yet authenticated, per client address, and their total. */
   private final Map<String, Integer> unauthenticatedPerAddress = new HashMap<>();
   private int unauthenticated;
+  /** Bridge sockets open (authenticated or not) per client address. */
+  private final Map<String, Integer> bridgeSocketsPerAddress = new HashMap<>();
+  /** Connection attempts per client address. */
+  private final AddressRateLimit upgrades;
+  /** HTTP API requests per key name (one entry per configured key at most). */
+  private final Map<String, TokenBucket> apiRequests = new HashMap<>();
   /** The registry verticle's context: where every count is read and written. */
   private Context owner;
 
@@ -37,6 +46,7 @@ public final class ConnectionRegistry {
 
   public ConnectionRegistry(LimitsOptions limits) {
     this.limits = limits;
+    this.upgrades = new AddressRateLimit(limits.getUpgradeRatePerSec(), limits.getUpgradeRateBurst());
   }
 
   /** Makes {@code context} (the registry verticle's) the owner of the counts; called once, before any admission. */
@@ -74,25 +84,88 @@ public final class ConnectionRegistry {
   }
 
   /**
-   * Takes a slot for a connection not yet authenticated from {@code address}; fails with an {@link AuthException}
-   * carrying {@link ErrorCode#CONNECTION_LIMIT} when the node's limit or the address's is reached (nothing is then
-   * held). Completes on the caller's context.
+   * Counts one connection attempt from {@code address} (a request that would create a bridge socket) against its rate;
+   * fails with an {@link AuthException} carrying {@link ErrorCode#RATE_LIMITED} when the address has none left.
+   * Completes on the caller's context.
+   */
+  public Future<Void> admitUpgrade(Vertx vertx, String address) {
+    return ask(vertx, () -> attempt(address));
+  }
+
+  /**
+   * A {@code /ws} upgrade from {@code address}, in one step: counts the attempt against the address's rate (as
+   * {@link #admitUpgrade}, refused with {@link ErrorCode#RATE_LIMITED}), then takes a slot for a connection not yet
+   * authenticated, refused with {@link ErrorCode#CONNECTION_LIMIT} when the node's limit or the address's is reached.
+   * Nothing is held when it fails. Completes on the caller's context.
    */
   public Future<Void> admitUnauthenticated(Vertx vertx, String address) {
     return ask(vertx, () -> {
-      if (unauthenticated >= limits.getMaxUnauthenticatedConnections()) {
-        return refusal("too many unauthenticated connections on this node ("
-            + limits.getMaxUnauthenticatedConnections() + ")");
-      }
-      int fromAddress = unauthenticatedPerAddress.getOrDefault(address, 0);
-      if (fromAddress >= limits.getMaxUnauthenticatedPerAddress()) {
-        return refusal("too many unauthenticated connections from one address ("
-            + limits.getMaxUnauthenticatedPerAddress() + ")");
-      }
-      unauthenticatedPerAddress.put(address, fromAddress + 1);
-      unauthenticated++;
-      return null;
+      AuthException tooFast = attempt(address);
+      return tooFast != null ? tooFast : takeUnauthenticated(address);
     });
+  }
+
+  /**
+   * A new bridge socket from {@code address} (its attempt was counted by {@link #admitUpgrade}), in one step: a slot
+   * among the address's bridge sockets ({@code max_sockjs_sessions_per_address}, held until
+   * {@link #releaseBridgeSocket}) and one for a connection not yet authenticated; refused with
+   * {@link ErrorCode#CONNECTION_LIMIT} (nothing held) when either is full. Completes on the caller's context.
+   */
+  public Future<Void> admitBridgeSocket(Vertx vertx, String address) {
+    return ask(vertx, () -> {
+      int fromAddress = bridgeSocketsPerAddress.getOrDefault(address, 0);
+      if (fromAddress >= limits.getMaxSockjsSessionsPerAddress()) {
+        return refusal("too many bridge sockets from one address (" + limits.getMaxSockjsSessionsPerAddress() + ")");
+      }
+      AuthException full = takeUnauthenticated(address);
+      if (full == null) {
+        bridgeSocketsPerAddress.put(address, fromAddress + 1);
+      }
+      return full;
+    });
+  }
+
+  /**
+   * Counts one HTTP API request made with the (verified) key named {@code keyName} against {@code api_rate_per_sec}
+   * and {@code api_rate_burst}; fails with an {@link AuthException} carrying {@link ErrorCode#RATE_LIMITED} when the
+   * key has none left. Node-wide, across socket verticles. Completes on the caller's context.
+   */
+  public Future<Void> admitApiRequest(Vertx vertx, String keyName) {
+    return ask(vertx, () -> {
+      long now = System.nanoTime();
+      TokenBucket bucket = apiRequests.computeIfAbsent(keyName,
+          k -> new TokenBucket(limits.getApiRatePerSec(), limits.getApiRateBurst(), now));
+      return bucket.tryTake(now) ? null : new AuthException(ErrorCode.RATE_LIMITED, CloseCode.LIMIT_EXCEEDED,
+          "more than " + limits.getApiRatePerSec() + " requests per second with the " + keyName);
+    });
+  }
+
+  /** Gives back the bridge socket slot of a socket from {@code address}. */
+  public void releaseBridgeSocket(String address) {
+    owner.runOnContext(v -> decrement(bridgeSocketsPerAddress, address));
+  }
+
+  private AuthException attempt(String address) {
+    if (upgrades.tryTake(address, System.nanoTime())) {
+      return null;
+    }
+    return new AuthException(ErrorCode.RATE_LIMITED, CloseCode.LIMIT_EXCEEDED,
+        "more than " + limits.getUpgradeRatePerSec() + " connection attempts per second from one address");
+  }
+
+  private AuthException takeUnauthenticated(String address) {
+    if (unauthenticated >= limits.getMaxUnauthenticatedConnections()) {
+      return refusal("too many unauthenticated connections on this node ("
+          + limits.getMaxUnauthenticatedConnections() + ")");
+    }
+    int fromAddress = unauthenticatedPerAddress.getOrDefault(address, 0);
+    if (fromAddress >= limits.getMaxUnauthenticatedPerAddress()) {
+      return refusal("too many unauthenticated connections from one address ("
+          + limits.getMaxUnauthenticatedPerAddress() + ")");
+    }
+    unauthenticatedPerAddress.put(address, fromAddress + 1);
+    unauthenticated++;
+    return null;
   }
 
   /** Gives back the unauthenticated slot of a connection from {@code address}. */

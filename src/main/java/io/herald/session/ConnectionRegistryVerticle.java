@@ -9,7 +9,8 @@ import io.vertx.core.json.JsonObject;
 /**
  * The event loop of the node's {@link ConnectionRegistry}: admission of authenticated connections against
  * {@code max_connections} across every socket verticle instance, and of connections not yet authenticated ({@code /ws}
- * and bridge) against {@code max_unauthenticated_connections} and {@code max_unauthenticated_per_address}. It also
+ * and bridge) against {@code max_unauthenticated_connections} and {@code max_unauthenticated_per_address}, of bridge
+ * sockets per client address, of connection attempts per client address and of HTTP API requests per key. It also
  * answers the counts of connections and users for {@code /health}, and shows them as gauges. The per-user limit is
  * fleet-wide and lives in the session store.
  */

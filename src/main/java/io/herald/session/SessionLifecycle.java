@@ -200,24 +200,27 @@ public final class SessionLifecycle {
   }
 
   /**
-   * Looks a Knox token up again every {@code auth_recheck_secs} ({@link TokenRecheck}): a renewed proof takes over (the
-   * topics it no longer grants are left, and the client told where its protocol can), a token store that does not
-   * answer is tried again at the next interval, a revoked token closes with 4001.
+   * Looks a Knox token up again, and a JWT's jti on the deny-list, every {@code auth_recheck_secs}
+   * ({@link TokenRecheck}): a renewed proof takes over (the topics it no longer grants are left, and the client told
+   * where its protocol can), a token store that does not answer is tried again at the next interval, a revoked token
+   * closes with 4001.
    */
   private void scheduleRecheck(Session s) {
     cancel(s.recheckTimer);
     s.recheckTimer = Session.NO_TIMER;
-    if (s.recheckToken == null) {
+    if (!TokenRecheck.due(auth, authenticator, s.user, s.recheckToken)) {
       return;
     }
     s.recheckTimer = vertx.setTimer(TokenRecheck.delayMs(auth), id -> {
       s.recheckTimer = Session.NO_TIMER;
       String token = s.recheckToken;
-      authenticator.authenticate(token).onComplete(lookup -> {
-        if (s.closing || !token.equals(s.recheckToken)) {
+      AuthenticatedUser checked = s.user;
+      authenticator.recheck(checked, token).onComplete(lookup -> {
+        // A Refresh meanwhile put another proof in place, with re-checks of its own.
+        if (s.closing || s.user != checked) {
           return;
         }
-        switch (TokenRecheck.decide(lookup, s.user)) {
+        switch (TokenRecheck.decide(lookup, checked)) {
           case RENEWED -> {
             List<String> revoked = renew(s, lookup.result(), token);
             byte[] message = revoked.isEmpty() ? null : s.transport.topicsRevokedMessage(revoked, s.topics);
@@ -227,7 +230,8 @@ public final class SessionLifecycle {
           }
           case RETRY -> scheduleRecheck(s);
           case REVOKED -> {
-            log.info("connection {} of user {}: Knox token no longer valid, closing", s.id, s.user.userId());
+            log.info("connection {} of user {}: {} token revoked or no longer valid, closing", s.id, s.user.userId(),
+                s.user.method());
             writer.sendError(s, ErrorCode.TOKEN_INVALID, "token revoked");
             close(s, CloseCode.TOKEN_INVALID, ErrorCode.TOKEN_INVALID, "token revoked");
           }
@@ -368,6 +372,7 @@ public final class SessionLifecycle {
     s.heldDuringReplay = null;
     registry.leaveAll(s);
     admission.releaseUnauthenticated(s.admission);
+    admission.releaseBridgeSocket(s.admission);
     // Closed while being admitted (no user yet): authenticate() gives the admission back once it is known.
     return s.user == null ? Future.succeededFuture() : admission.release(s.admission, s.user.tenant(), s.user.userId(), s.id);
   }

@@ -18,6 +18,11 @@ public final class TokenBucket {
     this.lastRefill = nowNanos;
   }
 
+  /** When the bucket was last drawn from (or created), on the {@link System#nanoTime()} scale. */
+  long lastRefillNanos() {
+    return lastRefill;
+  }
+
   /** Takes one token if there is one. */
   public boolean tryTake(long nowNanos) {
     return tryTake(nowNanos, 1);

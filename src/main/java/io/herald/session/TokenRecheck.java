@@ -2,6 +2,7 @@ package io.herald.session;
 
 import io.herald.auth.AuthException;
 import io.herald.auth.AuthenticatedUser;
+import io.herald.auth.Authenticator;
 import io.herald.config.AuthOptions;
 import io.herald.protocol.CloseCode;
 import io.vertx.core.AsyncResult;
@@ -9,9 +10,10 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The rule both transports ({@code /ws} and the bridge) apply to a Knox token, which is only as valid as its record:
- * the record can be deleted (logout) or changed at any time, so the connection looks it up again every
- * {@code auth_recheck_secs}.
+ * The rule both transports ({@code /ws} and the bridge) apply to a token that can be withdrawn while its connection is
+ * open, so that the connection looks it up again every {@code auth_recheck_secs}: a Knox token, only as valid as its
+ * record (which can be deleted at logout or changed at any time), and a JWT with a {@code jti}, which can be put on the
+ * deny-list in Redis ({@link Authenticator#recheck}).
  */
 public final class TokenRecheck {
 
@@ -21,7 +23,7 @@ public final class TokenRecheck {
     RENEWED,
     /** The token store did not answer: keep the connection and try again at the next interval. */
     RETRY,
-    /** Record gone, expired or now for someone else: close with 4001. */
+    /** Record gone, expired or now for someone else, or the JWT's jti revoked: close with 4001. */
     REVOKED
   }
 
@@ -34,6 +36,15 @@ public final class TokenRecheck {
    */
   public static String tokenToKeep(AuthOptions auth, AuthenticatedUser user, String token) {
     return auth.getAuthRecheckSecs() > 0 && "knox".equals(user.method()) ? token : null;
+  }
+
+  /**
+   * Whether a connection authenticated as {@code user} is re-checked: re-checks are on, and it keeps a Knox token
+   * ({@code keptToken}, see {@link #tokenToKeep}) or its JWT has a {@code jti} the deny-list can name.
+   */
+  public static boolean due(AuthOptions auth, Authenticator authenticator, AuthenticatedUser user, String keptToken) {
+    return auth.getAuthRecheckSecs() > 0
+        && (keptToken != null || (user.jti() != null && authenticator.checksRevocations()));
   }
 
   /**

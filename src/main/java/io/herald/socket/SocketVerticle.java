@@ -1,9 +1,11 @@
 package io.herald.socket;
 
+import io.herald.auth.AuthException;
 import io.herald.auth.Authenticator;
 import io.herald.auth.Tokens;
 import io.herald.config.HeraldOptions;
 import io.herald.model.LogText;
+import io.herald.protocol.ErrorCode;
 import io.herald.runtime.NodeInfo;
 import io.herald.session.Admission;
 import io.herald.session.ClientAddress;
@@ -79,7 +81,7 @@ public final class SocketVerticle extends VerticleBase {
     if (options.state().redisEnabled()) {
       redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(options.state().getRedisUrl()).setMaxPoolSize(4).setMaxPoolWaiting(256));
     }
-    Authenticator authenticator = new Authenticator(vertx, options.auth(), redis);
+    Authenticator authenticator = new Authenticator(vertx, options.auth(), redis, options.state().getRedisKeyPrefix());
     frames = new FrameWriter(context);
     state = stateFactory.create(vertx);
     admission = new Admission(vertx, node, registry, state.sessions(), options.limits().getMaxConnectionsPerUser());
@@ -88,7 +90,7 @@ public final class SocketVerticle extends VerticleBase {
     inbound = new WsInbound(options.server().getMaxFrameBytes(), core.lifecycle(),
         new WsCommands(vertx, options.access(), node, state, authenticator, core));
     bridge = new EventBusBridge(vertx, options, node, state, admission, core);
-    FrontDoor.Routes routes = FrontDoor.routes(vertx, options, node, this::upgrade, bridge);
+    FrontDoor.Routes routes = FrontDoor.routes(vertx, options, node, admission, this::upgrade, bridge);
     server = FrontDoor.server(vertx, options, routes.router());
     long sweepTickMs = Math.max(1, TimeUnit.SECONDS.toMillis(options.limits().getHeartbeatIntervalSecs())
         / SessionLifecycle.SWEEP_SLICES);
@@ -139,8 +141,11 @@ public final class SocketVerticle extends VerticleBase {
       if (admitted.failed() || node.isDraining()) {
         admission.releaseUnauthenticated(ticket);
         log.debug("upgrade refused for {}: {}", LogText.of(ip), admitted.failed() ? admitted.cause().getMessage() : "node draining");
-        ctx.response().setStatusCode(503).putHeader(HttpHeaders.RETRY_AFTER, "1")
-            .end(admitted.failed() ? "too many unauthenticated connections" : "node draining");
+        boolean tooFast = admitted.failed() && admitted.cause() instanceof AuthException refused
+            && refused.errorCode() == ErrorCode.RATE_LIMITED;
+        // Retry-After 1: a bucket of upgrade_rate_per_sec >= 1 has a token again within a second.
+        ctx.response().setStatusCode(tooFast ? 429 : 503).putHeader(HttpHeaders.RETRY_AFTER, "1")
+            .end(tooFast ? "too many connection attempts" : admitted.failed() ? "too many unauthenticated connections" : "node draining");
         return;
       }
       request.toWebSocket().onSuccess(ws -> {

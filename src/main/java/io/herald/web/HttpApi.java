@@ -32,7 +32,17 @@ public final class HttpApi {
   private HttpApi() {
   }
 
-  public static void mount(Router router, Vertx vertx, ApiOptions keys, NodeInfo node) {
+  /**
+   * The node-wide rate of HTTP API requests per key: completes when one more request made with the (verified) key
+   * named {@code keyName} may go on now, fails when the key has used its rate up.
+   */
+  @FunctionalInterface
+  public interface RequestRate {
+    Future<Void> admit(String keyName);
+  }
+
+  /** @param apiRate the rate {@code /api/v1/} requests draw from, per key, once their key is verified */
+  public static void mount(Router router, Vertx vertx, ApiOptions keys, NodeInfo node, RequestRate apiRate) {
     byte[] apiKey = bytes(keys.getApiKey());
     byte[] adminKey = bytes(keys.getAdminKey());
     byte[] metricsKey = bytes(keys.getMetricsKey());
@@ -47,7 +57,17 @@ public final class HttpApi {
     // A second route, so that the API key is checked before any body is read.
     router.post("/api/v1/notifications")
         .handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES))
-        .handler(ctx -> publish(ctx, vertx, node));
+        // The rate is drawn once the body is in (at most MAX_BODY_BYTES): a request held across the registry's answer
+        // before its body is read would leave the body handler's 413 unanswered to a client still sending.
+        .handler(ctx -> apiRate.admit("api_key").onComplete(admitted -> {
+          if (admitted.failed()) {
+            // Retry-After 1: a bucket of api_rate_per_sec >= 1 has a token again within a second.
+            ctx.response().setStatusCode(429).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .putHeader(HttpHeaders.RETRY_AFTER, "1").end(error(admitted.cause().getMessage()));
+            return;
+          }
+          publish(ctx, vertx, node);
+        }));
     // Operator routes take admin_key only: a publisher's api_key must never drain the fleet node by node.
     router.post("/admin/drain").handler(ctx -> {
       if (adminKey == null) {

@@ -31,19 +31,19 @@ class AuthenticatorTest {
 
   @Test
   void verifiesJwtsWithTheSectionsSecretAndClaims() throws Exception {
-    Authenticator authenticator = new Authenticator(vertx, new AuthOptions().setJwtSecret(SECRET), null);
+    Authenticator authenticator = new Authenticator(vertx, new AuthOptions().setJwtSecret(SECRET), null, "websocket");
     String token = new JwtIssuer(vertx, SECRET).issue("alice", Duration.ofMinutes(5), null, List.of());
     assertEquals("alice", authenticator.authenticate(token).await(10, TimeUnit.SECONDS).userId());
 
     // a required audience the token does not carry refuses it
     Authenticator withAudience = new Authenticator(vertx,
-        new AuthOptions().setJwtSecret(SECRET).setJwtAudience("herald-test"), null);
+        new AuthOptions().setJwtSecret(SECRET).setJwtAudience("herald-test"), null, "websocket");
     assertThrows(Exception.class, () -> withAudience.authenticate(token).await(10, TimeUnit.SECONDS));
   }
 
   @Test
   void withoutAKeyEveryJwtIsRefused() {
-    Authenticator authenticator = new Authenticator(vertx, new AuthOptions(), null);
+    Authenticator authenticator = new Authenticator(vertx, new AuthOptions(), null, "websocket");
     String token = new JwtIssuer(vertx, SECRET).issue("alice", Duration.ofMinutes(5), null, List.of());
     assertThrows(AuthException.class, () -> authenticator.authenticate(token).await(10, TimeUnit.SECONDS));
   }

@@ -42,7 +42,9 @@ class HeraldOptionsTest {
       "metrics_retention_secs", "jwt_secret", "jwt_public_key", "jwt_issuer", "jwt_audience", "api_key",
       "allowed_origins", "cluster", "compression", "compression_level", "default_topics",
       "public_topics", "explorers", "log_level", "admin_key", "metrics_key", "max_unauthenticated_connections",
-      "max_unauthenticated_per_address", "trusted_proxies", "topic_changes_per_sec", "topic_changes_burst");
+      "max_unauthenticated_per_address", "trusted_proxies", "topic_changes_per_sec", "topic_changes_burst",
+      "upgrade_rate_per_sec", "upgrade_rate_burst", "request_header_timeout_secs", "max_sockjs_sessions",
+      "max_sockjs_sessions_per_address", "api_rate_per_sec", "api_rate_burst");
 
   private static final Map<String, String> DEFAULT_EXPLORERS = orderedMap(
       "ethereum", "https://etherscan.io/tx/{hash}",
@@ -81,6 +83,7 @@ class HeraldOptionsTest {
             .setWebsocketPort(9001)
             .setInstances(3)
             .setMaxFrameBytes(4096)
+            .setRequestHeaderTimeoutSecs(4)
             .setCompression(false)
             .setCompressionLevel(2)
             .setLogLevel("warn"))
@@ -96,7 +99,13 @@ class HeraldOptionsTest {
             .setMaxUnauthenticatedConnections(300)
             .setMaxUnauthenticatedPerAddress(30)
             .setTopicChangesPerSec(5)
-            .setTopicChangesBurst(64))
+            .setTopicChangesBurst(64)
+            .setUpgradeRatePerSec(5)
+            .setUpgradeRateBurst(7)
+            .setMaxSockjsSessions(500)
+            .setMaxSockjsSessionsPerAddress(9)
+            .setApiRatePerSec(11)
+            .setApiRateBurst(13))
         .auth(auth -> auth.setAuthTimeoutSecs(3)
             .setExpiredCloseDelaySecs(0)
             .setAuthRecheckSecs(5)
@@ -234,6 +243,13 @@ class HeraldOptionsTest {
     assertEquals(List.of(), AccessOptions.DEFAULT_PUBLIC_TOPICS);
     assertEquals(DEFAULT_EXPLORERS, IngressOptions.DEFAULT_EXPLORERS);
     assertEquals("INFO", ServerOptions.DEFAULT_LOG_LEVEL);
+    assertEquals(10, LimitsOptions.DEFAULT_UPGRADE_RATE_PER_SEC);
+    assertEquals(100, LimitsOptions.DEFAULT_UPGRADE_RATE_BURST);
+    assertEquals(10, ServerOptions.DEFAULT_REQUEST_HEADER_TIMEOUT_SECS);
+    assertEquals(10000, LimitsOptions.DEFAULT_MAX_SOCKJS_SESSIONS);
+    assertEquals(100, LimitsOptions.DEFAULT_MAX_SOCKJS_SESSIONS_PER_ADDRESS);
+    assertEquals(100, LimitsOptions.DEFAULT_API_RATE_PER_SEC);
+    assertEquals(200, LimitsOptions.DEFAULT_API_RATE_BURST);
   }
 
   @Test
@@ -606,7 +622,17 @@ class HeraldOptionsTest {
         Arguments.of("trusted_proxies", "{\"trusted_proxies\": [\"256.1.1.1\"]}"),
         Arguments.of("trusted_proxies", "{\"trusted_proxies\": [\"\"]}"),
         Arguments.of("topic_changes_per_sec", "{\"topic_changes_per_sec\": 0}"),
-        Arguments.of("topic_changes_burst", "{\"topic_changes_burst\": 0}"));
+        Arguments.of("topic_changes_burst", "{\"topic_changes_burst\": 0}"),
+        Arguments.of("upgrade_rate_per_sec", "{\"upgrade_rate_per_sec\": 0}"),
+        Arguments.of("upgrade_rate_burst", "{\"upgrade_rate_burst\": 0}"),
+        Arguments.of("request_header_timeout_secs", "{\"request_header_timeout_secs\": 0}"),
+        Arguments.of("request_header_timeout_secs", "{\"request_header_timeout_secs\": 301}"),
+        Arguments.of("max_sockjs_sessions", "{\"max_sockjs_sessions\": 0}"),
+        Arguments.of("max_sockjs_sessions_per_address", "{\"max_sockjs_sessions_per_address\": 0}"),
+        Arguments.of("max_sockjs_sessions_per_address",
+            "{\"max_sockjs_sessions\": 10, \"max_sockjs_sessions_per_address\": 11}"),
+        Arguments.of("api_rate_per_sec", "{\"api_rate_per_sec\": 0}"),
+        Arguments.of("api_rate_burst", "{\"api_rate_burst\": 0}"));
   }
 
   @ParameterizedTest(name = "{0} <- {1}")

@@ -54,6 +54,11 @@ class ConnectionRegistryTest {
     Await.result(vertx.deployVerticle(new ConnectionRegistryVerticle(registry, node)), WAIT, "registry deployed");
   }
 
+  /** Limits whose rate of connection attempts no test here reaches: these tests are about the counts. */
+  private static LimitsOptions unlimitedAttempts() {
+    return new LimitsOptions().setUpgradeRatePerSec(1_000_000).setUpgradeRateBurst(1_000_000);
+  }
+
   /** What one loop's burst of requests got: admitted, refused (with their reasons) and answers off the loop. */
   private record Outcome(int admitted, List<String> refusals, int answeredElsewhere) {
   }
@@ -107,7 +112,7 @@ class ConnectionRegistryTest {
 
   @Test
   void theUnauthenticatedLimitsHoldExactlyUnderConcurrentRequestsFromTwoLoops() {
-    deploy(new LimitsOptions().setMaxUnauthenticatedConnections(250).setMaxUnauthenticatedPerAddress(100));
+    deploy(unlimitedAttempts().setMaxUnauthenticatedConnections(250).setMaxUnauthenticatedPerAddress(100));
 
     // Two addresses, each asked 300 times (150 from each loop): 100 per address fit.
     List<Outcome> perAddress = burstFromTwoLoops(i -> registry.admitUnauthenticated(vertx, "10.0.0." + (i % 2)));
@@ -134,7 +139,7 @@ class ConnectionRegistryTest {
 
   @Test
   void theNodeConnectionLimitHoldsExactlyAndCountsUsers() {
-    deploy(new LimitsOptions().setMaxConnections(450));
+    deploy(unlimitedAttempts().setMaxConnections(450));
 
     List<Outcome> outcomes = burstFromTwoLoops(i -> registry.admit(vertx, "t", "u" + i, null));
     assertEquals(450, outcomes.get(0).admitted() + outcomes.get(1).admitted(), outcomes.toString());
@@ -162,7 +167,7 @@ class ConnectionRegistryTest {
 
   @Test
   void anAdmissionGivesBackTheUnauthenticatedSlotInTheSameStepAdmittedOrNot() {
-    deploy(new LimitsOptions().setMaxConnections(1).setMaxUnauthenticatedConnections(2).setMaxUnauthenticatedPerAddress(2));
+    deploy(unlimitedAttempts().setMaxConnections(1).setMaxUnauthenticatedConnections(2).setMaxUnauthenticatedPerAddress(2));
     Await.result(registry.admitUnauthenticated(vertx, "10.0.0.1"), WAIT, "first unauthenticated");
     Await.result(registry.admitUnauthenticated(vertx, "10.0.0.1"), WAIT, "second unauthenticated");
     AuthException full = refusal(registry.admitUnauthenticated(vertx, "10.0.0.1"));

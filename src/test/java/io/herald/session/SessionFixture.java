@@ -73,7 +73,7 @@ final class SessionFixture implements AutoCloseable {
     this.state = new State(memory.sessions(), history, memory.inbox(), memory.metrics(), memory.release());
     this.registry = new ConnectionRegistry(options.limits());
     this.admission = new Admission(vertx, node, registry, state.sessions(), options.limits().getMaxConnectionsPerUser());
-    this.core = new SessionCore(vertx, options, node, state, new Authenticator(vertx, options.auth(), null), admission);
+    this.core = new SessionCore(vertx, options, node, state, new Authenticator(vertx, options.auth(), null, options.state().getRedisKeyPrefix()), admission);
     this.loop = vertx.getOrCreateContext();
     this.issuer = JWTAuth.create(vertx, new JWTAuthOptions()
         .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET)));

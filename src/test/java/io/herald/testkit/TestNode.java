@@ -26,6 +26,8 @@ public final class TestNode implements AutoCloseable {
   public static final String API_KEY = "test-api-key-0123456789abcdef";
   public static final String REDIS_URL = "redis://127.0.0.1:6379";
   public static final String NATS_URL = "nats://127.0.0.1:4222";
+  /** A rate (per second, and its burst) no test reaches. */
+  public static final int UNLIMITED_RATE = 1_000_000;
 
   private final Vertx vertx;
   private final HeraldNode node;
@@ -54,7 +56,11 @@ public final class TestNode implements AutoCloseable {
         .state(state -> state.setRedisKeyPrefix("test-" + unique + ":websocket"))
         // Tests of other features expect Authenticated to be followed by their own frames; the state tests
         // turn InitialState back on.
-        .state(state -> state.setInitialState(false));
+        .state(state -> state.setInitialState(false))
+        // Tests connect and publish from one address far faster than any client; the tests of these limits set their
+        // own.
+        .limits(limits -> limits.setUpgradeRatePerSec(UNLIMITED_RATE).setUpgradeRateBurst(UNLIMITED_RATE)
+            .setApiRatePerSec(UNLIMITED_RATE).setApiRateBurst(UNLIMITED_RATE));
   }
 
   public static TestNode start() {

@@ -71,8 +71,9 @@ final class BridgeSessions {
 
   /**
    * Starts a session for a new socket once it holds one of the node's slots for unauthenticated connections
-   * (node-wide and per client address, as {@code /ws}); or closes it and completes with null when the node drains, no
-   * slot is free or this verticle already holds {@code max_connections} sessions (4029 {@code connection_limit}).
+   * (node-wide and per client address, as {@code /ws}) and one of its client address's bridge socket slots
+   * ({@code max_sockjs_sessions_per_address}); or closes it and completes with null when the node drains, no slot is
+   * free or this verticle already holds {@code max_connections} sessions (4029 {@code connection_limit}).
    */
   Future<BridgeTransport> open(GuardedSocket socket) {
     if (node.isDraining()) {
@@ -82,7 +83,7 @@ final class BridgeSessions {
     }
     String ip = clientAddresses.of(socket.remoteAddress(), socket.headers());
     Admission.Ticket ticket = new Admission.Ticket();
-    return admission.admitUnauthenticated(ticket, ip).transform(admitted -> {
+    return admission.admitBridgeSocket(ticket, ip).transform(admitted -> {
       if (admitted.failed()) {
         log.debug("bridge socket from {} refused: {}", ip, admitted.cause().getMessage());
         node.metrics().closed(CloseCode.LIMIT_EXCEEDED);

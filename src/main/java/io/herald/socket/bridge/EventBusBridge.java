@@ -5,6 +5,7 @@ import io.herald.auth.Tokens;
 import io.herald.config.HeraldOptions;
 import io.herald.runtime.NodeInfo;
 import io.herald.session.Admission;
+import io.herald.session.ClientAddress;
 import io.herald.session.OriginPolicy;
 import io.herald.session.SessionCore;
 import io.herald.state.State;
@@ -13,6 +14,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.shareddata.LocalMap;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -27,6 +29,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,12 +61,35 @@ public final class EventBusBridge {
    */
   private static final long BRIDGE_PING_TIMEOUT_MS = TimeUnit.DAYS.toMillis(365);
 
+  /**
+   * The local map where vertx-web (5.0.12, {@code SockJSImpl}) keeps the node's SockJS sessions, shared by every
+   * SockJS handler of the Vert.x instance. Should a later vertx-web rename it, the map read here stays empty and
+   * {@code max_sockjs_sessions} no longer refuses anything: {@code BridgeLimitsIT} asserts the refusal.
+   */
+  private static final String SOCKJS_SESSIONS_MAP = "_vertx.sockjssessions";
+
+  /**
+   * A SockJS transport request ({@code /eventbus/<server>/<session>/<transport>}) of a transport that creates its
+   * session when none has that id: every one left on (the WebSocket, XHR and EventSource ones), not {@code xhr_send}.
+   */
+  private static final Pattern SESSION_REQUEST = Pattern.compile(
+      Pattern.quote(PATH) + "/[^/.]+/([^/.]+)/(?:websocket|xhr|xhr_streaming|eventsource)");
+
+  /** The routing context key under which {@link #gate} flags a request that makes a new socket, and how. */
+  private static final String ATTEMPT = "herald.attempt";
+  private static final String UPGRADE = "upgrade";
+  private static final String SESSION = "session";
+
   /** The bridge's limit on address length: the longest user or topic address is 206 characters. */
   private static final int MAX_ADDRESS_LENGTH = 256;
 
   private final Vertx vertx;
   private final HeraldOptions options;
   private final NodeInfo node;
+  private final Admission admission;
+  private final ClientAddress clientAddresses;
+  /** vertx-web's SockJS sessions of this node (all socket verticles), read for their count only. */
+  private final LocalMap<String, ?> sockJsSessions;
   private final BridgeSessions sessions;
   private final ClientApi api;
 
@@ -73,6 +99,9 @@ public final class EventBusBridge {
     this.vertx = vertx;
     this.options = options;
     this.node = node;
+    this.admission = admission;
+    this.clientAddresses = new ClientAddress(options.access().getTrustedProxies());
+    this.sockJsSessions = vertx.sharedData().getLocalMap(SOCKJS_SESSIONS_MAP);
     this.sessions = new BridgeSessions(options, node, admission, core);
     String ownerAddress = "herald.node." + node.nodeId() + ".bridge." + UUID.randomUUID();
     this.api = new ClientApi(vertx, options.access(), node, state, core.lifecycle(), ownerAddress);
@@ -94,6 +123,7 @@ public final class EventBusBridge {
     router.route(PATH + "/*").handler(cors()).failureHandler(this::refused);
     router.post(PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(options.server().getMaxFrameBytes()))
         .failureHandler(this::refused);
+    router.route(PATH + "/*").handler(this::countAttempt);
     // vertx-web's bridge implementation (public, in its impl package) is what SockJSHandler#bridge mounts; built here
     // so that it sees each socket through Herald's GuardedSocket (inbound checks, outbound byte count). Its
     // SOCKET_IDLE timer would cast the socket to vertx-web's own base class: it never fires (BRIDGE_PING_TIMEOUT_MS).
@@ -109,7 +139,8 @@ public final class EventBusBridge {
       ctx.response().setStatusCode(404).end();
       return;
     }
-    if (mayUpgrade(ctx)) {
+    boolean upgrade = mayUpgrade(ctx);
+    if (upgrade) {
       if (!OriginPolicy.allows(options.access().getAllowedOrigins(), ctx.request().getHeader(HttpHeaders.ORIGIN))) {
         ctx.response().setStatusCode(403).end("origin not allowed");
         return;
@@ -119,7 +150,48 @@ public final class EventBusBridge {
         return;
       }
     }
+    Matcher sessionRequest = SESSION_REQUEST.matcher(ctx.normalizedPath());
+    boolean createsSession = sessionRequest.matches() && !sockJsSessions.containsKey(sessionRequest.group(1));
+    if (createsSession && sockJsSessions.size() >= options.limits().getMaxSockjsSessions()) {
+      log.debug("bridge session refused: {} SockJS sessions on this node", sockJsSessions.size());
+      ctx.response().setStatusCode(503).putHeader(HttpHeaders.RETRY_AFTER, "1").end("too many sessions");
+      return;
+    }
+    if (upgrade || createsSession) {
+      ctx.put(ATTEMPT, upgrade ? UPGRADE : SESSION);
+    }
     ctx.next();
+  }
+
+  /**
+   * A request that makes a new socket (flagged by {@link #gate}) is one connection attempt of the client's address, as
+   * a {@code /ws} upgrade is: 429 when the address has none left. After the body handler, so that a POST's body (bounded)
+   * is in before the asynchronous answer; any other request is paused meanwhile, so that nothing of it is read before a
+   * handler is there (an upgrade is taken paused, an EventSource GET is resumed here).
+   */
+  private void countAttempt(RoutingContext ctx) {
+    String attempt = ctx.get(ATTEMPT);
+    if (attempt == null) {
+      ctx.next();
+      return;
+    }
+    boolean bodyRead = ctx.request().method() == HttpMethod.POST;
+    if (!bodyRead) {
+      ctx.request().pause();
+    }
+    String ip = clientAddresses.of(ctx.request().remoteAddress(), ctx.request().headers());
+    admission.admitUpgrade(ip).onComplete(admitted -> {
+      if (admitted.failed()) {
+        log.debug("bridge request from {} refused: {}", LogText.of(ip), admitted.cause().getMessage());
+        // Retry-After 1: a bucket of upgrade_rate_per_sec >= 1 has a token again within a second.
+        ctx.response().setStatusCode(429).putHeader(HttpHeaders.RETRY_AFTER, "1").end("too many connection attempts");
+        return;
+      }
+      if (!bodyRead && attempt.equals(SESSION)) {
+        ctx.request().resume();
+      }
+      ctx.next();
+    });
   }
 
   /**
