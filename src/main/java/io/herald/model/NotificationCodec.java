@@ -23,10 +23,27 @@ public final class NotificationCodec implements MessageCodec<Notification, Notif
     buffer.appendInt(json.length).appendBytes(json);
   }
 
+  /**
+   * Rebuilds a notification another node encoded ({@link #encodeToWire}: a length, then the canonical form).
+   *
+   * @throws InvalidNotificationException when the length does not fit the buffer or the bytes are not the canonical form
+   */
   @Override
   public Notification decodeFromWire(int pos, Buffer buffer) {
+    if (pos < 0 || buffer.length() - pos < 4) {
+      throw new InvalidNotificationException("canonical notification: no length on the wire");
+    }
     int length = buffer.getInt(pos);
-    return decode(new JsonObject(buffer.getBuffer(pos + 4, pos + 4 + length)));
+    if (length < 0 || length > buffer.length() - pos - 4) {
+      throw new InvalidNotificationException("canonical notification: length beyond the buffer");
+    }
+    JsonObject json;
+    try {
+      json = new JsonObject(buffer.getBuffer(pos + 4, pos + 4 + length));
+    } catch (RuntimeException e) {
+      throw new InvalidNotificationException("canonical notification: not a JSON object");
+    }
+    return decode(json);
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.herald.testkit.FuzzChecks;
+import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -36,6 +37,20 @@ class NotificationCodecTest {
       "{\"id\":\"n-1\",\"tenant_id\":\"acme\",\"broadcast\":true,\"timestamp\":\"2024-01-01T00:00:00Z\",\"details\":{\"x\":1e400}}"})
   void anythingButTheCanonicalFormIsRefused(String stored) {
     assertThrows(InvalidNotificationException.class, () -> NotificationCodec.decode(stored.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** A length beyond the buffer (or no length) escaped as IndexOutOfBoundsException from the clustered event bus. */
+  @Test
+  void aWireFormWhoseLengthDoesNotFitIsRefused() {
+    NotificationCodec codec = new NotificationCodec();
+    byte[] json = VALID.getBytes(StandardCharsets.UTF_8);
+    assertThrows(InvalidNotificationException.class, () -> codec.decodeFromWire(0, Buffer.buffer(new byte[] {0, 0})));
+    assertThrows(InvalidNotificationException.class,
+        () -> codec.decodeFromWire(0, Buffer.buffer().appendInt(json.length + 1).appendBytes(json)));
+    assertThrows(InvalidNotificationException.class,
+        () -> codec.decodeFromWire(0, Buffer.buffer().appendInt(-1).appendBytes(json)));
+    Buffer wire = Buffer.buffer("xy").appendInt(json.length).appendBytes(json);
+    assertEquals(new Target.Users("acme", List.of("u1")), codec.decodeFromWire(2, wire).target());
   }
 
   @Test
