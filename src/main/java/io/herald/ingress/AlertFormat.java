@@ -53,6 +53,10 @@ final class AlertFormat {
       checkMaxLength(alertId, MAX_ALERT_ID_LENGTH, "alert_id");
     }
     String alertName = optionalString(msg, "alert_name", "alert_name");
+    if (alertName != null) {
+      // It becomes the message when there is no other, so it is held to the message's limit.
+      checkMaxLength(alertName, MAX_MESSAGE_LENGTH, "alert_name");
+    }
     String kind = optionalString(msg, "notification_type", "notification_type");
     Priority priority = msg.getValue("priority") == null ? Priority.MEDIUM : parsePriority(msg.getValue("priority"), "priority");
     String ownMessage = optionalString(msg, "message", "message");
@@ -83,6 +87,7 @@ final class AlertFormat {
         message = ownMessage;
       } else if (triggered != null && threshold != null) {
         message = "Alert triggered: " + render(triggered) + " exceeded " + render(threshold);
+        checkMaxLength(message, MAX_MESSAGE_LENGTH, "message (from payload.triggered_value and payload.threshold)");
       } else {
         message = alertName == null ? "" : alertName;
       }

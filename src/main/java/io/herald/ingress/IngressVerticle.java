@@ -49,9 +49,6 @@ public final class IngressVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(IngressVerticle.class);
 
-  /** Most notifications accepted in one HTTP request. */
-  public static final int MAX_BATCH = 1000;
-
   /** First and longest wait between Redis reconnection attempts. */
   static final long REDIS_RETRY_MIN_MS = 200;
   static final long REDIS_RETRY_MAX_MS = 10_000;
@@ -238,37 +235,12 @@ public final class IngressVerticle extends VerticleBase {
   // ---------------------------------------------------------------- HTTP
 
   private void onHttp(Message<Buffer> message) {
-    List<Notification> batch = new ArrayList<>();
+    List<Notification> batch;
     try {
-      Buffer body = message.body();
-      Object parsed = body == null || body.length() == 0 ? null : Buffer.buffer("[").appendBuffer(body).appendString("]").toJsonArray().getValue(0);
-      if (parsed instanceof JsonObject single) {
-        batch.add(mapper.fromCanonical(single));
-      } else if (parsed instanceof JsonArray array) {
-        if (array.isEmpty() || array.size() > MAX_BATCH) {
-          throw new InvalidNotificationException("body: an array of 1 to " + MAX_BATCH + " notifications expected");
-        }
-        for (int i = 0; i < array.size(); i++) {
-          Object item = array.getValue(i);
-          if (!(item instanceof JsonObject object)) {
-            throw new InvalidNotificationException("[" + i + "]: a JSON object expected");
-          }
-          try {
-            batch.add(mapper.fromCanonical(object));
-          } catch (InvalidNotificationException e) {
-            throw new InvalidNotificationException("[" + i + "] " + e.getMessage());
-          }
-        }
-      } else {
-        throw new InvalidNotificationException("body: a JSON object or array expected");
-      }
+      batch = mapper.fromHttpBody(message.body());
     } catch (InvalidNotificationException e) {
       rejected("http", e.getMessage());
       message.fail(400, e.getMessage());
-      return;
-    } catch (RuntimeException e) {
-      rejected("http", "body is not valid JSON");
-      message.fail(400, "body is not valid JSON");
       return;
     }
     JsonArray ids = new JsonArray();

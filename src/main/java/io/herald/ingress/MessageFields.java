@@ -1,6 +1,7 @@
 package io.herald.ingress;
 
 import io.herald.model.InvalidNotificationException;
+import io.herald.model.JsonLimits;
 import io.herald.model.Priority;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
@@ -33,10 +34,12 @@ final class MessageFields {
   private MessageFields() {
   }
 
+  /** The message must be a JSON object within {@link JsonLimits} (depth, finite numbers). */
   static void requireMessage(JsonObject msg) {
     if (msg == null) {
       throw new InvalidNotificationException("payload is not a JSON object");
     }
+    JsonLimits.check(msg, JsonLimits.MAX_DEPTH, "payload");
   }
 
   /** Whether {@code id} is a valid notification id as a publisher may give one. */

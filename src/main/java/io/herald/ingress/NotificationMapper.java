@@ -10,7 +10,10 @@ import io.herald.model.Target;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -36,6 +39,9 @@ import java.util.Optional;
  * </ul>
  */
 public final class NotificationMapper {
+
+  /** Most notifications one HTTP API body may hold: 1000. */
+  public static final int MAX_HTTP_BATCH = 1000;
 
   private final BlockExplorers explorers;
   private final AlertFormat alertFormat;
@@ -80,6 +86,42 @@ public final class NotificationMapper {
       return new JsonObject(m);
     }
     throw new InvalidNotificationException("payload is not a JSON object");
+  }
+
+  /**
+   * Maps the body of {@code POST /api/v1/notifications}: exactly one JSON value, an object (one notification) or an
+   * array of 1 to {@value #MAX_HTTP_BATCH} objects, each mapped by {@link #fromCanonical}. Nothing is mapped unless
+   * everything is valid; a refusal names the element ({@code [i] <reason>}).
+   */
+  public List<Notification> fromHttpBody(Buffer body) {
+    Object parsed;
+    try {
+      parsed = body == null || body.length() == 0 ? null : Json.decodeValue(body);
+    } catch (RuntimeException e) {
+      // The decoder's message quotes the input: never pass it on.
+      throw new InvalidNotificationException("body is not valid JSON");
+    }
+    if (parsed instanceof JsonObject single) {
+      return List.of(fromCanonical(single));
+    }
+    if (!(parsed instanceof JsonArray array)) {
+      throw new InvalidNotificationException("body: a JSON object or array expected");
+    }
+    if (array.isEmpty() || array.size() > MAX_HTTP_BATCH) {
+      throw new InvalidNotificationException("body: an array of 1 to " + MAX_HTTP_BATCH + " notifications expected");
+    }
+    List<Notification> batch = new ArrayList<>(array.size());
+    for (int i = 0; i < array.size(); i++) {
+      if (!(array.getValue(i) instanceof JsonObject object)) {
+        throw new InvalidNotificationException("[" + i + "]: a JSON object expected");
+      }
+      try {
+        batch.add(fromCanonical(object));
+      } catch (InvalidNotificationException e) {
+        throw new InvalidNotificationException("[" + i + "] " + e.getMessage());
+      }
+    }
+    return batch;
   }
 
   /** Maps a NATS message; the canonical format ({@link Notification#toJson()}) is accepted too. */

@@ -81,7 +81,7 @@ final class WsCommands {
       case RESUME -> onResume(s, message);
       case GET_UNREAD -> onGetUnread(s, message);
       case MARK_READ -> onMarkRead(s, message);
-      default -> sendError(s, ErrorCode.UNKNOWN_TYPE, "unknown message type '" + WsInbound.truncate(typeName) + "'");
+      default -> sendError(s, ErrorCode.UNKNOWN_TYPE, "unknown message type '" + ClientMessages.truncate(typeName) + "'");
     }
   }
 
@@ -324,7 +324,7 @@ final class WsCommands {
   private static String topicsForMessage(List<String> topics) {
     StringBuilder out = new StringBuilder();
     for (int i = 0; i < Math.min(topics.size(), 3); i++) {
-      out.append(i == 0 ? "" : ", ").append('\'').append(WsInbound.truncate(topics.get(i))).append('\'');
+      out.append(i == 0 ? "" : ", ").append('\'').append(ClientMessages.truncate(topics.get(i))).append('\'');
     }
     if (topics.size() > 3) {
       out.append(" and ").append(topics.size() - 3).append(" more");

@@ -8,8 +8,6 @@ import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketFrame;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,30 +94,14 @@ final class WsInbound {
       refuse(s, ErrorCode.UNSUPPORTED, "binary frames are not supported; send JSON text frames");
       return;
     }
-    JsonObject message;
+    ClientMessages.Decoded decoded = ClientMessages.decode(data);
+    if (decoded instanceof ClientMessages.Refused refused) {
+      refuse(s, refused.code(), refused.reason());
+      return;
+    }
+    ClientMessages.Known known = (ClientMessages.Known) decoded;
     try {
-      Object parsed = new JsonObject("{\"m\":" + data.toString() + "}").getValue("m");
-      if (!(parsed instanceof JsonObject object)) {
-        refuse(s, ErrorCode.MALFORMED, "a message must be a JSON object");
-        return;
-      }
-      message = object;
-    } catch (DecodeException e) {
-      refuse(s, ErrorCode.MALFORMED, "invalid JSON");
-      return;
-    }
-    Object type = message.getValue("type");
-    if (!(type instanceof String typeName)) {
-      refuse(s, ErrorCode.MALFORMED, "missing string field 'type'");
-      return;
-    }
-    ClientMessageType known = ClientMessageType.parse(typeName);
-    if (known == null) {
-      refuse(s, ErrorCode.UNKNOWN_TYPE, "unknown message type '" + truncate(typeName) + "'");
-      return;
-    }
-    try {
-      commands.handle(s, known, typeName, message);
+      commands.handle(s, known.type(), known.typeName(), known.message());
     } catch (IllegalArgumentException e) {
       commands.sendError(s, ErrorCode.INVALID, e.getMessage());
     }
@@ -128,10 +110,5 @@ final class WsInbound {
   private void refuse(Session s, ErrorCode code, String why) {
     commands.sendError(s, code, why);
     commands.closeIfUnauthenticated(s);
-  }
-
-  /** A client-supplied name cut to 32 characters for an Error message. */
-  static String truncate(String s) {
-    return s.length() <= 32 ? s : s.substring(0, 32) + "...";
   }
 }

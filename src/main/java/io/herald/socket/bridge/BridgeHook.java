@@ -138,16 +138,13 @@ final class BridgeHook implements Handler<BridgeEvent> {
   }
 
   private void send(BridgeEvent event, BridgeTransport t, JsonObject raw, String address) {
-    if (!BridgeAddresses.isClientApi(address)) {
-      refuse(event, t.session, address, "not a client API address");
+    Object replyAddress = raw.getValue("replyAddress");
+    String refusal = sendRefusal(address, replyAddress);
+    if (refusal != null) {
+      refuse(event, t.session, address, refusal);
       return;
     }
-    Object replyAddress = raw.getValue("replyAddress");
-    if (replyAddress != null) {
-      if (!(replyAddress instanceof String label) || !REPLY_LABEL.matcher(label).matches()) {
-        refuse(event, t.session, address, "reply address must match " + REPLY_LABEL.pattern());
-        return;
-      }
+    if (replyAddress instanceof String label) {
       long now = System.nanoTime();
       t.pendingReplies.values().removeIf(deadline -> deadline - now < 0);
       if (!t.pendingReplies.containsKey(label) && t.pendingReplies.size() >= MAX_PENDING_REQUESTS) {
@@ -156,14 +153,36 @@ final class BridgeHook implements Handler<BridgeEvent> {
       }
       t.pendingReplies.put(label, now + replyTimeoutNanos);
     }
-    // Rebuilt rather than edited: only the address, the body, the reply label and Herald's own headers go on.
+    event.setRawMessage(rebuiltSend(raw, address, api.headersFor(t.session)));
+    event.complete(true);
+  }
+
+  /**
+   * Why a SEND to {@code address} with this reply label is refused, or null when it may go on: only the client API
+   * addresses, and a reply label, when there is one, must be a plain id (no dot: never an event-bus address).
+   */
+  static String sendRefusal(String address, Object replyAddress) {
+    if (!BridgeAddresses.isClientApi(address)) {
+      return "not a client API address";
+    }
+    if (replyAddress != null && !(replyAddress instanceof String label && REPLY_LABEL.matcher(label).matches())) {
+      return "reply address must match " + REPLY_LABEL.pattern();
+    }
+    return null;
+  }
+
+  /**
+   * The SEND vertx-web's bridge gets instead of the client's, rebuilt rather than edited: only the address, the body,
+   * the reply label and Herald's own {@code headers} go on, so a consumer never sees a client header.
+   */
+  static JsonObject rebuiltSend(JsonObject raw, String address, JsonObject headers) {
     JsonObject send = new JsonObject().put("type", "send").put("address", address)
-        .put("headers", api.headersFor(t.session)).put("body", raw.getValue("body"));
+        .put("headers", headers).put("body", raw.getValue("body"));
+    Object replyAddress = raw.getValue("replyAddress");
     if (replyAddress != null) {
       send.put("replyAddress", replyAddress);
     }
-    event.setRawMessage(send);
-    event.complete(true);
+    return send;
   }
 
   private void onReceive(BridgeEvent event) {
