@@ -17,7 +17,6 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.shareddata.Lock;
 import io.herald.state.AppendResult;
 import io.herald.state.Position;
 import io.herald.state.State;
@@ -63,12 +62,6 @@ public final class IngressVerticle extends VerticleBase {
    */
   static final long STATE_FAILURE_LOG_INTERVAL_MS = 10_000;
 
-  /** Cluster-wide lock naming the node subscribed to Redis pub/sub. */
-  public static final String REDIS_LEADER_LOCK = "herald.ingress.redis-subscriber";
-  /** How long one attempt to take the Redis leadership waits, and the pause between attempts. */
-  static final long LEADERSHIP_POLL_MS = 2_000;
-  static final long LEADERSHIP_RETRY_MS = 500;
-
   private final IngressOptions options;
   /** Only the Redis server ({@code redis_url}): the stores themselves come from the state factory. */
   private final StateOptions stateOptions;
@@ -88,9 +81,6 @@ public final class IngressVerticle extends VerticleBase {
   private String redisError;
   private long redisRetryMs = REDIS_RETRY_MIN_MS;
   private boolean stopping;
-  /** Clustered only: the fleet-wide lock whose holder is the one node subscribed to Redis. */
-  private Lock redisLeadership;
-  private String redisRole = "subscriber";
   /** When a failed state write was last logged (System.nanoTime), and how many failed since without a line. */
   private long stateFailureLoggedAt;
   private boolean stateFailureLogged;
@@ -117,10 +107,7 @@ public final class IngressVerticle extends VerticleBase {
     }
     if (stateOptions.redisEnabled()) {
       redisClient = Redis.createClient(vertx, new RedisOptions().setConnectionString(stateOptions.getRedisUrl()));
-      Future<Void> redisReady = vertx.isClustered()
-          ? redisClient.send(Request.cmd(Command.PING)).<Void>mapEmpty().onSuccess(v -> competeForRedisLeadership())
-          : subscribeRedis();
-      ready.add(redisReady.recover(e -> Future.failedFuture(new IllegalStateException(
+      ready.add(subscribeRedis().recover(e -> Future.failedFuture(new IllegalStateException(
           "redis_url: cannot connect to " + redactedRedisUrl() + ": " + e.getMessage(), e))));
     }
     return Future.all(ready);
@@ -132,9 +119,6 @@ public final class IngressVerticle extends VerticleBase {
     state.release().run();
     if (redisSubscription != null) {
       redisSubscription.close();
-    }
-    if (redisLeadership != null) {
-      redisLeadership.release();
     }
     if (redisClient != null) {
       redisClient.close();
@@ -302,33 +286,6 @@ public final class IngressVerticle extends VerticleBase {
     });
   }
 
-  /**
-   * In a cluster every node sees every Redis pub/sub message; only the holder of a fleet-wide lock subscribes
-   * and publishes cluster-wide, so each message enters the fleet once. The others wait on the lock; Hazelcast
-   * frees it when the holder leaves or dies, and one of them takes over.
-   */
-  private void competeForRedisLeadership() {
-    if (stopping) {
-      return;
-    }
-    redisRole = "standby";
-    vertx.sharedData().getLockWithTimeout(REDIS_LEADER_LOCK, LEADERSHIP_POLL_MS)
-        .onSuccess(lock -> {
-          if (stopping) {
-            lock.release();
-            return;
-          }
-          redisLeadership = lock;
-          redisRole = "subscriber";
-          log.info("this node now holds the Redis subscription of the fleet");
-          subscribeRedis().onFailure(e -> {
-            redisError = e.getMessage();
-            scheduleRedisReconnect();
-          });
-        })
-        .onFailure(e -> vertx.setTimer(LEADERSHIP_RETRY_MS, id -> competeForRedisLeadership()));
-  }
-
   private void onRedisLost(RedisConnection conn) {
     if (conn != redisSubscription || stopping) {
       return;
@@ -363,7 +320,13 @@ public final class IngressVerticle extends VerticleBase {
     String channel = response.get(2).toString();
     Notification notification;
     try {
-      notification = mapper.fromRedis(channel, NotificationMapper.parseObject(response.get(3).toBuffer()));
+      Buffer payload = response.get(3).toBuffer();
+      JsonObject json = NotificationMapper.parseObject(payload);
+      if (json != null && json.getValue("id") == null && vertx.isClustered()) {
+        // Every node of the fleet records this message: they must agree on its id to agree on its position.
+        json.put("id", RedisChannels.derivedId(channel, payload.getBytes()));
+      }
+      notification = mapper.fromRedis(channel, json);
     } catch (InvalidNotificationException e) {
       rejected("redis", "channel " + channel + ": " + e.getMessage());
       return;
@@ -399,10 +362,10 @@ public final class IngressVerticle extends VerticleBase {
   }
 
   private JsonObject redisStatusJson(boolean pingOk, String pingError) {
-    boolean standby = "standby".equals(redisRole);
-    boolean up = pingOk && (standby || "up".equals(redisState));
+    boolean up = pingOk && "up".equals(redisState);
+    // Every node subscribes: the role says so to tools written for the single subscriber of earlier versions.
     JsonObject json = new JsonObject().put("status", up ? "up" : "down").put("required", true)
-        .put("role", redisRole)
+        .put("role", "subscriber")
         .put("subscribed", "up".equals(redisState));
     String error = pingError != null ? pingError : redisError;
     if (!up && error != null) {
