@@ -62,6 +62,20 @@ public final class IngressVerticle extends VerticleBase {
    */
   static final long STATE_FAILURE_LOG_INTERVAL_MS = 10_000;
 
+  /** What becomes of a notification whose record failed (the state store is down or refuses the write). */
+  enum Unrecorded {
+    /** Delivered live without a position: the only copy the fleet has (core NATS, HTTP, a single node's Redis). */
+    LIVE,
+    /** Not published: it comes again (JetStream delivers the message again). */
+    WITHHOLD,
+    /**
+     * Delivered live, except by a node that is stopping: in a fleet every node records and publishes each Redis
+     * message, and a stopping node, whose store client closes under its writes, would only add copies without a
+     * position (which connections cannot tell from the positioned ones).
+     */
+    LIVE_UNLESS_STOPPING
+  }
+
   private final IngressOptions options;
   /** Only the Redis server ({@code redis_url}): the stores themselves come from the state factory. */
   private final StateOptions stateOptions;
@@ -102,7 +116,8 @@ public final class IngressVerticle extends VerticleBase {
     ready.add(eventBus.<Buffer>localConsumer(node.httpIngressAddress(), this::onHttp).completion());
     ready.add(eventBus.localConsumer(node.ingressStatusAddress(), this::onStatus).completion());
     if (options.natsEnabled()) {
-      nats = new NatsIngress(vertx, context, options, node, mapper, this::publish, this::rejected);
+      nats = new NatsIngress(vertx, context, options, node, mapper,
+          (notification, live) -> publish(notification, live ? Unrecorded.LIVE : Unrecorded.WITHHOLD), this::rejected);
       ready.add(nats.start());
     }
     if (stateOptions.redisEnabled()) {
@@ -132,21 +147,21 @@ public final class IngressVerticle extends VerticleBase {
    * target. The recorder applies the writes in the order they are made, so they are made at once (those of one
    * event-loop turn reach Redis together); only the publishing waits, so that a stream's notifications leave this
    * node in offset order. When the state store fails, the notification is still delivered live (without a
-   * position) and the failure is counted — unless {@code liveWithoutPosition} is false (JetStream, which delivers the
-   * message again): then it is not published, and the returned future fails.
+   * position) and the failure is counted — unless {@code unrecorded} says otherwise: then it is not published, and
+   * the returned future fails.
    *
    * @return completes once the notification is published at every address of its target
    */
-  private Future<Void> publish(Notification notification, boolean liveWithoutPosition) {
+  private Future<Void> publish(Notification notification, Unrecorded unrecorded) {
     Target target = notification.target();
     if (target instanceof Target.Users users) {
       List<String> userIds = users.userIds();
       if (userIds.size() == 1) {
-        return publishForUser(target.tenant(), userIds.get(0), notification, liveWithoutPosition);
+        return publishForUser(target.tenant(), userIds.get(0), notification, unrecorded);
       }
       List<Future<Void>> published = new ArrayList<>(userIds.size());
       for (String userId : userIds) {
-        published.add(publishForUser(target.tenant(), userId, notification, liveWithoutPosition));
+        published.add(publishForUser(target.tenant(), userId, notification, unrecorded));
       }
       return Future.all(published).mapEmpty();
     }
@@ -155,14 +170,14 @@ public final class IngressVerticle extends VerticleBase {
     String address = target instanceof Target.Topic topic
         ? Addresses.topic(target.tenant(), topic.topic()) : Addresses.broadcast(target.tenant());
     return publishInStreamOrder(stream, state.recorder().recordForStream(stream, notification), address, notification,
-        liveWithoutPosition);
+        unrecorded);
   }
 
   private Future<Void> publishForUser(String tenant, String userId, Notification notification,
-      boolean liveWithoutPosition) {
+      Unrecorded unrecorded) {
     Future<Position> recorded = state.recorder().recordForUser(tenant, userId, notification).map(AppendResult::position);
     return publishInStreamOrder(StreamKey.user(tenant, userId), recorded, Addresses.user(tenant, userId), notification,
-        liveWithoutPosition);
+        unrecorded);
   }
 
   /**
@@ -170,26 +185,26 @@ public final class IngressVerticle extends VerticleBase {
    * published (or, refused without a position, given up).
    */
   private Future<Void> publishInStreamOrder(StreamKey stream, Future<Position> recorded, String address,
-      Notification notification, boolean liveWithoutPosition) {
+      Notification notification, Unrecorded unrecorded) {
     Future<?> previous = streamTails.get(stream);
     if (previous == null && recorded.isComplete()) {
       // Nothing of the stream pending and the position known (always so on embedded state): publish now, with
       // no future chained and no tail to track.
-      return publishRecorded(address, notification, recorded, liveWithoutPosition);
+      return publishRecorded(address, notification, recorded, unrecorded);
     }
     Future<Position> inOrder = previous == null ? recorded : previous.transform(ignored -> recorded);
     Future<Void> published = inOrder.transform(appended ->
-        publishRecorded(address, notification, appended, liveWithoutPosition));
+        publishRecorded(address, notification, appended, unrecorded));
     streamTails.put(stream, published);
     published.onComplete(done -> streamTails.remove(stream, published));
     return published;
   }
 
   private Future<Void> publishRecorded(String address, Notification notification, AsyncResult<Position> appended,
-      boolean liveWithoutPosition) {
+      Unrecorded unrecorded) {
     if (appended.failed()) {
       stateFailure("history", appended.cause());
-      if (!liveWithoutPosition) {
+      if (unrecorded == Unrecorded.WITHHOLD || (unrecorded == Unrecorded.LIVE_UNLESS_STOPPING && stopping)) {
         return Future.failedFuture(appended.cause());
       }
       eventBus.publish(address, notification);
@@ -257,7 +272,7 @@ public final class IngressVerticle extends VerticleBase {
     }
     JsonArray ids = new JsonArray();
     for (Notification n : batch) {
-      publish(n, true);
+      publish(n, Unrecorded.LIVE);
       node.metrics().ingested("http");
       ids.add(n.id());
     }
@@ -331,7 +346,7 @@ public final class IngressVerticle extends VerticleBase {
       rejected("redis", "channel " + channel + ": " + e.getMessage());
       return;
     }
-    publish(notification, true);
+    publish(notification, vertx.isClustered() ? Unrecorded.LIVE_UNLESS_STOPPING : Unrecorded.LIVE);
     node.metrics().ingested("redis");
   }
 
