@@ -17,7 +17,6 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.shareddata.Lock;
 import io.herald.state.AppendResult;
 import io.herald.state.Position;
 import io.herald.state.State;
@@ -60,11 +59,19 @@ public final class IngressVerticle extends VerticleBase {
    */
   static final long STATE_FAILURE_LOG_INTERVAL_MS = 10_000;
 
-  /** Cluster-wide lock naming the node subscribed to Redis pub/sub. */
-  public static final String REDIS_LEADER_LOCK = "herald.ingress.redis-subscriber";
-  /** How long one attempt to take the Redis leadership waits, and the pause between attempts. */
-  static final long LEADERSHIP_POLL_MS = 2_000;
-  static final long LEADERSHIP_RETRY_MS = 500;
+  /** What becomes of a notification whose record failed (the state store is down or refuses the write). */
+  enum Unrecorded {
+    /** Delivered live without a position: the only copy the fleet has (core NATS, HTTP, a single node's Redis). */
+    LIVE,
+    /** Not published: it comes again (JetStream delivers the message again). */
+    WITHHOLD,
+    /**
+     * Delivered live, except by a node that is stopping: in a fleet every node records and publishes each Redis
+     * message, and a stopping node, whose store client closes under its writes, would only add copies without a
+     * position (which connections cannot tell from the positioned ones).
+     */
+    LIVE_UNLESS_STOPPING
+  }
 
   private final IngressOptions options;
   /** Only the Redis server ({@code redis_url}): the stores themselves come from the state factory. */
@@ -85,9 +92,6 @@ public final class IngressVerticle extends VerticleBase {
   private String redisError;
   private long redisRetryMs = REDIS_RETRY_MIN_MS;
   private boolean stopping;
-  /** Clustered only: the fleet-wide lock whose holder is the one node subscribed to Redis. */
-  private Lock redisLeadership;
-  private String redisRole = "subscriber";
   /** When a failed state write was last logged (System.nanoTime), and how many failed since without a line. */
   private long stateFailureLoggedAt;
   private boolean stateFailureLogged;
@@ -109,15 +113,13 @@ public final class IngressVerticle extends VerticleBase {
     ready.add(eventBus.<Buffer>localConsumer(node.httpIngressAddress(), this::onHttp).completion());
     ready.add(eventBus.localConsumer(node.ingressStatusAddress(), this::onStatus).completion());
     if (options.natsEnabled()) {
-      nats = new NatsIngress(vertx, context, options, node, mapper, this::publish, this::rejected);
+      nats = new NatsIngress(vertx, context, options, node, mapper,
+          (notification, live) -> publish(notification, live ? Unrecorded.LIVE : Unrecorded.WITHHOLD), this::rejected);
       ready.add(nats.start());
     }
     if (stateOptions.redisEnabled()) {
       redisClient = Redis.createClient(vertx, new RedisOptions().setConnectionString(stateOptions.getRedisUrl()));
-      Future<Void> redisReady = vertx.isClustered()
-          ? redisClient.send(Request.cmd(Command.PING)).<Void>mapEmpty().onSuccess(v -> competeForRedisLeadership())
-          : subscribeRedis();
-      ready.add(redisReady.recover(e -> Future.failedFuture(new IllegalStateException(
+      ready.add(subscribeRedis().recover(e -> Future.failedFuture(new IllegalStateException(
           "redis_url: cannot connect to " + redactedRedisUrl() + ": " + e.getMessage(), e))));
     }
     return Future.all(ready);
@@ -129,9 +131,6 @@ public final class IngressVerticle extends VerticleBase {
     state.release().run();
     if (redisSubscription != null) {
       redisSubscription.close();
-    }
-    if (redisLeadership != null) {
-      redisLeadership.release();
     }
     if (redisClient != null) {
       redisClient.close();
@@ -145,21 +144,21 @@ public final class IngressVerticle extends VerticleBase {
    * target. The recorder applies the writes in the order they are made, so they are made at once (those of one
    * event-loop turn reach Redis together); only the publishing waits, so that a stream's notifications leave this
    * node in offset order. When the state store fails, the notification is still delivered live (without a
-   * position) and the failure is counted — unless {@code liveWithoutPosition} is false (JetStream, which delivers the
-   * message again): then it is not published, and the returned future fails.
+   * position) and the failure is counted — unless {@code unrecorded} says otherwise: then it is not published, and
+   * the returned future fails.
    *
    * @return completes once the notification is published at every address of its target
    */
-  private Future<Void> publish(Notification notification, boolean liveWithoutPosition) {
+  private Future<Void> publish(Notification notification, Unrecorded unrecorded) {
     Target target = notification.target();
     if (target instanceof Target.Users users) {
       List<String> userIds = users.userIds();
       if (userIds.size() == 1) {
-        return publishForUser(target.tenant(), userIds.get(0), notification, liveWithoutPosition);
+        return publishForUser(target.tenant(), userIds.get(0), notification, unrecorded);
       }
       List<Future<Void>> published = new ArrayList<>(userIds.size());
       for (String userId : userIds) {
-        published.add(publishForUser(target.tenant(), userId, notification, liveWithoutPosition));
+        published.add(publishForUser(target.tenant(), userId, notification, unrecorded));
       }
       return Future.all(published).mapEmpty();
     }
@@ -168,14 +167,14 @@ public final class IngressVerticle extends VerticleBase {
     String address = target instanceof Target.Topic topic
         ? Addresses.topic(target.tenant(), topic.topic()) : Addresses.broadcast(target.tenant());
     return publishInStreamOrder(stream, state.recorder().recordForStream(stream, notification), address, notification,
-        liveWithoutPosition);
+        unrecorded);
   }
 
   private Future<Void> publishForUser(String tenant, String userId, Notification notification,
-      boolean liveWithoutPosition) {
+      Unrecorded unrecorded) {
     Future<Position> recorded = state.recorder().recordForUser(tenant, userId, notification).map(AppendResult::position);
     return publishInStreamOrder(StreamKey.user(tenant, userId), recorded, Addresses.user(tenant, userId), notification,
-        liveWithoutPosition);
+        unrecorded);
   }
 
   /**
@@ -183,26 +182,26 @@ public final class IngressVerticle extends VerticleBase {
    * published (or, refused without a position, given up).
    */
   private Future<Void> publishInStreamOrder(StreamKey stream, Future<Position> recorded, String address,
-      Notification notification, boolean liveWithoutPosition) {
+      Notification notification, Unrecorded unrecorded) {
     Future<?> previous = streamTails.get(stream);
     if (previous == null && recorded.isComplete()) {
       // Nothing of the stream pending and the position known (always so on embedded state): publish now, with
       // no future chained and no tail to track.
-      return publishRecorded(address, notification, recorded, liveWithoutPosition);
+      return publishRecorded(address, notification, recorded, unrecorded);
     }
     Future<Position> inOrder = previous == null ? recorded : previous.transform(ignored -> recorded);
     Future<Void> published = inOrder.transform(appended ->
-        publishRecorded(address, notification, appended, liveWithoutPosition));
+        publishRecorded(address, notification, appended, unrecorded));
     streamTails.put(stream, published);
     published.onComplete(done -> streamTails.remove(stream, published));
     return published;
   }
 
   private Future<Void> publishRecorded(String address, Notification notification, AsyncResult<Position> appended,
-      boolean liveWithoutPosition) {
+      Unrecorded unrecorded) {
     if (appended.failed()) {
       stateFailure("history", appended.cause());
-      if (!liveWithoutPosition) {
+      if (unrecorded == Unrecorded.WITHHOLD || (unrecorded == Unrecorded.LIVE_UNLESS_STOPPING && stopping)) {
         return Future.failedFuture(appended.cause());
       }
       eventBus.publish(address, notification);
@@ -245,7 +244,7 @@ public final class IngressVerticle extends VerticleBase {
     }
     JsonArray ids = new JsonArray();
     for (Notification n : batch) {
-      publish(n, true);
+      publish(n, Unrecorded.LIVE);
       node.metrics().ingested("http");
       ids.add(n.id());
     }
@@ -272,33 +271,6 @@ public final class IngressVerticle extends VerticleBase {
             return null;
           });
     });
-  }
-
-  /**
-   * In a cluster every node sees every Redis pub/sub message; only the holder of a fleet-wide lock subscribes
-   * and publishes cluster-wide, so each message enters the fleet once. The others wait on the lock; Hazelcast
-   * frees it when the holder leaves or dies, and one of them takes over.
-   */
-  private void competeForRedisLeadership() {
-    if (stopping) {
-      return;
-    }
-    redisRole = "standby";
-    vertx.sharedData().getLockWithTimeout(REDIS_LEADER_LOCK, LEADERSHIP_POLL_MS)
-        .onSuccess(lock -> {
-          if (stopping) {
-            lock.release();
-            return;
-          }
-          redisLeadership = lock;
-          redisRole = "subscriber";
-          log.info("this node now holds the Redis subscription of the fleet");
-          subscribeRedis().onFailure(e -> {
-            redisError = e.getMessage();
-            scheduleRedisReconnect();
-          });
-        })
-        .onFailure(e -> vertx.setTimer(LEADERSHIP_RETRY_MS, id -> competeForRedisLeadership()));
   }
 
   private void onRedisLost(RedisConnection conn) {
@@ -335,12 +307,18 @@ public final class IngressVerticle extends VerticleBase {
     String channel = response.get(2).toString();
     Notification notification;
     try {
-      notification = mapper.fromRedis(channel, NotificationMapper.parseObject(response.get(3).toBuffer()));
+      Buffer payload = response.get(3).toBuffer();
+      JsonObject json = NotificationMapper.parseObject(payload);
+      if (json != null && json.getValue("id") == null && vertx.isClustered()) {
+        // Every node of the fleet records this message: they must agree on its id to agree on its position.
+        json.put("id", RedisChannels.derivedId(channel, payload.getBytes()));
+      }
+      notification = mapper.fromRedis(channel, json);
     } catch (InvalidNotificationException e) {
       rejected("redis", "channel " + channel + ": " + e.getMessage());
       return;
     }
-    publish(notification, true);
+    publish(notification, vertx.isClustered() ? Unrecorded.LIVE_UNLESS_STOPPING : Unrecorded.LIVE);
     node.metrics().ingested("redis");
   }
 
@@ -371,10 +349,10 @@ public final class IngressVerticle extends VerticleBase {
   }
 
   private JsonObject redisStatusJson(boolean pingOk, String pingError) {
-    boolean standby = "standby".equals(redisRole);
-    boolean up = pingOk && (standby || "up".equals(redisState));
+    boolean up = pingOk && "up".equals(redisState);
+    // Every node subscribes: the role says so to tools written for the single subscriber of earlier versions.
     JsonObject json = new JsonObject().put("status", up ? "up" : "down").put("required", true)
-        .put("role", redisRole)
+        .put("role", "subscriber")
         .put("subscribed", "up".equals(redisState));
     String error = pingError != null ? pingError : redisError;
     if (!up && error != null) {

@@ -4,6 +4,10 @@ import io.herald.model.Ids;
 import io.herald.model.InvalidNotificationException;
 import io.herald.model.Target;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -24,6 +28,24 @@ final class RedisChannels {
 
   String prefix() {
     return prefix;
+  }
+
+  /**
+   * The id of a message published without one, the same on every node that receives it: {@code r-} and the first 32
+   * hex digits of the SHA-256 of the channel and the payload. Two identical messages on one channel are then one
+   * notification while the first is among its stream's retained entries: a publisher that repeats a message on
+   * purpose gives each its own {@code id}.
+   */
+  static String derivedId(String channel, byte[] payload) {
+    try {
+      MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+      sha256.update(channel.getBytes(StandardCharsets.UTF_8));
+      sha256.update((byte) '\n');
+      sha256.update(payload);
+      return "r-" + HexFormat.of().formatHex(sha256.digest(), 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform provides SHA-256", e);
+    }
   }
 
   /** The target the channel names, in the default tenant; invalid for any other channel or an invalid id. */

@@ -47,6 +47,14 @@ public final class RedisHistoryStore implements HistoryStore {
   public static final long DEFAULT_HISTORY_TTL_SECS = 86_400;
   /** Default number of notifications kept in a user's offline queue. */
   public static final int DEFAULT_OFFLINE_QUEUE_MAX = 100;
+  /**
+   * Notification ids a stream's id index keeps (its most recent appends), when the stream keeps fewer entries: what
+   * makes an append idempotent must outlast the skew between nodes recording the same Redis pub/sub message and a
+   * JetStream redelivery (within {@code nats_ack_wait_secs}), which on a busy stream can be many more appends than
+   * {@code history_size}. About 60 bytes of Redis memory per id, only on streams that had that many appends within
+   * their TTL.
+   */
+  public static final int DEDUPE_IDS_PER_STREAM = 10_000;
   /** Default TTL of an offline queue after its last push: 7 days. */
   public static final long DEFAULT_OFFLINE_QUEUE_TTL_SECS = 604_800;
 
@@ -67,9 +75,10 @@ public final class RedisHistoryStore implements HistoryStore {
       local function lastEntry(stream)
         return redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)[1]
       end
-      -- Appends unless the stream's id index already holds the notification's id: then nothing is written and the
-      -- first append's position is returned, with 1 as the third value (a redelivery or a publisher's retry).
-      local function appendEntry(stream, ids, candidateEpoch, json, maxLen, ttl, id)
+      -- Appends unless the stream's id index (the ids of its last idsMax appends) already holds the notification's
+      -- id: then nothing is written and the first append's position is returned, with 1 as the third value (a
+      -- redelivery, a publisher's retry, another node recording the same pub/sub message).
+      local function appendEntry(stream, ids, candidateEpoch, json, maxLen, ttl, id, idsMax)
         local last = lastEntry(stream)
         local epoch, offset = candidateEpoch, 1
         if last then
@@ -85,7 +94,7 @@ public final class RedisHistoryStore implements HistoryStore {
         redis.call('XADD', stream, 'MAXLEN', maxLen, string.format('%d-1', offset), 'epoch', epoch, 'n', json)
         redis.call('EXPIRE', stream, ttl)
         redis.call('ZADD', ids, offset, id)
-        redis.call('ZREMRANGEBYRANK', ids, 0, -tonumber(maxLen) - 1)
+        redis.call('ZREMRANGEBYRANK', ids, 0, -tonumber(idsMax) - 1)
         redis.call('EXPIRE', ids, ttl)
         return epoch, offset, 0
       end
@@ -118,23 +127,30 @@ public final class RedisHistoryStore implements HistoryStore {
 
   /**
    * KEYS: stream, its id index. ARGV: candidate epoch, notification JSON, history size, history TTL, notification
-   * id. → {epoch, offset, 1 when the id was already there else 0}.
+   * id, ids kept. → {epoch, offset, 1 when the id was already there else 0}.
    */
   static final RedisScript APPEND = new RedisScript(PRELUDE + """
-      local epoch, offset, duplicate = appendEntry(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+      local epoch, offset, duplicate = appendEntry(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5],
+        ARGV[6])
       return {epoch, offset, duplicate}
       """);
 
   /**
    * KEYS: stream, its id index, sessions set, queue. ARGV: candidate epoch, notification JSON, history size, history
-   * TTL, connection metadata key prefix, queue max, queue TTL, notification id. → {epoch, offset, 1 when queued
-   * else 0, 1 when the id was already there else 0}.
+   * TTL, connection metadata key prefix, queue max, queue TTL, notification id, ids kept. → {epoch, offset, 1 when
+   * queued else 0, 1 when the id was already there else 0}.
    */
   private static final RedisScript APPEND_FOR_USER = new RedisScript(PRELUDE + QUEUE_WHEN_OFFLINE + """
-      local epoch, offset, duplicate = appendEntry(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[8])
+      local epoch, offset, duplicate = appendEntry(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[8],
+        ARGV[9])
       if duplicate == 1 then return {epoch, offset, 0, 1} end
       return {epoch, offset, queueWhenOffline(KEYS[3], ARGV[5], KEYS[4], ARGV[2], epoch, offset, ARGV[6], ARGV[7]), 0}
       """);
+
+  /** The ids an id index keeps for a stream of {@code historySize} entries, as a script argument. */
+  static String idsKept(int historySize) {
+    return Integer.toString(Math.max(historySize, DEDUPE_IDS_PER_STREAM));
+  }
 
   /** KEYS: stream. → {epoch, last offset}, or {} when the stream does not exist. */
   private static final RedisScript CURRENT = new RedisScript(PRELUDE + """
@@ -225,7 +241,7 @@ public final class RedisHistoryStore implements HistoryStore {
         prefix + ":queue:" + userKey);
     List<String> args = List.of(newEpoch(), notification.canonicalJson(), Integer.toString(historySize),
         Long.toString(historyTtlSecs), prefix + ":connections:", Integer.toString(offlineQueueMax),
-        Long.toString(offlineQueueTtlSecs), notification.id());
+        Long.toString(offlineQueueTtlSecs), notification.id(), idsKept(historySize));
     return APPEND_FOR_USER.run(redis, keys, args)
         .map(r -> new AppendResult(new Position(r.get(0).toString(), r.get(1).toLong()), r.get(2).toInteger() == 1,
             r.get(3).toInteger() == 1));
@@ -234,7 +250,7 @@ public final class RedisHistoryStore implements HistoryStore {
   @Override
   public Future<Position> append(StreamKey stream, Notification notification) {
     List<String> args = List.of(newEpoch(), notification.canonicalJson(), Integer.toString(historySize),
-        Long.toString(historyTtlSecs), notification.id());
+        Long.toString(historyTtlSecs), notification.id(), idsKept(historySize));
     return APPEND.run(redis, List.of(stream.redisKey(prefix), stream.idsRedisKey(prefix)), args)
         .map(r -> new Position(r.get(0).toString(), r.get(1).toLong()));
   }

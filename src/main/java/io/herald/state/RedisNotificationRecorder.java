@@ -15,13 +15,14 @@ public final class RedisNotificationRecorder implements NotificationRecorder {
   /**
    * KEYS: stream, its id index, sessions set, queue, unread zset, inbox hash. ARGV: candidate epoch, notification
    * JSON (without a position), history size, history TTL, connection metadata key prefix, queue max, queue TTL,
-   * notification id, inbox size, inbox TTL. → {epoch, offset, 1 when queued else 0, 1 when the id was already in
+   * notification id, inbox size, inbox TTL, ids kept. → {epoch, offset, 1 when queued else 0, 1 when the id was already in
    * the stream else 0}: a notification recorded again (a redelivery, a publisher's retry) is neither queued nor
    * added to the inbox a second time.
    */
   private static final RedisScript RECORD_FOR_USER = new RedisScript(RedisHistoryStore.PRELUDE
       + RedisHistoryStore.QUEUE_WHEN_OFFLINE + RedisInboxStore.ADD_UNREAD_FUNCTION + """
-      local epoch, offset, duplicate = appendEntry(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[8])
+      local epoch, offset, duplicate = appendEntry(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[8],
+        ARGV[11])
       if duplicate == 1 then return {epoch, offset, 0, 1} end
       local queued = queueWhenOffline(KEYS[3], ARGV[5], KEYS[4], ARGV[2], epoch, offset, ARGV[6], ARGV[7])
       -- the inbox keeps the notification at its position: the position's fields spliced in before the closing
@@ -43,6 +44,7 @@ public final class RedisNotificationRecorder implements NotificationRecorder {
   private final String inboxSize;
   private final String inboxTtlSecs;
   private final String connectionKeyPrefix;
+  private final String idsKept;
 
   /**
    * The sizes and TTLs are those of the {@link RedisHistoryStore} and {@link RedisInboxStore} of the same keys.
@@ -71,6 +73,7 @@ public final class RedisNotificationRecorder implements NotificationRecorder {
     this.inboxSize = Integer.toString(inboxSize);
     this.inboxTtlSecs = Long.toString(inboxTtlSecs);
     this.connectionKeyPrefix = prefix + ":connections:";
+    this.idsKept = RedisHistoryStore.idsKept(historySize);
   }
 
   @Override
@@ -82,7 +85,7 @@ public final class RedisNotificationRecorder implements NotificationRecorder {
         prefix + ":queue:" + userKey, prefix + ":unread:" + userKey, prefix + ":inbox:" + userKey);
     List<String> args = List.of(RedisHistoryStore.newEpoch(), notification.canonicalJson(), historySize,
         historyTtlSecs, connectionKeyPrefix, offlineQueueMax, offlineQueueTtlSecs, notification.id(), inboxSize,
-        inboxTtlSecs);
+        inboxTtlSecs, idsKept);
     return pipeline.run(RECORD_FOR_USER, keys, args)
         .map(r -> new AppendResult(new Position(r.get(0).toString(), r.get(1).toLong()), r.get(2).toInteger() == 1,
             r.get(3).toInteger() == 1));
@@ -91,7 +94,7 @@ public final class RedisNotificationRecorder implements NotificationRecorder {
   @Override
   public Future<Position> recordForStream(StreamKey stream, Notification notification) {
     List<String> args = List.of(RedisHistoryStore.newEpoch(), notification.canonicalJson(), historySize,
-        historyTtlSecs, notification.id());
+        historyTtlSecs, notification.id(), idsKept);
     return pipeline.run(RedisHistoryStore.APPEND, List.of(stream.redisKey(prefix), stream.idsRedisKey(prefix)), args)
         .map(r -> new Position(r.get(0).toString(), r.get(1).toLong()));
   }

@@ -120,18 +120,6 @@ public abstract class HistoryStoreContract {
     assertEquals(topicFirst.offset() + 1, await(store.append(topic, notification(TENANT, "someone", 4))).offset());
   }
 
-  @Test
-  void anIdNoLongerRetainedIsAppendedAgain() {
-    StreamKey stream = StreamKey.topic(TENANT, unique("topic"));
-    Notification oldest = notification(TENANT, "someone", 0);
-    Position first = await(store.append(stream, oldest));
-    appendMany(stream, HISTORY_SIZE);
-    assertEquals(first.offset() + HISTORY_SIZE + 1, await(store.append(stream, oldest)).offset(),
-        "trimmed out of the stream, the id is new again");
-    assertEquals(first.offset() + HISTORY_SIZE + 1, await(store.append(stream, oldest)).offset(),
-        "and retained again from there on");
-  }
-
   /** Appends {@code count} notifications to the stream; returns them in order. */
   protected List<Notification> appendMany(StreamKey stream, int count) {
     List<Notification> appended = new ArrayList<>();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import io.herald.model.Notification;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,6 +34,19 @@ class InMemoryHistoryStoreTest extends HistoryStoreContract {
     } else {
       liveUsers.remove(StreamKey.userKey(tenant, userId));
     }
+  }
+
+  @Test
+  void anIdNoLongerRetainedIsAppendedAgain() {
+    // In memory the ids are those of the retained entries (Redis keeps more: RedisHistoryStoreIT).
+    StreamKey stream = StreamKey.topic(TENANT, unique("topic"));
+    Notification oldest = notification(TENANT, "someone", 0);
+    Position first = await(store.append(stream, oldest));
+    appendMany(stream, 100);
+    assertEquals(first.offset() + 101, await(store.append(stream, oldest)).offset(),
+        "trimmed out of the stream, the id is new again");
+    assertEquals(first.offset() + 101, await(store.append(stream, oldest)).offset(),
+        "and retained again from there on");
   }
 
   /** On the test clock: still there (with its age) 1 s before the end of its lifetime, gone at the end. */

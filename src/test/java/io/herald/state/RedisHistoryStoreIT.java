@@ -111,6 +111,23 @@ class RedisHistoryStoreIT extends HistoryStoreContract {
   }
 
   @Test
+  void anIdIsRememberedBeyondTheStreamsEntriesAndForgottenWithTheStream() {
+    // A stream of 5 entries still knows the ids of its last DEDUPE_IDS_PER_STREAM appends: a copy recorded late by
+    // another node of the fleet, or redelivered, keeps its first position although its entry was trimmed.
+    HistoryStore small = new RedisHistoryStore(redis, PREFIX, 5, 86_400, 100, 604_800);
+    StreamKey stream = StreamKey.topic(TENANT, unique("topic"));
+    Notification early = notification(TENANT, "u", 0);
+    Position first = await(small.append(stream, early));
+    for (int i = 1; i <= 20; i++) {
+      await(small.append(stream, notification(TENANT, "u", i)));
+    }
+    assertEquals(first, await(small.append(stream, early)), "its entry trimmed, its id still known");
+    assertEquals(21, command(redis, Command.ZCARD, stream.idsRedisKey(PREFIX)).toLong());
+    long idsTtl = command(redis, Command.TTL, stream.idsRedisKey(PREFIX)).toLong();
+    assertTrue(idsTtl > 86_000 && idsTtl <= 86_400, "the index lives as long as its stream: " + idsTtl);
+  }
+
+  @Test
   void anExpiredStreamStartsAgainWithANewEpochAndOffsetOne() {
     HistoryStore shortLived = new RedisHistoryStore(redis, PREFIX, 100, 1, 100, 604_800);
     StreamKey stream = StreamKey.topic(TENANT, unique("topic"));
