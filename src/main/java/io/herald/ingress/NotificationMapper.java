@@ -63,10 +63,19 @@ public final class NotificationMapper {
     return redisChannels.prefix();
   }
 
-  /** Decodes a raw message body that must be one JSON object. */
+  /**
+   * Longest NATS or Redis message payload decoded, in bytes: 1 MiB, as the HTTP body and NATS's default
+   * {@code max_payload}. Redis pub/sub has no limit of its own, and a payload is decoded whole.
+   */
+  public static final int MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+  /** Decodes a raw message body that must be one JSON object of at most {@link #MAX_PAYLOAD_BYTES}. */
   public static JsonObject parseObject(Buffer raw) {
     if (raw == null || raw.length() == 0) {
       throw new InvalidNotificationException("payload is empty");
+    }
+    if (raw.length() > MAX_PAYLOAD_BYTES) {
+      throw new InvalidNotificationException("payload is longer than " + MAX_PAYLOAD_BYTES + " bytes");
     }
     Object value;
     try {

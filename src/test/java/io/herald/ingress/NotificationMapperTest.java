@@ -471,6 +471,11 @@ class NotificationMapperTest {
     invalid(() -> NotificationMapper.parseObject(null));
     JsonObject parsed = NotificationMapper.parseObject(Buffer.buffer(natsSample().encode()));
     assertEquals("price_alert", MAPPER.fromNats(parsed).kind());
+    // At most 1 MiB: Redis pub/sub bounds nothing itself.
+    String filler = "x".repeat(NotificationMapper.MAX_PAYLOAD_BYTES - "{\"f\":\"\"}".length());
+    assertEquals(1, NotificationMapper.parseObject(Buffer.buffer("{\"f\":\"" + filler + "\"}")).size());
+    assertEquals("payload is longer than 1048576 bytes",
+        invalid(() -> NotificationMapper.parseObject(Buffer.buffer("{\"f\":\"" + filler + "x\"}"))).getMessage());
   }
 
   @Test
