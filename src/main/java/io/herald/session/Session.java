@@ -2,6 +2,7 @@ package io.herald.session;
 
 import io.herald.auth.AuthenticatedUser;
 import io.herald.model.Filters;
+import io.herald.state.Position;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.HashSet;
@@ -55,6 +56,12 @@ public final class Session {
   String userStreamEpoch;
   long userStreamReplayedFrom;
   long userStreamReplayedUpTo;
+  /**
+   * The broadcast and topic streams a replay wrote, by address: the position up to which the client has been written
+   * that stream; live copies at or before it are dropped. Null until the first such replay; an entry goes with its
+   * address ({@link AddressRegistry#leave}).
+   */
+  Map<String, Position> replayedStreams;
   /** Puts the user stream's notifications back in offset order (they can arrive out of order in a fleet). */
   final UserStreamSequencer userStream = new UserStreamSequencer();
   /**
