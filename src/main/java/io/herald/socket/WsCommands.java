@@ -120,27 +120,30 @@ final class WsCommands {
       return;
     }
     StreamPositions positions;
+    Filters filters;
     try {
       positions = StreamPositions.fromMessage(message);
+      filters = ClientRequests.filters(message, Filters.NONE);
     } catch (IllegalArgumentException e) {
       refuseAuthenticate(s, e.getMessage());
       return;
     }
-    authenticate(s, tokenText, device, positions);
+    authenticate(s, tokenText, device, positions, filters);
   }
 
   /**
    * Authenticates and admits, then starts the session's streams: the user's, its tenant's broadcast, the default
    * topics and the topics whose streams the client gave positions of (joined as a Subscribe would join them) are
    * joined, the replays (the user stream from the client's position, else from the baseline; each other stream from
-   * its position) are read, and Authenticated is written first, then the replays, then the Errors of refused streams.
-   * Further frames wait until then, so that a Subscribe sent right after the upgrade is handled as an authenticated
-   * message.
+   * its position) are read, and Authenticated is written first, then the replays (through {@code filters}, which the
+   * session keeps, as a Subscribe's), then the Errors of refused streams. Further frames wait until then, so that a
+   * Subscribe sent right after the upgrade is handled as an authenticated message.
    */
-  void authenticate(Session s, String token, String device, StreamPositions positions) {
+  void authenticate(Session s, String token, String device, StreamPositions positions, Filters filters) {
     s.transport().pause();
     core.lifecycle().authenticate(s, token, device).onSuccess(done -> {
       AuthenticatedUser user = done.user();
+      s.filters(filters);
       List<String> addresses = new ArrayList<>();
       addresses.add(Addresses.user(user.tenant(), user.userId()));
       addresses.add(Addresses.broadcast(user.tenant()));
