@@ -76,6 +76,9 @@ public final class Session {
    */
   Map<String, WrittenOffsets> sharedStreamsWritten;
 
+  /** A bridge resume is being read: another is refused until it is answered, as each may read every stream's history. */
+  boolean resumeInFlight;
+
   /** The token looked up again by the re-check ({@link TokenRecheck}); null when none is due. */
   String recheckToken;
   long authTimer = NO_TIMER;
@@ -171,6 +174,23 @@ public final class Session {
   /** Notifications written to the client so far. */
   public long messagesSent() {
     return messagesSent;
+  }
+
+  /**
+   * Starts a bridge resume; false while another is being read (its reads and its reply, up to {@code history_size}
+   * notifications per stream, are bounded to one at a time per session). Ended by {@link #resumeAnswered}.
+   */
+  public boolean resumeStarted() {
+    if (resumeInFlight) {
+      return false;
+    }
+    resumeInFlight = true;
+    return true;
+  }
+
+  /** The bridge resume started by {@link #resumeStarted} has been answered. */
+  public void resumeAnswered() {
+    resumeInFlight = false;
   }
 
   /** The transport the session writes to. */

@@ -24,6 +24,9 @@ import java.util.Set;
  */
 public final class StreamAccess {
 
+  /** The per-stream error of a topic stream that is allowed but not joined (a Resume replays only joined topics). */
+  public static final String NOT_SUBSCRIBED = "not_subscribed";
+
   /** One stream to replay: its name in {@code streams}, its history stream, its event-bus address, the position. */
   public record StreamRequest(String name, StreamKey key, String address, ResumePosition position) {
   }
@@ -117,9 +120,6 @@ public final class StreamAccess {
     plan.rateLimited().forEach(topic -> results.put(StreamPositions.TOPIC_PREFIX + topic, refused(ErrorCode.RATE_LIMITED)));
     return results;
   }
-
-  /** The per-stream error of a topic stream that is allowed but not joined (a Resume replays only joined topics). */
-  public static final String NOT_SUBSCRIBED = "not_subscribed";
 
   private static JsonObject result(AsyncResult<Replay> read) {
     if (read == null || read.failed()) {

@@ -200,6 +200,62 @@ class StreamRecoveryIT {
     }
   }
 
+  @ParameterizedTest
+  @MethodSource("states")
+  void overWsTheFiltersGivenInAuthenticateApplyToTheReplay(String state) {
+    TestNode node = node(state);
+    String tenant = tenant();
+    String token = node.token(user(), Duration.ofHours(1), tenant, List.of());
+    node.publish(new JsonArray().add(broadcastNote(tenant, "low").put("priority", "Low"))
+        .add(broadcastNote(tenant, "high").put("priority", "High")));
+    try (WsClient c = node.open()) {
+      c.send(new JsonObject().put("type", "Authenticate").put("token", token).put("device", "Dashboard")
+          .put("filters", new JsonObject().put("priorities", new JsonArray().add("High")))
+          .put("streams", new JsonObject().put("broadcast", new JsonObject().put("offset", 0))));
+      JsonObject authenticated = c.next();
+      assertEquals(2, authenticated.getJsonObject("streams").getJsonObject("broadcast").getInteger("missed"),
+          authenticated.encode());
+      assertEquals("high", c.next().getString("message"), "the Low one is filtered out of the replay");
+      c.assertNoFrame(QUIET);
+      c.send(new JsonObject().put("type", "GetStatus"));
+      assertEquals(new JsonArray().add("High"),
+          c.awaitType("Status", WAIT).getJsonObject("filters").getJsonArray("priorities"), "the filters are kept");
+    }
+  }
+
+  /** One resume at a time per bridge socket: each may read every stream's history into one reply. */
+  @org.junit.jupiter.api.Test
+  void overTheBridgeAResumeWhileAnotherIsReadIsRefusedWith429() {
+    TestNode node = onRedis;
+    String tenant = tenant();
+    node.publish(broadcastNote(tenant, "b1"));
+    String token = node.token(user(), Duration.ofHours(1), tenant, List.of());
+    JsonObject request = new JsonObject().put("streams", new JsonObject().put("broadcast", new JsonObject().put("offset", 0)));
+    try (BridgeWsClient c = BridgeWsClient.raw(node.vertx(), node.port(), "?token=" + token)) {
+      c.call("herald.client.ping", new JsonObject());
+      List<String> labels = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        labels.add("resume-" + i);
+        c.send("herald.client.resume", request, null, "resume-" + i);
+      }
+      int answered = 0;
+      int refused = 0;
+      for (String label : labels) {
+        JsonObject answer = c.await(m -> label.equals(m.getString("address")), WAIT, "the answer to " + label);
+        if ("rec".equals(answer.getString("type"))) {
+          answered++;
+          assertEquals(1, answer.getJsonObject("body").getInteger("missed"), answer.encode());
+        } else {
+          refused++;
+          assertEquals(429, answer.getInteger("failureCode"), answer.encode());
+          assertEquals("rate_limited", answer.getString("message"), answer.encode());
+        }
+      }
+      assertTrue(answered >= 1 && refused >= 1, answered + " answered, " + refused + " refused");
+      assertEquals(1, c.call("herald.client.resume", request).getInteger("missed"), "once answered, the next one is read");
+    }
+  }
+
   /** Asks for the topic (subscribe) and registers its address and the broadcast's, then waits until they are in place. */
   private static void subscribeAndRegister(BridgeWsClient c, String topicAddress, String broadcastAddress) {
     JsonObject subscribed = c.call("herald.client.subscribe", new JsonObject().put("topics", new JsonArray().add(TOPIC)));

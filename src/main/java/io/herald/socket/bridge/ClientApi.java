@@ -51,6 +51,8 @@ final class ClientApi {
   static final String HEADER_API = "herald-api";
 
   static final int INVALID = 400;
+  /** A resume while another of the socket is being read (the failure code of {@code rate_limited}). */
+  static final int RATE_LIMITED = 429;
   static final int UNAVAILABLE = 503;
 
   private final Vertx vertx;
@@ -216,6 +218,11 @@ final class ClientApi {
     if (positions.isEmpty()) {
       throw new IllegalArgumentException("resume needs a position: epoch and last_offset, or streams");
     }
+    if (!s.resumeStarted()) {
+      node.metrics().rateLimited();
+      message.fail(RATE_LIMITED, ErrorCode.RATE_LIMITED.wireName());
+      return;
+    }
     StreamAccess.Plan plan = StreamAccess.plan(access, s, positions.others(), false);
     Future<Replay> user = positions.user() == null ? null
         : ReplayReader.read(state.history(), StreamKey.user(s.user().tenant(), s.user().userId()), positions.user());
@@ -228,6 +235,7 @@ final class ClientApi {
       all.add(user);
     }
     Future.join(all).onComplete(ignored -> {
+      s.resumeAnswered();
       if (user != null && user.failed() || reads.stream().anyMatch(Future::failed)) {
         node.metrics().stateFailure("history");
       }
