@@ -114,14 +114,6 @@ public final class ReplayCoordinator {
   }
 
   /**
-   * Replays the user stream from a position the client gives while connected ({@code /ws} Resume): live notifications
-   * wait meanwhile; {@code header} builds the message that precedes the replay from its outcome.
-   */
-  public void resume(Session s, ResumePosition position, Function<AsyncResult<Replay>, byte[]> header) {
-    resume(s, position, List.of(), outcome -> header.apply(outcome.user()));
-  }
-
-  /**
    * Replays, while connected ({@code /ws} Resume), the user stream from {@code position} (null: not replayed) and the
    * broadcast and topic {@code streams} the session may read ({@link StreamAccess}), as {@link #start} does: live
    * notifications wait meanwhile and copies of what was replayed are dropped; {@code header} builds the message that

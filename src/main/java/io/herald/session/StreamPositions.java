@@ -13,10 +13,12 @@ import java.util.Map;
  * of topic streams ({@code streams["topic:<name>"]}), each {@code {"epoch":"...","offset":N}}. Parsed only: whether
  * the client may read a stream is decided by the transport, as it decides a Subscribe.
  *
- * @param user   the user stream's position; null when the client gave none
- * @param others the broadcast and topic streams' positions by stream name, in the order given; topic names unchecked
+ * @param user    the user stream's position; null when the client gave none
+ * @param others  the broadcast and topic streams' positions by stream name, in the order given; topic names unchecked
+ * @param inField whether the message had {@code streams} (its answer then says per stream how each went; a client of
+ *                the original user-only form gets the original answer)
  */
-public record StreamPositions(ResumePosition user, Map<String, ResumePosition> others) {
+public record StreamPositions(ResumePosition user, Map<String, ResumePosition> others, boolean inField) {
 
   /** The name of the user stream in {@code streams}. */
   public static final String USER = "user";
@@ -31,7 +33,7 @@ public record StreamPositions(ResumePosition user, Map<String, ResumePosition> o
   public static final int MAX_STREAMS = ProtocolLimits.MAX_TOPICS_PER_CONNECTION + 2;
 
   /** No position at all. */
-  public static final StreamPositions NONE = new StreamPositions(null, Map.of());
+  public static final StreamPositions NONE = new StreamPositions(null, Map.of(), false);
 
   /** Whether the client gave no position. */
   public boolean isEmpty() {
@@ -58,7 +60,7 @@ public record StreamPositions(ResumePosition user, Map<String, ResumePosition> o
     }
     Object streams = message.getValue("streams");
     if (streams == null) {
-      return user == null ? NONE : new StreamPositions(user, Map.of());
+      return user == null ? NONE : new StreamPositions(user, Map.of(), false);
     }
     if (!(streams instanceof JsonObject positions)) {
       throw new IllegalArgumentException("streams must be an object of stream name to {epoch, offset}");
@@ -86,7 +88,7 @@ public record StreamPositions(ResumePosition user, Map<String, ResumePosition> o
             + "' (user, broadcast or topic:<name>)");
       }
     }
-    return new StreamPositions(user, Collections.unmodifiableMap(others));
+    return new StreamPositions(user, Collections.unmodifiableMap(others), true);
   }
 
   /** One stream's {@code {"epoch","offset"}} ({@code last_offset} also read); null when malformed. */

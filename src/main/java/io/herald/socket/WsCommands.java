@@ -189,7 +189,7 @@ final class WsCommands {
     } else if (resume != null) {
       authenticated.put("recovered", false);
     }
-    if (!positions.isEmpty()) {
+    if (positions.inField()) {
       authenticated.put("streams", StreamAccess.results(resume == null ? null : replay, plan, outcome.streams()));
     }
     return authenticated.encode().getBytes(StandardCharsets.UTF_8);
@@ -213,7 +213,7 @@ final class WsCommands {
       } else if (replay != null) {
         resumed.put("recovered", false).put("error", "history unavailable");
       }
-      if (message.containsKey("streams")) {
+      if (positions.inField()) {
         resumed.put("streams", StreamAccess.results(replay, plan, outcome.streams()));
       }
       return resumed.encode().getBytes(StandardCharsets.UTF_8);

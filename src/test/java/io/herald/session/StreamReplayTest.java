@@ -187,8 +187,10 @@ class StreamReplayTest {
     assertEquals(new ResumePosition("e1", 4), parsed.user());
     assertEquals(new ResumePosition("e2", 7), parsed.others().get("topic:alerts"));
     assertEquals(new ResumePosition("", 0), parsed.others().get("broadcast"));
-    assertEquals(new ResumePosition("e0", 2), StreamPositions.fromMessage(
-        new JsonObject().put("epoch", "e0").put("last_offset", 2)).user(), "the original user-only form");
+    StreamPositions original = StreamPositions.fromMessage(new JsonObject().put("epoch", "e0").put("last_offset", 2));
+    assertEquals(new ResumePosition("e0", 2), original.user(), "the original user-only form");
+    assertFalse(original.inField(), "answered in the original form, without a streams field");
+    assertTrue(parsed.inField());
 
     JsonObject tooMany = new JsonObject();
     for (int i = 0; i <= StreamPositions.MAX_STREAMS; i++) {
@@ -214,7 +216,7 @@ class StreamReplayTest {
   private static final byte[] RESUMED = "{\"type\":\"Resumed\"}".getBytes(StandardCharsets.UTF_8);
 
   private static StreamPositions positions(Map<String, ResumePosition> others) {
-    return new StreamPositions(null, new LinkedHashMap<>(others));
+    return new StreamPositions(null, new LinkedHashMap<>(others), true);
   }
 
   private static ResumePosition at(Notification n) {

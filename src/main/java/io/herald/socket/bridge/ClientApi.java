@@ -262,7 +262,7 @@ final class ClientApi {
         }
       }
       resumed.put("missed", notifications.size()).put("notifications", notifications);
-      if (request.containsKey("streams")) {
+      if (positions.inField()) {
         JsonArray refused = new JsonArray();
         plan.invalid().forEach(refused::add);
         plan.forbidden().forEach(topic -> refused.add(StreamPositions.TOPIC_PREFIX + topic));
