@@ -236,6 +236,10 @@ public final class ReplayCoordinator {
       for (StoredNotification missed : replay.missed()) {
         delivery.writeFiltered(s, stream.address(), positioned(missed));
       }
+      if (stream.position() == null) {
+        // Only the stream's position was asked for: nothing was replayed, so every live notification is still due.
+        continue;
+      }
       // The client has now been written everything of this stream up to its current offset: live copies are dropped.
       Position current = replay.current();
       if (s.replayedStreams == null) {

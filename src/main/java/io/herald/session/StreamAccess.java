@@ -27,7 +27,10 @@ public final class StreamAccess {
   /** The per-stream error of a topic stream that is allowed but not joined (a Resume replays only joined topics). */
   public static final String NOT_SUBSCRIBED = "not_subscribed";
 
-  /** One stream to replay: its name in {@code streams}, its history stream, its event-bus address, the position. */
+  /**
+   * One stream to replay: its name in {@code streams}, its history stream, its event-bus address, the position (null:
+   * none, only the stream's current position is read).
+   */
   public record StreamRequest(String name, StreamKey key, String address, ResumePosition position) {
   }
 

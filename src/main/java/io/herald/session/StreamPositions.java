@@ -14,7 +14,9 @@ import java.util.Map;
  * the client may read a stream is decided by the transport, as it decides a Subscribe.
  *
  * @param user    the user stream's position; null when the client gave none
- * @param others  the broadcast and topic streams' positions by stream name, in the order given; topic names unchecked
+ * @param others  the broadcast and topic streams' positions by stream name, in the order given; topic names unchecked;
+ *                a null position ({@code {}} on the wire) asks for no replay, only the stream's current position (a
+ *                client that has received nothing of the stream learns where it stands)
  * @param inField whether the message had {@code streams} (its answer then says per stream how each went; a client of
  *                the original user-only form gets the original answer)
  */
@@ -71,10 +73,12 @@ public record StreamPositions(ResumePosition user, Map<String, ResumePosition> o
     Map<String, ResumePosition> others = new LinkedHashMap<>();
     for (Map.Entry<String, Object> entry : positions) {
       String name = entry.getKey();
+      boolean fromNow = entry.getValue() instanceof JsonObject p && p.isEmpty() && !USER.equals(name);
       ResumePosition position = entry.getValue() instanceof JsonObject p ? fromStream(p) : null;
-      if (position == null) {
+      if (position == null && !fromNow) {
         throw new IllegalArgumentException("streams." + cut(name)
-            + " must be {\"epoch\": string, \"offset\": non-negative integer}");
+            + " must be {\"epoch\": string, \"offset\": non-negative integer}"
+            + (USER.equals(name) ? "" : " or {} (from now)"));
       }
       if (USER.equals(name)) {
         if (user != null) {

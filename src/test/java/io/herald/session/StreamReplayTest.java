@@ -9,6 +9,8 @@ import io.herald.model.Filters;
 import io.herald.model.Notification;
 import io.herald.model.Priority;
 import io.herald.session.SessionFixture.Client;
+import io.herald.state.StreamKey;
+import io.herald.testkit.Await;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -178,6 +180,38 @@ class StreamReplayTest {
   }
 
   @Test
+  void aStreamAskedFromNowIsNotReplayedGivesItsPositionAndDropsNothingLive() {
+    fixture = SessionFixture.start(o -> { });
+    fixture.appendToTopic(SessionFixture.TENANT, TOPIC, "t1");
+    Notification u1 = fixture.appendToHistory("u1", "u1");
+    Client c = fixture.open();
+    Map<String, ResumePosition> fromNow = new LinkedHashMap<>();
+    fromNow.put("topic:" + TOPIC, null);
+    SessionFixture.get(fixture.authenticateStreams(c, fixture.token("u1", List.of(TOPIC)),
+        new StreamPositions(null, fromNow, true)), "the start");
+    assertEquals(List.of("Authenticated"), written(c), "nothing replayed");
+    assertEquals(new JsonObject().put("recovered", true).put("epoch", topicEpoch())
+            .put("offset", 1L).put("missed", 0),
+        c.transport().writes().get(0).json().getJsonObject("streams").getJsonObject("topic:" + TOPIC),
+        "the topic's current position");
+    assertTrue(c.session().topics().contains(TOPIC), "joined");
+
+    // A position asked for while connected: t2 is appended before the read and delivered live during it.
+    Notification t2 = fixture.appendToTopic(SessionFixture.TENANT, TOPIC, "t2");
+    CompletableFuture<Void> replayRead = fixture.history.holdReplays();
+    List<StreamAccess.StreamRequest> topic = fixture.onLoop(() -> StreamAccess.plan(fixture.options.access(),
+        c.session(), fromNow, false).readable());
+    assertTrue(fixture.onLoop(() -> fixture.core.replay().resume(c.session(), new ResumePosition(u1.epoch(), 0),
+        topic, outcome -> RESUMED)));
+    SessionFixture.get(replayRead, "the replay read");
+    fixture.publish(TOPIC_ADDRESS, t2);
+    release();
+    c.transport().awaitWrites(w -> "t2".equals(w.json().getString("message")), 1, SessionFixture.WAIT);
+    assertEquals(List.of("Authenticated", "Resumed", "u1", "t2"), written(c),
+        "the live one is written although the position read covers it: nothing was replayed");
+  }
+
+  @Test
   void streamsAreParsedBoundedAndTheUserStreamGivenOnce() {
     StreamPositions parsed = StreamPositions.fromMessage(new JsonObject()
         .put("streams", new JsonObject()
@@ -187,6 +221,10 @@ class StreamReplayTest {
     assertEquals(new ResumePosition("e1", 4), parsed.user());
     assertEquals(new ResumePosition("e2", 7), parsed.others().get("topic:alerts"));
     assertEquals(new ResumePosition("", 0), parsed.others().get("broadcast"));
+    StreamPositions fromNow = StreamPositions.fromMessage(new JsonObject()
+        .put("streams", new JsonObject().put("broadcast", new JsonObject())));
+    assertTrue(fromNow.others().containsKey("broadcast") && fromNow.others().get("broadcast") == null,
+        "{} asks for the position only");
     StreamPositions original = StreamPositions.fromMessage(new JsonObject().put("epoch", "e0").put("last_offset", 2));
     assertEquals(new ResumePosition("e0", 2), original.user(), "the original user-only form");
     assertFalse(original.inField(), "answered in the original form, without a streams field");
@@ -201,6 +239,7 @@ class StreamReplayTest {
         new JsonObject().put("streams", new JsonObject().put("herald.topic.other.alerts", new JsonObject().put("offset", 0))),
         new JsonObject().put("streams", new JsonObject().put("broadcast", new JsonObject().put("epoch", "e").put("offset", -1))),
         new JsonObject().put("streams", new JsonObject().put("broadcast", 3)),
+        new JsonObject().put("streams", new JsonObject().put("user", new JsonObject())),
         new JsonObject().put("streams", List.of()),
         new JsonObject().put("epoch", "e").put("last_offset", 1)
             .put("streams", new JsonObject().put("user", new JsonObject().put("epoch", "e").put("offset", 1))))) {
@@ -211,6 +250,12 @@ class StreamReplayTest {
         assertTrue(expected.getMessage().length() < 200, "the reason is short: " + expected.getMessage());
       }
     }
+  }
+
+  /** The epoch of the default tenant's topic stream (appended to by the test). */
+  private String topicEpoch() {
+    return Await.result(fixture.history.current(StreamKey.topic(SessionFixture.TENANT, TOPIC)),
+        SessionFixture.WAIT, "current").epoch();
   }
 
   private static final byte[] RESUMED = "{\"type\":\"Resumed\"}".getBytes(StandardCharsets.UTF_8);
