@@ -26,9 +26,10 @@
 //   heartbeats                    a second client in the page with a 300 ms heartbeat: Pings sent in 1.5 s open
 //   queue-bound                   a client that cannot connect, maxQueue 2: what three markReads then close() give
 //   backoff                       reconnectDelay for attempts 0..6 with the lowest and the highest jitter draw
-//   stream-recovery TRANSPORT     a second client in the page joined to a topic of its own: one topic and one broadcast
-//                                 notification, its connection dropped, two of each published while it is gone, then
-//                                 two live: what it emitted ({stream, message, offset}), its errors, its streams answer
+//   stream-recovery TRANSPORT     a second client in the page joined to a topic of its own (and, once open, to a quiet
+//                                 one): one topic and one broadcast notification, its connection dropped, two of each
+//                                 and one of the quiet topic published while it is gone, then two live: what it
+//                                 emitted ({stream, topic, message, offset}), its errors, its last streams answer
 //   page-errors                   the uncaught errors the page raised so far (JSON array)
 //   quit                          close the browser and exit 0
 import { chromium } from 'playwright-core';
@@ -266,6 +267,7 @@ const commands = {
       const { api_key: apiKey } = await devSession();
       const run = Math.random().toString(36).slice(2, 10);
       const topic = `recovery-${run}`;
+      const quiet = `quiet-${run}`;
       const publish = async (notifications) => {
         const response = await fetch('/api/v1/notifications', {
           method: 'POST', body: JSON.stringify(notifications),
@@ -275,7 +277,8 @@ const commands = {
           throw new Error(`publish answered ${response.status}`);
         }
       };
-      const note = (kind, n) => (kind === 't' ? { topic, message: `${run} t${n}` } : { broadcast: true, message: `${run} b${n}` });
+      const note = (kind, n) => (kind === 't' ? { topic, message: `${run} t${n}` }
+        : kind === 'q' ? { topic: quiet, message: `${run} q${n}` } : { broadcast: true, message: `${run} b${n}` });
       const until = (condition, what) => new Promise((resolve, reject) => {
         const started = Date.now();
         const poll = setInterval(() => {
@@ -297,14 +300,15 @@ const commands = {
       });
       client.on('notification', (n) => {
         if (n.message.startsWith(run)) {
-          received.push({ stream: n.stream, message: n.message.slice(run.length + 1), offset: n.offset });
+          received.push({ stream: n.stream, topic: n.topic ?? null, message: n.message.slice(run.length + 1), offset: n.offset });
         }
       });
       client.on('error', (e) => errors.push(e.code));
       client.on('status', (s) => s.state === 'open' && opened.push(s));
       try {
         await until(() => client.state === 'open', 'open');
-        await client.subscribe([topic]);
+        // Joined once open, and nothing of it arrives before the drop: its position comes from the server.
+        await client.subscribe([quiet]);
         await publish([note('t', 1), note('b', 1)]);
         await until(() => received.length === 2, 't1 and b1');
         // The connection drops (a code that reconnects); two of each stream are published while it is gone.
@@ -314,10 +318,10 @@ const commands = {
           client.transport.bus.sockJSConn.close(4999, 'dropped by the test');
         }
         await until(() => client.state === 'reconnecting', 'reconnecting');
-        await publish([note('t', 2), note('b', 2), note('t', 3), note('b', 3)]);
-        await until(() => client.state === 'open' && received.length >= 6, 'the missed ones');
+        await publish([note('t', 2), note('b', 2), note('t', 3), note('b', 3), note('q', 1)]);
+        await until(() => client.state === 'open' && received.length >= 7, 'the missed ones');
         await publish([note('t', 4), note('b', 4)]);
-        await until(() => received.length >= 8, 'the live ones');
+        await until(() => received.length >= 9, 'the live ones');
         await new Promise((resolve) => setTimeout(resolve, 500));
         return { received, errors, opened: opened.length, streams: opened[opened.length - 1].streams ?? null };
       } finally {

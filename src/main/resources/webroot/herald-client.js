@@ -198,16 +198,21 @@ class StreamPosition {
 
   /**
    * The broadcast and topic streams to resume, as the 'streams' of Authenticate and herald.client.resume: the
-   * broadcast's and those of the {@code topics} still joined, each once something of it was received.
+   * broadcast's and each of the {@code topics}'s, at its known position, or {} (from now: the server answers with the
+   * stream's position) for a stream the client has no position of yet.
    */
   streamPoints(topics) {
     const points = {};
-    for (const [name, p] of this.streams) {
-      if (name === 'broadcast' || topics.has(name.slice('topic:'.length))) {
-        points[name] = { epoch: p.epoch, offset: p.offset };
-      }
+    for (const name of ['broadcast', ...[...topics].map((t) => `topic:${t}`)]) {
+      const p = this.streams.get(name);
+      points[name] = p ? { epoch: p.epoch, offset: p.offset } : {};
     }
     return points;
+  }
+
+  /** Whether the client has a position of the stream. */
+  knows(name) {
+    return this.streams.has(name);
   }
 
   /** A copy of the current position, for the unread watermark. */
@@ -433,6 +438,13 @@ class WebSocketTransport {
     return { topics: reply.topics, refused: topics.filter((t) => !reply.topics.includes(t)), filters: reply.filters };
   }
 
+  /** The current positions of streams the client has none of ({} in a Resume): the per-stream answer. */
+  async positions(names) {
+    const reply = await this.request({ type: 'Resume', streams: Object.fromEntries(names.map((n) => [n, {}])) },
+        'Resumed');
+    return reply.streams ?? {};
+  }
+
   async unsubscribe(topics) {
     const reply = await this.request({ type: 'Unsubscribe', topics }, 'Unsubscribed');
     return { topics: reply.topics };
@@ -576,10 +588,10 @@ class SockJsTransport {
           };
           let missed = [];
           const resumedStreams = Object.keys(streams ?? {});
-          if (resumedStreams.length > 0) {
-            // The topics resumed (and the filters the replay goes through) are asked for and their addresses
-            // registered before the resume: what they deliver meanwhile is held with the rest.
-            const topics = resumedStreams.filter((name) => name.startsWith('topic:')).map((name) => name.slice(6));
+          // The topics resumed (and the filters the replay goes through) are asked for and their addresses registered
+          // before the resume: what they deliver meanwhile is held with the rest.
+          const topics = resumedStreams.filter((name) => name.startsWith('topic:')).map((name) => name.slice(6));
+          if (topics.length > 0 || filters !== undefined) {
             await this.subscribe(filters === undefined ? { topics } : { topics, filters });
           }
           if (position || resumedStreams.length > 0) {
@@ -710,6 +722,12 @@ class SockJsTransport {
     return { count: reply.count, notifications: reply.notifications ?? [] };
   }
 
+  /** The current positions of streams the client has none of ({} in a resume): the per-stream answer. */
+  async positions(names) {
+    const reply = await this.call('herald.client.resume', { streams: Object.fromEntries(names.map((n) => [n, {}])) });
+    return reply.streams ?? {};
+  }
+
   async markRead(id) {
     const reply = await this.call('herald.client.markRead', { notification_id: id });
     return { notification_id: reply.notification_id ?? id, read: reply.read ?? true };
@@ -820,8 +838,32 @@ export class Herald {
     if (filters !== undefined) {
       this.filters = filters;
     }
-    return this.enqueue('subscribe', (t) => t.subscribe({ topics: [...topics], filters }))
-        .then((result) => this.forgetRefused(result));
+    return this.enqueue('subscribe', async (t) => {
+      const result = await t.subscribe({ topics: [...topics], filters });
+      await this.learnPositions(t, result.topics ?? []);
+      return result;
+    }).then((result) => this.forgetRefused(result));
+  }
+
+  /**
+   * Asks for the current position of the topics just joined that the client has none of, so that a reconnect resumes
+   * them from the moment they were joined even if nothing of them arrived before. Best effort: without it, the next
+   * connection asks for them from then on.
+   */
+  async learnPositions(transport, topics) {
+    const names = topics.map((t) => `topic:${t}`).filter((name) => !this.position.knows(name));
+    if (names.length === 0) {
+      return;
+    }
+    try {
+      for (const [name, answer] of Object.entries(await transport.positions(names))) {
+        this.position.adoptStream(name, answer.epoch, answer.offset);
+      }
+    } catch (e) {
+      if (!(e instanceof ConnectionLost)) {
+        this.emitError(e);
+      }
+    }
   }
 
   /** Leaves topics; resolves to {topics} (those that were joined). */
