@@ -24,9 +24,6 @@ import java.util.Set;
  */
 public final class StreamAccess {
 
-  /** The per-stream error of a topic stream that is allowed but not joined (a Resume replays only joined topics). */
-  public static final String NOT_SUBSCRIBED = "not_subscribed";
-
   /**
    * One stream to replay: its name in {@code streams}, its history stream, its event-bus address, the position (null:
    * none, only the stream's current position is read).
@@ -118,7 +115,7 @@ public final class StreamAccess {
     plan.invalid().forEach(name -> results.put(name, refused(ErrorCode.INVALID)));
     plan.forbidden().forEach(topic -> results.put(StreamPositions.TOPIC_PREFIX + topic, refused(ErrorCode.FORBIDDEN)));
     plan.notSubscribed().forEach(topic -> results.put(StreamPositions.TOPIC_PREFIX + topic,
-        new JsonObject().put("recovered", false).put("error", NOT_SUBSCRIBED)));
+        refused(ErrorCode.NOT_SUBSCRIBED)));
     plan.overLimit().forEach(topic -> results.put(StreamPositions.TOPIC_PREFIX + topic, refused(ErrorCode.INVALID)));
     plan.rateLimited().forEach(topic -> results.put(StreamPositions.TOPIC_PREFIX + topic, refused(ErrorCode.RATE_LIMITED)));
     return results;

@@ -167,6 +167,8 @@ class StreamReplayTest {
         Map.of("topic:" + TOPIC, new ResumePosition("", 0)), false));
     assertEquals(List.of(TOPIC), plan.notSubscribed(), "allowed, but not joined: not replayed by a Resume");
     assertEquals(List.of(), plan.readable());
+    assertEquals(new JsonObject().put("recovered", false).put("error", "not_subscribed"),
+        StreamAccess.results(null, plan, Map.of()).getJsonObject("topic:" + TOPIC), "the per-stream answer says why");
 
     Notification b1 = fixture.appendToBroadcast("b1", Priority.MEDIUM);
     CompletableFuture<Void> replayRead = fixture.history.holdReplays();
