@@ -203,6 +203,8 @@ final class WsCommands {
     }
     StreamAccess.Plan plan = StreamAccess.plan(access, s, positions.others(), false);
     boolean started = core.replay().resume(s, positions.user(), plan.readable(), outcome -> {
+      // Written first, whether the reads completed at once or later: the Errors of refused streams precede Resumed.
+      sendRefusals(s, plan);
       JsonObject resumed = new JsonObject().put("type", "Resumed");
       AsyncResult<Replay> replay = outcome.user();
       if (replay != null && replay.succeeded()) {
@@ -220,9 +222,7 @@ final class WsCommands {
     });
     if (!started) {
       sendError(s, ErrorCode.RATE_LIMITED, "a Resume is already in progress on this connection; nothing was replayed");
-      return;
     }
-    sendRefusals(s, plan);
   }
 
   /**

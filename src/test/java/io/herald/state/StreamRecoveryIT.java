@@ -151,6 +151,21 @@ class StreamRecoveryIT {
       assertEquals("Error", error.getString("type"), error.encode());
       assertEquals("forbidden", error.getString("code"), error.encode());
       c.assertNoFrame(QUIET);
+
+      // The same on a Resume; a malformed streams field is refused whole, and the connection stays open.
+      c.send(new JsonObject().put("type", "Resume")
+          .put("streams", new JsonObject().put("topic:secret", new JsonObject().put("offset", 0))));
+      JsonObject refused = c.next();
+      assertEquals("forbidden", refused.getString("code"), "the Error first: " + refused.encode());
+      JsonObject resumed = c.next();
+      assertEquals("Resumed", resumed.getString("type"), resumed.encode());
+      assertEquals("forbidden", resumed.getJsonObject("streams").getJsonObject("topic:secret").getString("error"),
+          resumed.encode());
+      c.send(new JsonObject().put("type", "Resume")
+          .put("streams", new JsonObject().put("herald.topic." + tenant + ".secret", new JsonObject().put("offset", 0))));
+      assertEquals("invalid", c.awaitType("Error", WAIT).getString("code"));
+      c.assertNoFrame(QUIET);
+      assertTrue(!c.isClosed(), "still open");
     }
   }
 
