@@ -860,7 +860,8 @@ export class Herald {
         this.position.adoptStream(name, answer.epoch, answer.offset);
       }
     } catch (e) {
-      if (!(e instanceof ConnectionLost)) {
+      // Lost or refused (another resume of the socket was being read): the next connection asks for them with {}.
+      if (!(e instanceof ConnectionLost) && e.code !== 'rate_limited') {
         this.emitError(e);
       }
     }
