@@ -101,8 +101,8 @@ public record StreamPositions(ResumePosition user, Map<String, ResumePosition> o
     return ResumePosition.fromMessage(new JsonObject().put("epoch", position.getValue("epoch")).put("last_offset", offset));
   }
 
-  /** Client-supplied text in an error message, cut: a long stream name cannot inflate the answer. */
+  /** Client-supplied text in an error message, cut as the protocol's other refusals cut it (32 characters). */
   private static String cut(String text) {
-    return text.length() <= 64 ? text : text.substring(0, 64) + "...";
+    return text.length() <= 32 ? text : text.substring(0, 32) + "...";
   }
 }
