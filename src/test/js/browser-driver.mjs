@@ -26,6 +26,10 @@
 //   heartbeats                    a second client in the page with a 300 ms heartbeat: Pings sent in 1.5 s open
 //   queue-bound                   a client that cannot connect, maxQueue 2: what three markReads then close() give
 //   backoff                       reconnectDelay for attempts 0..6 with the lowest and the highest jitter draw
+//   stream-recovery TRANSPORT     a second client in the page joined to a topic of its own (and, once open, to a quiet
+//                                 one): one topic and one broadcast notification, its connection dropped, two of each
+//                                 and one of the quiet topic published while it is gone, then two live: what it
+//                                 emitted ({stream, topic, message, offset}), its errors, its last streams answer
 //   page-errors                   the uncaught errors the page raised so far (JSON array)
 //   quit                          close the browser and exit 0
 import { chromium } from 'playwright-core';
@@ -255,6 +259,75 @@ const commands = {
         fullJitter: attempts.map((n) => reconnectDelay(n, DEFAULTS.reconnect, () => 1)),
       };
     });
+  },
+  async 'stream-recovery'(transport) {
+    return page.evaluate(async (transport) => {
+      const { Herald } = await import('/herald-client.js');
+      const devSession = async () => (await fetch('/dev/session')).json();
+      const { api_key: apiKey } = await devSession();
+      const run = Math.random().toString(36).slice(2, 10);
+      const topic = `recovery-${run}`;
+      const quiet = `quiet-${run}`;
+      const publish = async (notifications) => {
+        const response = await fetch('/api/v1/notifications', {
+          method: 'POST', body: JSON.stringify(notifications),
+          headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' },
+        });
+        if (response.status !== 202) {
+          throw new Error(`publish answered ${response.status}`);
+        }
+      };
+      const note = (kind, n) => (kind === 't' ? { topic, message: `${run} t${n}` }
+        : kind === 'q' ? { topic: quiet, message: `${run} q${n}` } : { broadcast: true, message: `${run} b${n}` });
+      const until = (condition, what) => new Promise((resolve, reject) => {
+        const started = Date.now();
+        const poll = setInterval(() => {
+          if (condition()) {
+            clearInterval(poll);
+            resolve();
+          } else if (Date.now() - started > 10000) {
+            clearInterval(poll);
+            reject(new Error(`timed out waiting for ${what}`));
+          }
+        }, 20);
+      });
+      const received = [];
+      const errors = [];
+      const opened = [];
+      const client = new Herald({
+        url: location.origin, token: async () => (await devSession()).token, transport, topics: [topic],
+        reconnect: { initialDelay: 1000, jitter: 0 },
+      });
+      client.on('notification', (n) => {
+        if (n.message.startsWith(run)) {
+          received.push({ stream: n.stream, topic: n.topic ?? null, message: n.message.slice(run.length + 1), offset: n.offset });
+        }
+      });
+      client.on('error', (e) => errors.push(e.code));
+      client.on('status', (s) => s.state === 'open' && opened.push(s));
+      try {
+        await until(() => client.state === 'open', 'open');
+        // Joined once open, and nothing of it arrives before the drop: its position comes from the server.
+        await client.subscribe([quiet]);
+        await publish([note('t', 1), note('b', 1)]);
+        await until(() => received.length === 2, 't1 and b1');
+        // The connection drops (a code that reconnects); two of each stream are published while it is gone.
+        if (transport === 'websocket') {
+          client.transport.socket.close(4999, 'dropped by the test');
+        } else {
+          client.transport.bus.sockJSConn.close(4999, 'dropped by the test');
+        }
+        await until(() => client.state === 'reconnecting', 'reconnecting');
+        await publish([note('t', 2), note('b', 2), note('t', 3), note('b', 3), note('q', 1)]);
+        await until(() => client.state === 'open' && received.length >= 7, 'the missed ones');
+        await publish([note('t', 4), note('b', 4)]);
+        await until(() => received.length >= 9, 'the live ones');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        return { received, errors, opened: opened.length, streams: opened[opened.length - 1].streams ?? null };
+      } finally {
+        client.close();
+      }
+    }, transport);
   },
   async 'page-errors'() {
     return pageErrors;

@@ -125,14 +125,17 @@ class Emitter {
 }
 
 /**
- * Where the client stands in its user's history stream (epoch and highest offset seen), which it resumes from
- * after a reconnect, and the positions already delivered, so that a notification arriving twice (a replay
- * overlapping live delivery) is emitted once.
+ * Where the client stands in its history streams, which it resumes from after a reconnect: the user stream's epoch and
+ * highest offset seen, and the same for the tenant's broadcast stream and each topic stream it received from (by
+ * stream name: 'broadcast', 'topic:<name>'); and the positions already delivered, so that a notification arriving
+ * twice (a replay overlapping live delivery) is emitted once.
  */
 class StreamPosition {
   constructor() {
     this.epoch = null;
     this.offset = 0;
+    /** Stream name -> {epoch, offset} of the broadcast and topic streams; at most one per joined topic and the broadcast. */
+    this.streams = new Map();
     this.seen = new BoundedSet(SEEN_POSITIONS);
   }
 
@@ -149,6 +152,24 @@ class StreamPosition {
     }
   }
 
+  /** Takes the position of a broadcast or topic stream (a notification's, or the per-stream answer of a resume). */
+  adoptStream(name, epoch, offset) {
+    if (typeof epoch !== 'string' || typeof offset !== 'number') {
+      return;
+    }
+    const known = this.streams.get(name);
+    if (!known || known.epoch !== epoch) {
+      this.streams.set(name, { epoch, offset });
+    } else {
+      known.offset = Math.max(known.offset, offset);
+    }
+  }
+
+  /** Forgets a topic's stream position (the topic was left or refused). */
+  forgetTopic(topic) {
+    this.streams.delete(`topic:${topic}`);
+  }
+
   /** True the first time a notification is seen; notifications without a position always pass. */
   accept(notification) {
     if (typeof notification.epoch !== 'string' || typeof notification.offset !== 'number') {
@@ -161,6 +182,11 @@ class StreamPosition {
     this.seen.add(key);
     if (notification.stream === 'user') {
       this.adopt(notification.epoch, notification.offset);
+    } else {
+      const name = streamName(notification);
+      if (name !== null) {
+        this.adoptStream(name, notification.epoch, notification.offset);
+      }
     }
     return true;
   }
@@ -170,10 +196,37 @@ class StreamPosition {
     return this.epoch === null ? null : { epoch: this.epoch, last_offset: this.offset };
   }
 
+  /**
+   * The broadcast and topic streams to resume, as the 'streams' of Authenticate and herald.client.resume: the
+   * broadcast's and each of the {@code topics}'s, at its known position, or {} (from now: the server answers with the
+   * stream's position) for a stream the client has no position of yet.
+   */
+  streamPoints(topics) {
+    const points = {};
+    for (const name of ['broadcast', ...[...topics].map((t) => `topic:${t}`)]) {
+      const p = this.streams.get(name);
+      points[name] = p ? { epoch: p.epoch, offset: p.offset } : {};
+    }
+    return points;
+  }
+
+  /** Whether the client has a position of the stream. */
+  knows(name) {
+    return this.streams.has(name);
+  }
+
   /** A copy of the current position, for the unread watermark. */
   snapshot() {
     return { epoch: this.epoch, offset: this.offset };
   }
+}
+
+/** The name of a broadcast or topic notification's stream in 'streams' ('broadcast', 'topic:<name>'), else null. */
+function streamName(notification) {
+  if (notification.stream === 'broadcast') {
+    return 'broadcast';
+  }
+  return notification.stream === 'topic' && typeof notification.topic === 'string' ? `topic:${notification.topic}` : null;
 }
 
 /**
@@ -264,7 +317,7 @@ class WebSocketTransport {
     return 'websocket';
   }
 
-  open({ token, position, device }) {
+  open({ token, position, streams, filters, device }) {
     return new Promise((resolve, reject) => {
       let authenticated = false;
       let refusal = null;
@@ -275,6 +328,14 @@ class WebSocketTransport {
         if (position) {
           authenticate.epoch = position.epoch;
           authenticate.last_offset = position.last_offset;
+        }
+        // Topics of the streams resumed are joined by Authenticate itself, before their replay: nothing live overtakes it.
+        if (streams && Object.keys(streams).length > 0) {
+          authenticate.streams = streams;
+        }
+        // The replays go through the filters, which the node keeps as a Subscribe's.
+        if (filters !== undefined) {
+          authenticate.filters = filters;
         }
         socket.send(JSON.stringify(authenticate));
       };
@@ -292,7 +353,7 @@ class WebSocketTransport {
           authenticated = true;
           this.events.authenticated({
             userId: frame.user_id, nodeId: frame.node_id, epoch: frame.epoch, offset: frame.offset,
-            recovered: frame.recovered,
+            recovered: frame.recovered, streams: frame.streams,
           });
           resolve();
         } else if (frame.type === 'Error') {
@@ -375,6 +436,13 @@ class WebSocketTransport {
     }
     const reply = await this.request(message, 'Subscribed');
     return { topics: reply.topics, refused: topics.filter((t) => !reply.topics.includes(t)), filters: reply.filters };
+  }
+
+  /** The current positions of streams the client has none of ({} in a Resume): the per-stream answer. */
+  async positions(names) {
+    const reply = await this.request({ type: 'Resume', streams: Object.fromEntries(names.map((n) => [n, {}])) },
+        'Resumed');
+    return reply.streams ?? {};
   }
 
   async unsubscribe(topics) {
@@ -487,7 +555,7 @@ class SockJsTransport {
     return 'sockjs';
   }
 
-  async open({ token, position }) {
+  async open({ token, position, streams, filters }) {
     const EventBus = await loadEventBus(this.base);
     return new Promise((resolve, reject) => {
       let opened = false;
@@ -519,10 +587,24 @@ class SockJsTransport {
             recovered: undefined,
           };
           let missed = [];
-          if (position) {
-            const resumed = await this.call('herald.client.resume',
-                { epoch: position.epoch, last_offset: position.last_offset });
-            session = { ...session, epoch: resumed.epoch, offset: resumed.offset, recovered: resumed.recovered };
+          const resumedStreams = Object.keys(streams ?? {});
+          // The topics resumed (and the filters the replay goes through) are asked for and their addresses registered
+          // before the resume: what they deliver meanwhile is held with the rest.
+          const topics = resumedStreams.filter((name) => name.startsWith('topic:')).map((name) => name.slice(6));
+          if (topics.length > 0 || filters !== undefined) {
+            await this.subscribe(filters === undefined ? { topics } : { topics, filters });
+          }
+          if (position || resumedStreams.length > 0) {
+            const request = resumedStreams.length > 0 ? { streams } : {};
+            if (position) {
+              request.epoch = position.epoch;
+              request.last_offset = position.last_offset;
+            }
+            const resumed = await this.call('herald.client.resume', request);
+            session = {
+              ...session, epoch: resumed.epoch ?? session.epoch, offset: resumed.offset ?? session.offset,
+              recovered: resumed.recovered, streams: resumed.streams,
+            };
             missed = resumed.notifications ?? [];
           }
           opened = true;
@@ -640,6 +722,12 @@ class SockJsTransport {
     return { count: reply.count, notifications: reply.notifications ?? [] };
   }
 
+  /** The current positions of streams the client has none of ({} in a resume): the per-stream answer. */
+  async positions(names) {
+    const reply = await this.call('herald.client.resume', { streams: Object.fromEntries(names.map((n) => [n, {}])) });
+    return reply.streams ?? {};
+  }
+
   async markRead(id) {
     const reply = await this.call('herald.client.markRead', { notification_id: id });
     return { notification_id: reply.notification_id ?? id, read: reply.read ?? true };
@@ -750,13 +838,41 @@ export class Herald {
     if (filters !== undefined) {
       this.filters = filters;
     }
-    return this.enqueue('subscribe', (t) => t.subscribe({ topics: [...topics], filters }))
-        .then((result) => this.forgetRefused(result));
+    return this.enqueue('subscribe', async (t) => {
+      const result = await t.subscribe({ topics: [...topics], filters });
+      await this.learnPositions(t, result.topics ?? []);
+      return result;
+    }).then((result) => this.forgetRefused(result));
+  }
+
+  /**
+   * Asks for the current position of the topics just joined that the client has none of, so that a reconnect resumes
+   * them from the moment they were joined even if nothing of them arrived before. Best effort: without it, the next
+   * connection asks for them from then on.
+   */
+  async learnPositions(transport, topics) {
+    const names = topics.map((t) => `topic:${t}`).filter((name) => !this.position.knows(name));
+    if (names.length === 0) {
+      return;
+    }
+    try {
+      for (const [name, answer] of Object.entries(await transport.positions(names))) {
+        this.position.adoptStream(name, answer.epoch, answer.offset);
+      }
+    } catch (e) {
+      // Lost or refused (another resume of the socket was being read): the next connection asks for them with {}.
+      if (!(e instanceof ConnectionLost) && e.code !== 'rate_limited') {
+        this.emitError(e);
+      }
+    }
   }
 
   /** Leaves topics; resolves to {topics} (those that were joined). */
   unsubscribe(topics = []) {
-    topics.forEach((t) => this.topics.delete(t));
+    topics.forEach((t) => {
+      this.topics.delete(t);
+      this.position.forgetTopic(t);
+    });
     return this.enqueue('unsubscribe', (t) => t.unsubscribe([...topics]));
   }
 
@@ -823,7 +939,10 @@ export class Herald {
     const transport = new TRANSPORTS[this.options.transport](this.options.url, this.options, this.transportEvents());
     this.transport = transport;
     try {
-      await transport.open({ token, position: this.position.resumePoint(), device: this.options.device });
+      await transport.open({
+        token, position: this.position.resumePoint(), streams: this.position.streamPoints(this.topics),
+        filters: this.filters, device: this.options.device,
+      });
     } catch (e) {
       if (transport === this.transport) {
         this.transport = null;
@@ -846,13 +965,26 @@ export class Herald {
     return {
       authenticated: (session) => {
         this.position.adopt(session.epoch, session.offset);
+        const lost = [];
+        for (const [name, answer] of Object.entries(session.streams ?? {})) {
+          if (name !== 'user') {
+            this.position.adoptStream(name, answer.epoch, answer.offset);
+          }
+          if (answer.recovered === false && answer.error === undefined) {
+            lost.push(name);
+          }
+        }
         this.session = session;
         this.setState('open', {
-          userId: session.userId, nodeId: session.nodeId, recovered: session.recovered,
+          userId: session.userId, nodeId: session.nodeId, recovered: session.recovered, streams: session.streams,
         });
-        if (session.recovered === false) {
+        if (session.recovered === false && !lost.includes('user')) {
+          lost.unshift('user');
+        }
+        if (lost.length > 0) {
           this.emitError(new HeraldError('not_recovered',
-              'the history no longer holds everything missed; call getUnread() to reload'));
+              `the history no longer holds everything missed (${lost.join(', ')}); call getUnread() to reload`,
+              { streams: lost }));
         }
       },
       notification: (n) => this.onNotification(n),
@@ -989,7 +1121,10 @@ export class Herald {
 
   forgetRefused(result) {
     if (result.refused?.length) {
-      result.refused.forEach((t) => this.topics.delete(t));
+      result.refused.forEach((t) => {
+        this.topics.delete(t);
+        this.position.forgetTopic(t);
+      });
       this.emitError(new HeraldError('forbidden', `topics refused: ${result.refused.join(', ')}`,
           { topics: result.refused }));
     }

@@ -1,8 +1,8 @@
 package io.herald.protocol;
 
 /**
- * The catalogue of {@code code} values of {@code Error} frames. An Error leaves the connection open
- * unless it is followed by a close frame (see {@link CloseCode}).
+ * The catalogue of {@code code} values of {@code Error} frames (and of the per-stream {@code error} of a resume's
+ * answer). An Error leaves the connection open unless it is followed by a close frame (see {@link CloseCode}).
  */
 public enum ErrorCode {
   /** The frame is not valid JSON, not a JSON object, or has no string {@code type}. */
@@ -28,7 +28,12 @@ public enum ErrorCode {
   /** The frame exceeded {@code max_frame_bytes} (followed by close 1009). */
   TOO_LARGE("too_large"),
   /** The server could not complete the request (e.g. Redis unreachable for a Knox token). */
-  UNAVAILABLE("unavailable");
+  UNAVAILABLE("unavailable"),
+  /**
+   * A Resume named a topic stream the connection has not joined: it is not replayed. Only in the per-stream answer of
+   * Resumed and {@code herald.client.resume}, never an Error frame.
+   */
+  NOT_SUBSCRIBED("not_subscribed");
 
   private final String wireName;
 

@@ -70,6 +70,9 @@ public final class AddressRegistry {
     if (s.sharedStreamsWritten != null) {
       s.sharedStreamsWritten.remove(address);
     }
+    if (s.replayedStreams != null) {
+      s.replayedStreams.remove(address);
+    }
     Subscription subscription = subscriptions.get(address);
     if (subscription != null && subscription.sessions.remove(s) && subscription.sessions.isEmpty()) {
       subscriptions.remove(address);

@@ -106,6 +106,9 @@ public final class Delivery implements AddressRegistry.Deliverer {
       return 0;
     }
     if (!(notification.target() instanceof Target.Users)) {
+      if (replayedAlready(s, address, notification)) {
+        return 0;
+      }
       if (notification.epoch() != null && !firstWriteOnSharedStream(s, address, notification)) {
         return 0;
       }
@@ -138,6 +141,15 @@ public final class Delivery implements AddressRegistry.Deliverer {
       s.reorderTimer = Session.NO_TIMER;
     }
     return written;
+  }
+
+  /** Whether a replay of the broadcast or topic stream of {@code address} already wrote this notification. */
+  private static boolean replayedAlready(Session s, String address, Notification notification) {
+    if (s.replayedStreams == null || notification.epoch() == null) {
+      return false;
+    }
+    Position replayed = s.replayedStreams.get(address);
+    return replayed != null && notification.offset() <= replayed.offset() && notification.epoch().equals(replayed.epoch());
   }
 
   /**

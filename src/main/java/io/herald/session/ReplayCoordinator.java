@@ -17,8 +17,11 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -63,6 +66,18 @@ public final class ReplayCoordinator {
    */
   public Future<Void> start(Session s, List<String> addresses, ResumePosition from, boolean positionGiven,
                             Function<AsyncResult<Replay>, byte[]> firstMessage) {
+    return start(s, addresses, from, positionGiven, List.of(),
+        firstMessage == null ? null : outcome -> firstMessage.apply(outcome.user()));
+  }
+
+  /**
+   * As {@link #start(Session, List, ResumePosition, boolean, Function)}, and also replays the broadcast and topic
+   * {@code streams} the client gave positions of (their addresses among {@code addresses}; the caller has checked that
+   * the session may read them, {@link StreamAccess}): each after the user stream, in the order given, in offset order,
+   * through the session's filters, live copies of what was replayed dropped. {@code firstMessage} gets every outcome.
+   */
+  public Future<Void> start(Session s, List<String> addresses, ResumePosition from, boolean positionGiven,
+                            List<StreamAccess.StreamRequest> streams, Function<Outcome, byte[]> firstMessage) {
     // From the first registration until the first message (and any replay) is written, live notifications wait: the
     // first message is always first, and a replay is never overtaken by what follows it.
     s.heldDuringReplay = new ArrayList<>();
@@ -74,23 +89,23 @@ public final class ReplayCoordinator {
     s.transport.pause();
     return Future.join(registrations)
         .onFailure(e -> log.warn("connection {}: consumer registration failed: {}", s.id, e.getMessage()))
-        .transform(ignored -> readReplay(s, from))
-        .transform(replay -> {
+        .transform(ignored -> readReplays(s, from, streams, true))
+        .transform(read -> {
+          Outcome outcome = read.result();
           Future<List<StoredNotification>> taken = queueTakenWhileOpen(s, positionGiven);
           Future<byte[]> initial = readInitialState(s);
           return Future.join(taken, initial).transform(ignored -> {
             if (s.closing) {
               return Future.<Void>succeededFuture();
             }
-            byte[] first = firstMessage == null ? null : firstMessage.apply(replay);
+            byte[] first = firstMessage == null ? null : firstMessage.apply(outcome);
             if (first != null) {
               writer.write(s, null, first);
             }
             if (initial.succeeded() && initial.result() != null) {
               writer.write(s, userAddress(s), initial.result());
             }
-            finishReplay(s, replay.succeeded() ? replay.result() : null, positionGiven,
-                taken.succeeded() ? taken.result() : List.of());
+            finishReplay(s, outcome, positionGiven, taken.succeeded() ? taken.result() : List.of(), streams);
             s.transport.resume();
             deliverOfflineQueue(s);
             return Future.<Void>succeededFuture();
@@ -99,21 +114,58 @@ public final class ReplayCoordinator {
   }
 
   /**
-   * Replays the user stream from a position the client gives while connected ({@code /ws} Resume): live notifications
-   * wait meanwhile; {@code header} builds the message that precedes the replay from its outcome.
+   * Replays, while connected ({@code /ws} Resume), the user stream from {@code position} (null: not replayed) and the
+   * broadcast and topic {@code streams} the session may read ({@link StreamAccess}), as {@link #start} does: live
+   * notifications wait meanwhile and copies of what was replayed are dropped; {@code header} builds the message that
+   * precedes the replay from every outcome. False, and nothing done, while another replay of the session is in
+   * progress: its live notifications are already held, and two replays would interleave.
    */
-  public void resume(Session s, ResumePosition position, Function<AsyncResult<Replay>, byte[]> header) {
-    if (s.heldDuringReplay == null) {
-      s.heldDuringReplay = new ArrayList<>();
+  public boolean resume(Session s, ResumePosition position, List<StreamAccess.StreamRequest> streams,
+                        Function<Outcome, byte[]> header) {
+    if (s.heldDuringReplay != null) {
+      return false;
     }
+    s.heldDuringReplay = new ArrayList<>();
     s.transport.pause();
-    readReplay(s, position).onComplete(replay -> {
+    readReplays(s, position, streams, position != null).onComplete(read -> {
       if (s.closing) {
         return;
       }
-      writer.write(s, null, header.apply(replay));
-      finishReplay(s, replay.succeeded() ? replay.result() : null, true, List.of());
+      writer.write(s, null, header.apply(read.result()));
+      finishReplay(s, read.result(), true, List.of(), streams);
       s.transport.resume();
+    });
+    return true;
+  }
+
+  /**
+   * What a replay read: the user stream's replay (null when it was not asked for) and each other stream's, by name
+   * in the order asked; a failed read is a failed result (the history store could not answer).
+   */
+  public record Outcome(AsyncResult<Replay> user, Map<String, AsyncResult<Replay>> streams) {
+  }
+
+  /**
+   * Reads the user stream's replay when {@code userWanted} (after {@code from}, or only its current position when null)
+   * and each other stream's, all at once.
+   */
+  private Future<Outcome> readReplays(Session s, ResumePosition from, List<StreamAccess.StreamRequest> streams,
+                                      boolean userWanted) {
+    Future<Replay> user = userWanted ? readReplay(s, from) : null;
+    List<Future<Replay>> reads = new ArrayList<>();
+    for (StreamAccess.StreamRequest stream : streams) {
+      reads.add(ReplayReader.read(state.history(), stream.key(), stream.position()));
+    }
+    List<Future<?>> all = new ArrayList<>(reads);
+    if (user != null) {
+      all.add(user);
+    }
+    return Future.join(all).transform(ignored -> {
+      Map<String, AsyncResult<Replay>> byName = new LinkedHashMap<>();
+      for (int i = 0; i < streams.size(); i++) {
+        byName.put(streams.get(i).name(), reads.get(i));
+      }
+      return Future.succeededFuture(new Outcome(user, byName));
     });
   }
 
@@ -169,7 +221,44 @@ public final class ReplayCoordinator {
    * replayed notifications, then the live ones held meanwhile, dropping the live copies of what was already written:
    * no gap and no duplicate across the switch to live delivery.
    */
-  private void finishReplay(Session s, Replay replay, boolean positionGiven, List<StoredNotification> takenWhileOpen) {
+  private void finishReplay(Session s, Outcome outcome, boolean positionGiven, List<StoredNotification> takenWhileOpen,
+                            List<StreamAccess.StreamRequest> streams) {
+    if (outcome.user() != null) {
+      finishUserReplay(s, outcome.user().succeeded() ? outcome.user().result() : null, positionGiven, takenWhileOpen);
+    }
+    for (StreamAccess.StreamRequest stream : streams) {
+      AsyncResult<Replay> read = outcome.streams().get(stream.name());
+      if (read.failed()) {
+        node.metrics().stateFailure("history");
+        continue;
+      }
+      Replay replay = read.result();
+      for (StoredNotification missed : replay.missed()) {
+        delivery.writeFiltered(s, stream.address(), positioned(missed));
+      }
+      if (stream.position() == null) {
+        // Only the stream's position was asked for: nothing was replayed, so every live notification is still due.
+        continue;
+      }
+      // The client has now been written everything of this stream up to its current offset: live copies are dropped.
+      Position current = replay.current();
+      if (s.replayedStreams == null) {
+        s.replayedStreams = new HashMap<>();
+      }
+      Position before = s.replayedStreams.get(stream.address());
+      if (before == null || !before.epoch().equals(current.epoch()) || before.offset() < current.offset()) {
+        s.replayedStreams.put(stream.address(), current);
+      }
+    }
+    List<Delivery.Held> held = s.heldDuringReplay;
+    s.heldDuringReplay = null;
+    if (held != null) {
+      delivery.deliverHeld(s, held);
+    }
+  }
+
+  /** The user stream's part of {@link #finishReplay}; {@code replay} null when the history store could not answer. */
+  private void finishUserReplay(Session s, Replay replay, boolean positionGiven, List<StoredNotification> takenWhileOpen) {
     String address = userAddress(s);
     if (!takenWhileOpen.isEmpty()) {
       // Older than the replay: written first, except what the replay itself writes; their live copies (the taker's
@@ -208,12 +297,8 @@ public final class ReplayCoordinator {
     } else {
       node.metrics().stateFailure("history");
     }
-    List<Delivery.Held> held = s.heldDuringReplay;
-    s.heldDuringReplay = null;
-    if (held != null) {
-      delivery.deliverHeld(s, held);
-    }
   }
+
 
   /**
    * Takes the user's offline queue (one atomic step: of two sessions starting at once, one gets it) and publishes each

@@ -2,6 +2,7 @@ package io.herald.session;
 
 import io.herald.auth.AuthenticatedUser;
 import io.herald.model.Filters;
+import io.herald.state.Position;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.HashSet;
@@ -55,6 +56,12 @@ public final class Session {
   String userStreamEpoch;
   long userStreamReplayedFrom;
   long userStreamReplayedUpTo;
+  /**
+   * The broadcast and topic streams a replay wrote, by address: the position up to which the client has been written
+   * that stream; live copies at or before it are dropped. Null until the first such replay; an entry goes with its
+   * address ({@link AddressRegistry#leave}).
+   */
+  Map<String, Position> replayedStreams;
   /** Puts the user stream's notifications back in offset order (they can arrive out of order in a fleet). */
   final UserStreamSequencer userStream = new UserStreamSequencer();
   /**
@@ -68,6 +75,9 @@ public final class Session {
    * ({@link AddressRegistry#leave}), so there are at most as many as the session's topics plus its broadcast.
    */
   Map<String, WrittenOffsets> sharedStreamsWritten;
+
+  /** A bridge resume is being read: another is refused until it is answered, as each may read every stream's history. */
+  boolean resumeInFlight;
 
   /** The token looked up again by the re-check ({@link TokenRecheck}); null when none is due. */
   String recheckToken;
@@ -164,6 +174,23 @@ public final class Session {
   /** Notifications written to the client so far. */
   public long messagesSent() {
     return messagesSent;
+  }
+
+  /**
+   * Starts a bridge resume; false while another is being read (its reads and its reply, up to {@code history_size}
+   * notifications per stream, are bounded to one at a time per session). Ended by {@link #resumeAnswered}.
+   */
+  public boolean resumeStarted() {
+    if (resumeInFlight) {
+      return false;
+    }
+    resumeInFlight = true;
+    return true;
+  }
+
+  /** The bridge resume started by {@link #resumeStarted} has been answered. */
+  public void resumeAnswered() {
+    resumeInFlight = false;
   }
 
   /** The transport the session writes to. */

@@ -14,9 +14,12 @@ import io.herald.protocol.ServerFrames;
 import io.herald.runtime.NodeInfo;
 import io.herald.session.BoundedWriter;
 import io.herald.session.ClientRequests;
+import io.herald.session.ReplayCoordinator;
 import io.herald.session.ResumePosition;
 import io.herald.session.Session;
 import io.herald.session.SessionCore;
+import io.herald.session.StreamAccess;
+import io.herald.session.StreamPositions;
 import io.herald.session.TopicPolicy;
 import io.herald.state.Replay;
 import io.herald.state.State;
@@ -116,27 +119,31 @@ final class WsCommands {
       refuseAuthenticate(s, "device must be one of " + Device.NAMES);
       return;
     }
-    ResumePosition resume = null;
-    if (message.containsKey("epoch") || message.containsKey("last_offset")) {
-      resume = ResumePosition.fromMessage(message);
-      if (resume == null) {
-        refuseAuthenticate(s, "epoch must be a string and last_offset a non-negative integer");
-        return;
-      }
+    StreamPositions positions;
+    Filters filters;
+    try {
+      positions = StreamPositions.fromMessage(message);
+      filters = ClientRequests.filters(message, Filters.NONE);
+    } catch (IllegalArgumentException e) {
+      refuseAuthenticate(s, e.getMessage());
+      return;
     }
-    authenticate(s, tokenText, device, resume);
+    authenticate(s, tokenText, device, positions, filters);
   }
 
   /**
-   * Authenticates and admits, then starts the session's streams: the user's, its tenant's broadcast and the default
-   * topics are joined, the replay (from the client's position, else from the baseline) is read, and Authenticated is
-   * written first. Further frames wait until then, so that a Subscribe sent right after the upgrade is handled as an
-   * authenticated message.
+   * Authenticates and admits, then starts the session's streams: the user's, its tenant's broadcast, the default
+   * topics and the topics whose streams the client gave positions of (joined as a Subscribe would join them) are
+   * joined, the replays (the user stream from the client's position, else from the baseline; each other stream from
+   * its position) are read, and Authenticated is written first, then the replays (through {@code filters}, which the
+   * session keeps, as a Subscribe's), then the Errors of refused streams. Further frames wait until then, so that a
+   * Subscribe sent right after the upgrade is handled as an authenticated message.
    */
-  void authenticate(Session s, String token, String device, ResumePosition resume) {
+  void authenticate(Session s, String token, String device, StreamPositions positions, Filters filters) {
     s.transport().pause();
     core.lifecycle().authenticate(s, token, device).onSuccess(done -> {
       AuthenticatedUser user = done.user();
+      s.filters(filters);
       List<String> addresses = new ArrayList<>();
       addresses.add(Addresses.user(user.tenant(), user.userId()));
       addresses.add(Addresses.broadcast(user.tenant()));
@@ -145,14 +152,25 @@ final class WsCommands {
           addresses.add(Addresses.topic(user.tenant(), topic));
         }
       }
+      StreamAccess.Plan plan = StreamAccess.plan(access, s, positions.others(), true);
+      for (String topic : plan.joining()) {
+        s.topics().add(topic);
+        addresses.add(Addresses.topic(user.tenant(), topic));
+      }
+      ResumePosition resume = positions.user();
       ResumePosition from = resume != null ? resume
           : done.baseline() != null ? new ResumePosition(done.baseline().epoch(), done.baseline().offset()) : null;
-      core.replay().start(s, addresses, from, resume != null, replay -> authenticatedFrame(s, device, resume, replay));
+      core.replay().start(s, addresses, from, resume != null, plan.readable(),
+              outcome -> authenticatedFrame(s, device, positions, plan, outcome))
+          .onSuccess(started -> sendRefusals(s, plan));
     });
   }
 
-  private byte[] authenticatedFrame(Session s, String device, ResumePosition resume, AsyncResult<Replay> replay) {
+  private byte[] authenticatedFrame(Session s, String device, StreamPositions positions, StreamAccess.Plan plan,
+                                    ReplayCoordinator.Outcome outcome) {
     AuthenticatedUser user = s.user();
+    AsyncResult<Replay> replay = outcome.user();
+    ResumePosition resume = positions.user();
     JsonObject authenticated = new JsonObject()
         .put("type", "Authenticated")
         .put("connection_id", s.id())
@@ -171,26 +189,64 @@ final class WsCommands {
     } else if (resume != null) {
       authenticated.put("recovered", false);
     }
+    if (positions.inField()) {
+      authenticated.put("streams", StreamAccess.results(resume == null ? null : replay, plan, outcome.streams()));
+    }
     return authenticated.encode().getBytes(StandardCharsets.UTF_8);
   }
 
   private void onResume(Session s, JsonObject message) {
-    ResumePosition resume = ResumePosition.fromMessage(message);
-    if (resume == null) {
-      throw new IllegalArgumentException("Resume needs a string 'epoch' and a non-negative integer 'last_offset'");
+    StreamPositions positions = StreamPositions.fromMessage(message);
+    if (positions.isEmpty()) {
+      throw new IllegalArgumentException("Resume needs a string 'epoch' and a non-negative integer 'last_offset', "
+          + "or 'streams'");
     }
-    core.replay().resume(s, resume, replay -> {
+    StreamAccess.Plan plan = StreamAccess.plan(access, s, positions.others(), false);
+    boolean started = core.replay().resume(s, positions.user(), plan.readable(), outcome -> {
+      // Written first, whether the reads completed at once or later: the Errors of refused streams precede Resumed.
+      sendRefusals(s, plan);
       JsonObject resumed = new JsonObject().put("type", "Resumed");
-      if (replay.succeeded()) {
+      AsyncResult<Replay> replay = outcome.user();
+      if (replay != null && replay.succeeded()) {
         resumed.put("recovered", replay.result().recovered())
             .put("epoch", replay.result().current().epoch())
             .put("offset", replay.result().current().offset())
             .put("missed", replay.result().missed().size());
-      } else {
+      } else if (replay != null) {
         resumed.put("recovered", false).put("error", "history unavailable");
+      }
+      if (positions.inField()) {
+        resumed.put("streams", StreamAccess.results(replay, plan, outcome.streams()));
       }
       return resumed.encode().getBytes(StandardCharsets.UTF_8);
     });
+    if (!started) {
+      sendError(s, ErrorCode.RATE_LIMITED, "a Resume is already in progress on this connection; nothing was replayed");
+    }
+  }
+
+  /**
+   * The Errors of the topic streams a Resume or Authenticate named but may not read: one per kind, as a Subscribe
+   * answers the topics it refuses (a stream not subscribed is only marked in the per-stream answer).
+   */
+  private void sendRefusals(Session s, StreamAccess.Plan plan) {
+    if (s.closing()) {
+      return;
+    }
+    if (!plan.invalid().isEmpty()) {
+      sendError(s, ErrorCode.INVALID, "invalid stream name " + topicsForMessage(plan.invalid()));
+    }
+    if (!plan.forbidden().isEmpty()) {
+      sendError(s, ErrorCode.FORBIDDEN, "topic " + topicsForMessage(plan.forbidden()) + " is not allowed");
+    }
+    if (!plan.overLimit().isEmpty()) {
+      sendError(s, ErrorCode.INVALID, "more than " + ProtocolLimits.MAX_TOPICS_PER_CONNECTION + " topics");
+    }
+    if (!plan.rateLimited().isEmpty()) {
+      node.metrics().rateLimited();
+      sendError(s, ErrorCode.RATE_LIMITED, "more topics to join than the topic change budget allows; "
+          + topicsForMessage(plan.rateLimited()) + " not joined");
+    }
   }
 
   private void onGetUnread(Session s, JsonObject message) {

@@ -1,9 +1,11 @@
 package io.herald.socket;
 
+import io.herald.model.Filters;
 import io.herald.protocol.CloseCode;
 import io.herald.protocol.ErrorCode;
 import io.herald.session.Session;
 import io.herald.session.SessionLifecycle;
+import io.herald.session.StreamPositions;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.vertx.core.buffer.Buffer;
@@ -32,7 +34,7 @@ final class WsInbound {
 
   /** Authenticates with the token the upgrade request carried ({@code ?token=} or {@code Authorization: Bearer}). */
   void authenticate(Session s, String upgradeToken) {
-    commands.authenticate(s, upgradeToken, "Unknown", null);
+    commands.authenticate(s, upgradeToken, "Unknown", StreamPositions.NONE, Filters.NONE);
   }
 
   void onFrame(WsTransport t, WebSocketFrame frame) {

@@ -113,7 +113,7 @@ class ReplayCoordinatorTest {
     Notification n3 = fixture.appendToHistory("u1", "n3");
     CompletableFuture<Void> replayRead = fixture.history.holdReplays();
     fixture.onLoop(() -> {
-      fixture.core.replay().resume(c.session(), new ResumePosition(first.epoch(), 1),
+      fixture.core.replay().resume(c.session(), new ResumePosition(first.epoch(), 1), List.of(),
           replay -> new JsonObject().put("type", "Resumed").encode().getBytes(StandardCharsets.UTF_8));
       return null;
     });

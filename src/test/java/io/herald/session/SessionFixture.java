@@ -6,6 +6,7 @@ import io.herald.model.Addresses;
 import io.herald.model.Ids;
 import io.herald.model.Notification;
 import io.herald.model.NotificationCodec;
+import io.herald.model.Priority;
 import io.herald.model.Target;
 import io.herald.runtime.Metrics;
 import io.herald.runtime.NodeInfo;
@@ -19,6 +20,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.PubSecKeyOptions;
@@ -27,6 +29,7 @@ import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -200,6 +203,56 @@ final class SessionFixture implements AutoCloseable {
       return core.replay().start(s, addresses, from, resume != null,
           replay -> new JsonObject().put("type", "Authenticated").encode().getBytes(StandardCharsets.UTF_8));
     }));
+  }
+
+  /**
+   * Authenticates, admits and starts the session as {@code /ws} Authenticate with {@code streams} does: the topics of
+   * the topic streams the session may read are joined, the user stream is replayed from {@code positions.user()} (else
+   * from the baseline) and every other readable stream from its position; the first message is
+   * {@code {"type":"Authenticated","streams":<the per-stream answer>}}. Completes with the plan once started.
+   */
+  CompletableFuture<StreamAccess.Plan> authenticateStreams(Client client, String token, StreamPositions positions) {
+    Session s = client.session();
+    return onLoopAsync(() -> core.lifecycle().authenticate(s, token, "Test").compose(done -> {
+      ResumePosition from = positions.user() != null ? positions.user()
+          : done.baseline() != null ? new ResumePosition(done.baseline().epoch(), done.baseline().offset()) : null;
+      List<String> addresses = new ArrayList<>(List.of(Addresses.user(TENANT, done.user().userId()),
+          Addresses.broadcast(TENANT)));
+      StreamAccess.Plan plan = StreamAccess.plan(options.access(), s, positions.others(), true);
+      for (String topic : plan.joining()) {
+        s.topics.add(topic);
+        addresses.add(Addresses.topic(TENANT, topic));
+      }
+      return core.replay().start(s, addresses, from, positions.user() != null, plan.readable(),
+              outcome -> new JsonObject().put("type", "Authenticated")
+                  .put("streams", StreamAccess.results(positions.user() == null ? null : outcome.user(), plan,
+                      outcome.streams()))
+                  .encode().getBytes(StandardCharsets.UTF_8))
+          .map(started -> plan);
+    }));
+  }
+
+  /** An HS256 token of the user valid for an hour granting the topics ({@code topics} claim). */
+  String token(String userId, List<String> topics) {
+    return issuer.generateToken(new JsonObject().put("sub", userId).put("topics", new JsonArray(topics))
+            .put("exp", Instant.now().plus(Duration.ofHours(1)).getEpochSecond()),
+        new JWTOptions().setAlgorithm("HS256"));
+  }
+
+  /** A notification to the topic of {@code tenant}, appended to that topic's history stream and positioned there. */
+  Notification appendToTopic(String tenant, String topic, String message) {
+    Notification n = Notification.builder().id(UUID.randomUUID().toString())
+        .target(new Target.Topic(tenant, topic)).message(message).build();
+    Position position = Await.result(history.append(StreamKey.topic(tenant, topic), n), WAIT, "append");
+    return n.withPosition(position.epoch(), position.offset());
+  }
+
+  /** A broadcast notification of the tenant with {@code priority}, appended to its broadcast stream and positioned. */
+  Notification appendToBroadcast(String message, Priority priority) {
+    Notification n = Notification.builder().id(UUID.randomUUID().toString()).target(new Target.Broadcast(TENANT))
+        .priority(priority).message(message).build();
+    Position position = Await.result(history.append(StreamKey.broadcast(TENANT), n), WAIT, "append");
+    return n.withPosition(position.epoch(), position.offset());
   }
 
   /** An HS256 token of the user valid for an hour. */

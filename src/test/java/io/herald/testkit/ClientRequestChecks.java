@@ -8,6 +8,7 @@ import io.herald.model.Ids;
 import io.herald.protocol.ProtocolLimits;
 import io.herald.session.ClientRequests;
 import io.herald.session.ResumePosition;
+import io.herald.session.StreamPositions;
 import io.vertx.core.json.JsonObject;
 import java.math.BigDecimal;
 import java.util.List;
@@ -15,7 +16,7 @@ import java.util.Set;
 
 /**
  * Reads every argument of a client request the way both transports do ({@link ClientRequests},
- * {@link ResumePosition}) and checks what is accepted: only {@link IllegalArgumentException} (or a null position)
+ * {@link ResumePosition}, {@link StreamPositions}) and checks what is accepted: only {@link IllegalArgumentException} (or a null position)
  * refuses, and what passes stays within {@link ProtocolLimits} and the documented sizes.
  */
 public final class ClientRequestChecks {
@@ -56,6 +57,7 @@ public final class ClientRequestChecks {
     } catch (IllegalArgumentException refused) {
       assertShortReason(refused);
     }
+    assertStreamsBounded(request);
     ResumePosition position = ResumePosition.fromMessage(request);
     if (position != null) {
       assertTrue(position.lastOffset() >= 0, "offset");
@@ -64,6 +66,29 @@ public final class ClientRequestChecks {
       assertEquals(0, new BigDecimal(offset.toString()).compareTo(BigDecimal.valueOf(position.lastOffset())),
           () -> "last_offset " + offset + " read as " + position.lastOffset());
     }
+  }
+
+  /**
+   * The per-stream positions of a resume ({@link StreamPositions}): refused only with a short
+   * {@link IllegalArgumentException}; what passes names at most {@link StreamPositions#MAX_STREAMS} streams, each
+   * the broadcast's or a topic's, at a bounded position or none ({@code {}}).
+   */
+  private static void assertStreamsBounded(JsonObject request) {
+    StreamPositions positions;
+    try {
+      positions = StreamPositions.fromMessage(request);
+    } catch (IllegalArgumentException refused) {
+      assertShortReason(refused);
+      return;
+    }
+    assertTrue(positions.others().size() + (positions.user() == null ? 0 : 1) <= StreamPositions.MAX_STREAMS, "streams");
+    positions.others().forEach((name, position) -> {
+      assertTrue(StreamPositions.BROADCAST.equals(name) || name.startsWith(StreamPositions.TOPIC_PREFIX), "name " + name);
+      if (position != null) {
+        assertTrue(position.lastOffset() >= 0 && position.epoch().length() <= ResumePosition.MAX_EPOCH_LENGTH,
+            "stream position");
+      }
+    });
   }
 
   /** A refusal's reason goes back to the client: it never echoes more than a short piece of the input. */

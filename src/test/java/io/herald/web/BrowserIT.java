@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -122,6 +123,42 @@ class BrowserIT {
       JsonObject backoff = browser.send("backoff", STEP);
       assertEquals(new JsonArray("[1000,2000,4000,8000,16000,30000,30000]"), backoff.getJsonArray("noJitter"));
       assertEquals(new JsonArray("[500,1000,2000,4000,8000,15000,15000]"), backoff.getJsonArray("fullJitter"));
+      assertEquals(new JsonArray(), browser.pageErrors(), "uncaught errors in the page");
+    }
+  }
+
+  /**
+   * The JavaScript client keeps its position in every stream and resumes them all: a client joined to a topic gets one
+   * topic and one broadcast notification, its connection drops, two of each (and one of a second topic it joined once
+   * open and never received from) are published while it is gone, and once reconnected it has emitted each missed one
+   * exactly once, in offset order per stream, then the live ones; over {@code /ws} (the positions in Authenticate) and
+   * over SockJS ({@code herald.client.resume}).
+   */
+  @Test
+  void theClientResumesItsTopicAndBroadcastStreamsOverWebSocketAndSockJs() throws Exception {
+    try (BrowserDriver browser = BrowserDriver.start(SCREENSHOTS.resolve("driver-recovery.log"))) {
+      browser.send("open http://127.0.0.1:" + node.port() + "/", STEP);
+      browser.send("state open " + STEP.toMillis(), STEP);
+      for (String transport : List.of("websocket", "sockjs")) {
+        JsonObject result = browser.send("stream-recovery " + transport, STEP);
+        JsonArray received = result.getJsonArray("received");
+        List<String> topic = new ArrayList<>();
+        List<String> quiet = new ArrayList<>();
+        List<String> broadcast = new ArrayList<>();
+        for (int i = 0; i < received.size(); i++) {
+          JsonObject n = received.getJsonObject(i);
+          String message = n.getString("message");
+          ("broadcast".equals(n.getString("stream")) ? broadcast : message.startsWith("q") ? quiet : topic).add(message);
+        }
+        assertEquals(List.of("t1", "t2", "t3", "t4"), topic, transport + ": each once, in order: " + result.encode());
+        assertEquals(List.of("b1", "b2", "b3", "b4"), broadcast, transport + ": each once, in order: " + result.encode());
+        assertEquals(List.of("q1"), quiet, transport + ": a topic never received from is resumed too: " + result.encode());
+        JsonObject streams = result.getJsonObject("streams");
+        assertEquals(3, streams.fieldNames().stream()
+            .filter(name -> !"user".equals(name) && streams.getJsonObject(name).getBoolean("recovered", false)).count(),
+            transport + ": the broadcast and both topics resumed: " + result.encode());
+        assertEquals(new JsonArray(), result.getJsonArray("errors"), transport + ": " + result.encode());
+      }
       assertEquals(new JsonArray(), browser.pageErrors(), "uncaught errors in the page");
     }
   }

@@ -9,13 +9,16 @@ import io.herald.protocol.ErrorCode;
 import io.herald.protocol.ServerFrames;
 import io.herald.session.ClientRequests;
 import io.herald.session.ReplayReader;
-import io.herald.session.ResumePosition;
 import io.herald.session.TopicPolicy;
 import io.herald.session.Session;
 import io.herald.session.SessionLifecycle;
+import io.herald.session.StreamAccess;
+import io.herald.session.StreamPositions;
+import io.herald.state.Replay;
 import io.herald.state.State;
 import io.herald.state.StoredNotification;
 import io.herald.state.StreamKey;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -25,7 +28,9 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The client API of the bridge: node-local consumers of the {@code herald.client.*} addresses, answering with the
@@ -46,6 +51,8 @@ final class ClientApi {
   static final String HEADER_API = "herald-api";
 
   static final int INVALID = 400;
+  /** A resume while another of the socket is being read (the failure code of {@code rate_limited}). */
+  static final int RATE_LIMITED = 429;
   static final int UNAVAILABLE = 503;
 
   private final Vertx vertx;
@@ -198,34 +205,80 @@ final class ClientApi {
   }
 
   /**
-   * The same replay as {@code /ws} Resume, returned in the reply: the notifications after the position, oldest first,
-   * through the socket's filters ({@code missed} counts those returned). The client registers its user address first
-   * and de-duplicates by offset.
+   * The same replay as {@code /ws} Resume, returned in the reply: for the user stream (its position at the top level,
+   * or {@code streams.user}) and each broadcast or topic stream of {@code streams} the socket may read (a topic its
+   * subscribe request granted, still permitted; refused ones are listed in {@code refused}, as subscribe lists them),
+   * the notifications after the position, oldest first per stream, through the socket's filters. Top level: the user
+   * stream's {@code recovered}, {@code epoch}, {@code offset} when it was asked for; {@code missed} counts the
+   * notifications returned; {@code streams} answers per stream. The client registers the addresses first, holds what
+   * they deliver meanwhile and de-duplicates by stream position.
    */
   private void resume(Session s, JsonObject request, Message<Object> message) {
-    ResumePosition position = ResumePosition.fromMessage(request);
-    if (position == null) {
-      throw new IllegalArgumentException("resume needs a string 'epoch' and a non-negative integer 'last_offset'");
+    StreamPositions positions = StreamPositions.fromMessage(request);
+    if (positions.isEmpty()) {
+      throw new IllegalArgumentException("resume needs a position: epoch and last_offset, or streams");
     }
-    ReplayReader.read(state.history(), StreamKey.user(s.user().tenant(), s.user().userId()), position)
-        .onSuccess(replay -> {
-          JsonArray notifications = new JsonArray();
-          for (StoredNotification missed : replay.missed()) {
-            if (s.filters().accepts(missed.notification())) {
-              notifications.add(missed.notification()
-                  .withPosition(missed.position().epoch(), missed.position().offset()).toFrame());
-            }
-          }
-          message.reply(new JsonObject().put("type", "Resumed")
-              .put("recovered", replay.recovered())
-              .put("epoch", replay.current().epoch())
-              .put("offset", replay.current().offset())
-              .put("missed", notifications.size())
-              .put("notifications", notifications));
-        })
-        .onFailure(e -> {
-          node.metrics().stateFailure("history");
-          message.fail(UNAVAILABLE, ErrorCode.UNAVAILABLE.wireName());
-        });
+    if (!s.resumeStarted()) {
+      node.metrics().rateLimited();
+      message.fail(RATE_LIMITED, ErrorCode.RATE_LIMITED.wireName());
+      return;
+    }
+    StreamAccess.Plan plan = StreamAccess.plan(access, s, positions.others(), false);
+    Future<Replay> user = positions.user() == null ? null
+        : ReplayReader.read(state.history(), StreamKey.user(s.user().tenant(), s.user().userId()), positions.user());
+    List<Future<Replay>> reads = new ArrayList<>();
+    for (StreamAccess.StreamRequest stream : plan.readable()) {
+      reads.add(ReplayReader.read(state.history(), stream.key(), stream.position()));
+    }
+    List<Future<?>> all = new ArrayList<>(reads);
+    if (user != null) {
+      all.add(user);
+    }
+    Future.join(all).onComplete(ignored -> {
+      s.resumeAnswered();
+      if (user != null && user.failed() || reads.stream().anyMatch(Future::failed)) {
+        node.metrics().stateFailure("history");
+      }
+      if (user != null && user.failed() && plan.readable().isEmpty()) {
+        message.fail(UNAVAILABLE, ErrorCode.UNAVAILABLE.wireName());
+        return;
+      }
+      JsonArray notifications = new JsonArray();
+      JsonObject resumed = new JsonObject().put("type", "Resumed");
+      if (user != null && user.succeeded()) {
+        Replay replay = user.result();
+        addFiltered(s, replay, notifications);
+        resumed.put("recovered", replay.recovered())
+            .put("epoch", replay.current().epoch())
+            .put("offset", replay.current().offset());
+      } else if (user != null) {
+        resumed.put("recovered", false);
+      }
+      Map<String, AsyncResult<Replay>> byName = new LinkedHashMap<>();
+      for (int i = 0; i < reads.size(); i++) {
+        byName.put(plan.readable().get(i).name(), reads.get(i));
+        if (reads.get(i).succeeded()) {
+          addFiltered(s, reads.get(i).result(), notifications);
+        }
+      }
+      resumed.put("missed", notifications.size()).put("notifications", notifications);
+      if (positions.inField()) {
+        JsonArray refused = new JsonArray();
+        plan.invalid().forEach(refused::add);
+        plan.forbidden().forEach(topic -> refused.add(StreamPositions.TOPIC_PREFIX + topic));
+        resumed.put("streams", StreamAccess.results(user, plan, byName)).put("refused", refused);
+      }
+      message.reply(resumed);
+    });
+  }
+
+  /** Adds the replay's notifications the socket's filters accept, positioned, oldest first. */
+  private static void addFiltered(Session s, Replay replay, JsonArray notifications) {
+    for (StoredNotification missed : replay.missed()) {
+      if (s.filters().accepts(missed.notification())) {
+        notifications.add(missed.notification()
+            .withPosition(missed.position().epoch(), missed.position().offset()).toFrame());
+      }
+    }
   }
 }
