@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -397,14 +398,30 @@ class StateNodeIT {
       String user = user();
       try (WsClient anchor = node.connectWithToken(node.token(user), "iOS")) {
         int total = 60;
-        Thread publisher = publisherThread(node, user, 1, total);
+        // The stream flows before the join and goes on while the joining connection authenticates: the publisher
+        // waits for the join after its first 20, so that a fast publisher cannot finish first.
+        CountDownLatch joining = new CountDownLatch(1);
+        Thread publisher = new Thread(() -> {
+          for (int i = 1; i <= total; i++) {
+            if (i == 21) {
+              try {
+                joining.await(20, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                return;
+              }
+            }
+            node.publish(note(user, "m" + i));
+          }
+        }, "publisher-" + user);
+        publisher.setDaemon(true);
         publisher.start();
         notifications(anchor, 5); // the stream flows
-        try (WsClient joining = node.open()) {
-          JsonObject authenticated = authenticate(joining, node.token(user), null, null);
+        try (WsClient joiner = node.open()) {
+          joining.countDown();
+          JsonObject authenticated = authenticate(joiner, node.token(user), null, null);
           publisher.join(TimeUnit.SECONDS.toMillis(20));
           assertFalse(publisher.isAlive(), "publisher finished");
-          List<Long> got = offsets(drainNotifications(joining));
+          List<Long> got = offsets(drainNotifications(joiner));
           assertFalse(got.isEmpty(), "the joining connection gets the rest of the stream");
           assertEquals(total, got.get(got.size() - 1), "up to the last: " + got);
           List<Long> expected = new ArrayList<>();
