@@ -7,10 +7,12 @@ import io.herald.runtime.NodeInfo;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.ConsumeOptions;
+import io.nats.client.ConsumerContext;
 import io.nats.client.Dispatcher;
 import io.nats.client.ErrorListener;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
 import io.nats.client.MessageConsumer;
 import io.nats.client.Nats;
@@ -22,6 +24,7 @@ import io.nats.client.api.RetentionPolicy;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
+import io.nats.client.support.Status;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -29,6 +32,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,7 +89,12 @@ final class NatsIngress {
   private final Publisher publisher;
   private final BiConsumer<String, String> rejected;
   private Connection connection;
-  private MessageConsumer consumer;
+  /** The JetStream consumer this node reads through; replaced when it stops delivering (see restartConsumer). */
+  private volatile MessageConsumer consumer;
+  private ConsumerContext consumerContext;
+  private ContextHandOff<Taken> jetStreamHandOff;
+  private final AtomicBoolean restarting = new AtomicBoolean();
+  private volatile boolean stopping;
   /** The stream's creation time in ms: part of the ids given to messages without one. */
   private long streamCreatedMillis;
   private volatile String state = "down";
@@ -119,6 +128,17 @@ final class NatsIngress {
           @Override
           public void slowConsumerDetected(Connection connection, io.nats.client.Consumer consumer) {
             log.warn("NATS reports this node as a slow consumer: notifications are being dropped by the server");
+          }
+
+          @Override
+          public void heartbeatAlarm(Connection connection, JetStreamSubscription subscription, long lastStreamSequence,
+                                     long lastConsumerSequence) {
+            restartConsumer("its heartbeats stopped");
+          }
+
+          @Override
+          public void pullStatusError(Connection connection, JetStreamSubscription subscription, Status status) {
+            restartConsumer("NATS answered a pull with " + status.getCode() + " " + status.getMessage());
           }
         })
         .build();
@@ -154,6 +174,7 @@ final class NatsIngress {
 
   /** Stops consuming and closes the connection; messages taken and not acked are delivered again after the wait. */
   Future<Void> stop() {
+    stopping = true;
     if (connection == null) {
       return Future.succeededFuture();
     }
@@ -211,9 +232,42 @@ final class NatsIngress {
         .maxAckPending(options.getNatsMaxAckPending())
         .deliverPolicy(DeliverPolicy.All)
         .build());
-    ContextHandOff<Taken> handOff = new ContextHandOff<>(context, HANDOFF_CAPACITY, this::publishAndAck);
-    consumer = connected.getStreamContext(options.getNatsStream()).getConsumerContext(options.getNatsDurable())
-        .consume(ConsumeOptions.builder().batchSize(JETSTREAM_PULL_BATCH).build(), msg -> onJetStream(msg, handOff));
+    jetStreamHandOff = new ContextHandOff<>(context, HANDOFF_CAPACITY, this::publishAndAck);
+    consumerContext = connected.getStreamContext(options.getNatsStream()).getConsumerContext(options.getNatsDurable());
+    consumer = newConsumer();
+  }
+
+  private MessageConsumer newConsumer() throws IOException, JetStreamApiException {
+    return consumerContext.consume(ConsumeOptions.builder().batchSize(JETSTREAM_PULL_BATCH).build(),
+        msg -> onJetStream(msg, jetStreamHandOff));
+  }
+
+  /**
+   * Replaces the JetStream consumer, on a worker thread, once at a time: after the server restarted (the connection
+   * came back), when its heartbeats stop or a pull is refused. jnats's consumer does not always survive a restart of
+   * the server on its own (JetStreamRestartIT saw it deliver nothing more), and the durable consumer on the server
+   * keeps its place, so a new one goes on where the old one stopped; what was delivered and not acked comes again.
+   */
+  private void restartConsumer(String why) {
+    if (stopping || consumerContext == null || !restarting.compareAndSet(false, true)) {
+      return;
+    }
+    log.warn("JetStream consumer {} restarted: {}", options.getNatsDurable(), why);
+    context.<Void>executeBlocking(() -> {
+      MessageConsumer old = consumer;
+      if (old != null) {
+        old.stop();
+      }
+      consumer = newConsumer();
+      return null;
+    }).onComplete(done -> {
+      restarting.set(false);
+      if (done.failed() && !stopping) {
+        log.warn("JetStream consumer {} could not be restarted, trying again in 1 s: {}", options.getNatsDurable(),
+            done.cause().getMessage());
+        vertx.setTimer(1000, id -> restartConsumer("the last restart failed"));
+      }
+    });
   }
 
   /** The stream as it exists (an operator's, left as it is), or one created file-backed from the options. */
@@ -302,6 +356,9 @@ final class NatsIngress {
       log.warn("NATS connection lost; reconnecting");
     } else if (event == ConnectionListener.Events.RECONNECTED) {
       log.info("NATS connection restored");
+      if (options.isNatsJetstream()) {
+        restartConsumer("the connection to NATS came back");
+      }
     }
   }
 }

@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,7 +18,7 @@ import java.util.function.BiPredicate;
 /**
  * {@link HistoryStore} in memory, for the embedded single-node mode: the same semantics as
  * {@link RedisHistoryStore} (positions, epochs, trimming, TTLs, offline queue, appends idempotent by notification
- * id) within one JVM. TTLs are checked
+ * id over the stream's last {@link RedisHistoryStore#DEDUPE_IDS_PER_STREAM} appends: {@link IdIndex}) within one JVM. TTLs are checked
  * against the injected clock when a stream or queue is used, and expired ones are swept at most once a minute so
  * abandoned ones do not accumulate. Thread-safe by synchronisation; every future it returns is already completed.
  *
@@ -87,9 +86,9 @@ public final class InMemoryHistoryStore implements HistoryStore {
     Instant now = now();
     StreamKey stream = StreamKey.user(tenant, userId);
     History history = liveHistory(stream, now);
-    Entry known = history == null ? null : history.entryOf(notification.id());
+    Position known = history == null ? null : history.positionOf(notification.id());
     if (known != null) {
-      return Future.succeededFuture(new AppendResult(known.position(), false, true));
+      return Future.succeededFuture(new AppendResult(known, false, true));
     }
     Entry stored = appendAt(stream, history, notification, now);
     if (hasLiveSession.test(tenant, userId)) {
@@ -112,8 +111,8 @@ public final class InMemoryHistoryStore implements HistoryStore {
   public synchronized Future<Position> append(StreamKey stream, Notification notification) {
     Instant now = now();
     History history = liveHistory(stream, now);
-    Entry known = history == null ? null : history.entryOf(notification.id());
-    return Future.succeededFuture(known != null ? known.position() : appendAt(stream, history, notification, now).position());
+    Position known = history == null ? null : history.positionOf(notification.id());
+    return Future.succeededFuture(known != null ? known : appendAt(stream, history, notification, now).position());
   }
 
   @Override
@@ -192,9 +191,9 @@ public final class InMemoryHistoryStore implements HistoryStore {
       histories.put(stream, history);
     }
     history.lastOffset++;
-    Entry stored = new Entry(history.current(), notification.id(), notification.canonicalJsonBytes());
+    Entry stored = new Entry(history.current(), notification.canonicalJsonBytes());
     history.entries.addLast(stored);
-    history.indexId(history.lastOffset, notification.id());
+    history.ids.add(history.lastOffset, notification.id());
     if (history.entries.size() > historySize) {
       history.entries.removeFirst();
     }
@@ -245,11 +244,8 @@ public final class InMemoryHistoryStore implements HistoryStore {
     return decoded;
   }
 
-  /**
-   * A retained notification: its position, id and canonical JSON (shared by the stream and the offline queue). The
-   * id is kept apart so that an append can find a notification already retained without decoding anything.
-   */
-  private record Entry(Position position, String id, byte[] json) {
+  /** A retained notification: its position and canonical JSON (shared by the stream and the offline queue). */
+  private record Entry(Position position, byte[] json) {
     StoredNotification decode() {
       return new StoredNotification(NotificationCodec.decode(json), position);
     }
@@ -259,60 +255,23 @@ public final class InMemoryHistoryStore implements HistoryStore {
   private static final class History {
     final String epoch;
     final ArrayDeque<Entry> entries = new ArrayDeque<>();
-    /**
-     * The hash of each retained entry's notification id, in a ring indexed by offset: what an append searches for a
-     * notification already retained. Scanning the entries themselves cost a cache miss or three per entry (the
-     * entry, its id, the id's bytes) — a sixth of a busy node's CPU; a few contiguous ints cost next to nothing, and
-     * only a matching hash looks at an entry.
-     */
-    private final int[] idHashes;
+    final IdIndex ids;
     long lastOffset;
     Instant expiresAt;
 
     History(String epoch, int historySize) {
       this.epoch = epoch;
-      this.idHashes = new int[historySize];
+      this.ids = new IdIndex(Math.max(historySize, RedisHistoryStore.DEDUPE_IDS_PER_STREAM));
     }
 
     Position current() {
       return new Position(epoch, lastOffset);
     }
 
-    void indexId(long offset, String id) {
-      idHashes[slot(offset)] = id.hashCode();
-    }
-
-    /**
-     * The retained entry of this notification id, or null: what makes an append idempotent. Searched newest first,
-     * where a redelivery or a publisher's retry finds it soonest.
-     */
-    Entry entryOf(String id) {
-      int hash = id.hashCode();
-      long oldest = lastOffset - entries.size() + 1;
-      for (long offset = lastOffset; offset >= oldest; offset--) {
-        if (idHashes[slot(offset)] == hash) {
-          Entry entry = entryAt(offset);
-          if (entry.id().equals(id)) {
-            return entry;
-          }
-        }
-      }
-      return null;
-    }
-
-    private Entry entryAt(long offset) {
-      Iterator<Entry> newestFirst = entries.descendingIterator();
-      while (newestFirst.hasNext()) {
-        Entry entry = newestFirst.next();
-        if (entry.position().offset() == offset) {
-          return entry;
-        }
-      }
-      throw new IllegalStateException("offset " + offset + " is retained, so it has an entry");
-    }
-
-    private int slot(long offset) {
-      return (int) Math.floorMod(offset, (long) idHashes.length);
+    /** The position of this notification id among the stream's last appends, or null: an append is idempotent. */
+    Position positionOf(String id) {
+      long offset = ids.offsetOf(id);
+      return offset < 0 ? null : new Position(epoch, offset);
     }
   }
 

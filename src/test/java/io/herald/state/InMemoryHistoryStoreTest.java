@@ -37,16 +37,15 @@ class InMemoryHistoryStoreTest extends HistoryStoreContract {
   }
 
   @Test
-  void anIdNoLongerRetainedIsAppendedAgain() {
-    // In memory the ids are those of the retained entries (Redis keeps more: RedisHistoryStoreIT).
+  void anIdIsRememberedBeyondTheRetainedEntriesUpToTheLastThousandAppends() {
     StreamKey stream = StreamKey.topic(TENANT, unique("topic"));
-    Notification oldest = notification(TENANT, "someone", 0);
-    Position first = await(store.append(stream, oldest));
+    Notification early = notification(TENANT, "someone", 0);
+    Position first = await(store.append(stream, early));
     appendMany(stream, 100);
-    assertEquals(first.offset() + 101, await(store.append(stream, oldest)).offset(),
-        "trimmed out of the stream, the id is new again");
-    assertEquals(first.offset() + 101, await(store.append(stream, oldest)).offset(),
-        "and retained again from there on");
+    assertEquals(first, await(store.append(stream, early)), "trimmed out of the stream, its id still known");
+    appendMany(stream, RedisHistoryStore.DEDUPE_IDS_PER_STREAM);
+    long last = first.offset() + 100 + RedisHistoryStore.DEDUPE_IDS_PER_STREAM;
+    assertEquals(last + 1, await(store.append(stream, early)).offset(), "past the last 1,000 appends, new again");
   }
 
   /** On the test clock: still there (with its age) 1 s before the end of its lifetime, gone at the end. */
