@@ -19,10 +19,17 @@ public final class AccessOptions {
   /** Default topics that may be subscribed without authorization = empty list. */
   public static final List<String> DEFAULT_PUBLIC_TOPICS = List.of();
 
+  /** Default sustained topic changes (topics joined or left) per connection, per second = {@value}. */
+  public static final int DEFAULT_TOPIC_CHANGES_PER_SEC = 20;
+  /** Default burst of topic changes per connection = {@value} (one whole topic set of a connection). */
+  public static final int DEFAULT_TOPIC_CHANGES_BURST = 256;
+
   private List<String> allowedOrigins;
   private List<String> trustedProxies;
   private List<String> defaultTopics;
   private List<String> publicTopics;
+  private int topicChangesPerSec;
+  private int topicChangesBurst;
 
   /**
    * Creates the section with every default.
@@ -32,6 +39,8 @@ public final class AccessOptions {
     trustedProxies = DEFAULT_TRUSTED_PROXIES;
     defaultTopics = DEFAULT_DEFAULT_TOPICS;
     publicTopics = DEFAULT_PUBLIC_TOPICS;
+    topicChangesPerSec = DEFAULT_TOPIC_CHANGES_PER_SEC;
+    topicChangesBurst = DEFAULT_TOPIC_CHANGES_BURST;
   }
 
   /**
@@ -44,6 +53,8 @@ public final class AccessOptions {
     trustedProxies = other.trustedProxies;
     defaultTopics = other.defaultTopics;
     publicTopics = other.publicTopics;
+    topicChangesPerSec = other.topicChangesPerSec;
+    topicChangesBurst = other.topicChangesBurst;
   }
 
   /**
@@ -125,6 +136,50 @@ public final class AccessOptions {
    */
   public AccessOptions setPublicTopics(List<String> publicTopics) {
     this.publicTopics = Checks.topics("public_topics", publicTopics);
+    return this;
+  }
+
+  /**
+   * @return the sustained topic changes per connection per second ({@code topic_changes_per_sec})
+   */
+  public int getTopicChangesPerSec() {
+    return topicChangesPerSec;
+  }
+
+  /**
+   * Sets how many topic changes (a topic joined or left: each may register or unregister a cluster-wide consumer)
+   * one connection may make per second, sustained: a {@code /ws} Subscribe or Unsubscribe costs one per topic it
+   * adds or removes, a bridge REGISTER or UNREGISTER of a topic address costs one. A request over the budget is
+   * refused whole with {@code Error rate_limited} (bridge: {@code err}); more than {@code rate_limit_burst} such
+   * refusals in a row close the connection with 4029. Key {@code topic_changes_per_sec}, env
+   * {@code TOPIC_CHANGES_PER_SEC}; &gt;= 1. Default {@value #DEFAULT_TOPIC_CHANGES_PER_SEC}.
+   *
+   * @param topicChangesPerSec the rate, in topic changes per second
+   * @return this
+   */
+  public AccessOptions setTopicChangesPerSec(int topicChangesPerSec) {
+    this.topicChangesPerSec = Checks.min("topic_changes_per_sec", topicChangesPerSec, 1);
+    return this;
+  }
+
+  /**
+   * @return the burst of topic changes per connection ({@code topic_changes_burst})
+   */
+  public int getTopicChangesBurst() {
+    return topicChangesBurst;
+  }
+
+  /**
+   * Sets how many topic changes one connection may make at once above the sustained rate; a request changing more
+   * topics than this is always refused, so keep it at least the largest topic set a client changes in one request
+   * (at most 256). Key {@code topic_changes_burst}, env {@code TOPIC_CHANGES_BURST}; &gt;= 1. Default
+   * {@value #DEFAULT_TOPIC_CHANGES_BURST}.
+   *
+   * @param topicChangesBurst the burst, in topic changes
+   * @return this
+   */
+  public AccessOptions setTopicChangesBurst(int topicChangesBurst) {
+    this.topicChangesBurst = Checks.min("topic_changes_burst", topicChangesBurst, 1);
     return this;
   }
 

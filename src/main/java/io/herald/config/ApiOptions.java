@@ -9,9 +9,16 @@ package io.herald.config;
 public final class ApiOptions {
 
 
+  /** Default sustained HTTP API requests per key, per second = {@value}. */
+  public static final int DEFAULT_API_RATE_PER_SEC = 100;
+  /** Default burst of HTTP API requests per key = {@value}. */
+  public static final int DEFAULT_API_RATE_BURST = 200;
+
   private String apiKey;
   private String adminKey;
   private String metricsKey;
+  private int apiRatePerSec;
+  private int apiRateBurst;
 
   /**
    * Creates the section with every default.
@@ -20,6 +27,8 @@ public final class ApiOptions {
     apiKey = null;
     adminKey = null;
     metricsKey = null;
+    apiRatePerSec = DEFAULT_API_RATE_PER_SEC;
+    apiRateBurst = DEFAULT_API_RATE_BURST;
   }
 
   /**
@@ -31,6 +40,8 @@ public final class ApiOptions {
     apiKey = other.apiKey;
     adminKey = other.adminKey;
     metricsKey = other.metricsKey;
+    apiRatePerSec = other.apiRatePerSec;
+    apiRateBurst = other.apiRateBurst;
   }
 
   /**
@@ -93,6 +104,46 @@ public final class ApiOptions {
    */
   public ApiOptions setMetricsKey(String metricsKey) {
     this.metricsKey = Checks.minLength("metrics_key", metricsKey, 16);
+    return this;
+  }
+
+  /**
+   * @return the sustained HTTP API requests per key per second ({@code api_rate_per_sec})
+   */
+  public int getApiRatePerSec() {
+    return apiRatePerSec;
+  }
+
+  /**
+   * Sets how many requests per second each key of the HTTP API ({@code /api/v1/}: {@code api_key}) may make on this
+   * node, sustained, counted by the node's connection registry across socket verticles once the key is verified and
+   * the body read (at most 1 MiB), before it is parsed. One over is refused with HTTP 429 and {@code Retry-After}. Key {@code api_rate_per_sec},
+   * env {@code API_RATE_PER_SEC}; &gt;= 1. Default {@value #DEFAULT_API_RATE_PER_SEC}.
+   *
+   * @param apiRatePerSec the rate, in requests per second
+   * @return this
+   */
+  public ApiOptions setApiRatePerSec(int apiRatePerSec) {
+    this.apiRatePerSec = Checks.min("api_rate_per_sec", apiRatePerSec, 1);
+    return this;
+  }
+
+  /**
+   * @return the burst of HTTP API requests per key ({@code api_rate_burst})
+   */
+  public int getApiRateBurst() {
+    return apiRateBurst;
+  }
+
+  /**
+   * Sets how many HTTP API requests one key may make at once above {@code api_rate_per_sec} (token bucket size). Key
+   * {@code api_rate_burst}, env {@code API_RATE_BURST}; &gt;= 1. Default {@value #DEFAULT_API_RATE_BURST}.
+   *
+   * @param apiRateBurst the burst, in requests
+   * @return this
+   */
+  public ApiOptions setApiRateBurst(int apiRateBurst) {
+    this.apiRateBurst = Checks.min("api_rate_burst", apiRateBurst, 1);
     return this;
   }
 

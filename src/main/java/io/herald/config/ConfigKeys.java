@@ -169,17 +169,17 @@ final class ConfigKeys {
         .num("max_unauthenticated_per_address", LimitsOptions::setMaxUnauthenticatedPerAddress,
             LimitsOptions::getMaxUnauthenticatedPerAddress);
     access.list("trusted_proxies", null, AccessOptions::setTrustedProxies, AccessOptions::getTrustedProxies);
-    limits.num("topic_changes_per_sec", LimitsOptions::setTopicChangesPerSec, LimitsOptions::getTopicChangesPerSec)
-        .num("topic_changes_burst", LimitsOptions::setTopicChangesBurst, LimitsOptions::getTopicChangesBurst)
-        .num("upgrade_rate_per_sec", LimitsOptions::setUpgradeRatePerSec, LimitsOptions::getUpgradeRatePerSec)
+    access.num("topic_changes_per_sec", AccessOptions::setTopicChangesPerSec, AccessOptions::getTopicChangesPerSec)
+        .num("topic_changes_burst", AccessOptions::setTopicChangesBurst, AccessOptions::getTopicChangesBurst);
+    limits.num("upgrade_rate_per_sec", LimitsOptions::setUpgradeRatePerSec, LimitsOptions::getUpgradeRatePerSec)
         .num("upgrade_rate_burst", LimitsOptions::setUpgradeRateBurst, LimitsOptions::getUpgradeRateBurst);
     server.num("request_header_timeout_secs", ServerOptions::setRequestHeaderTimeoutSecs,
         ServerOptions::getRequestHeaderTimeoutSecs);
     limits.num("max_sockjs_sessions", LimitsOptions::setMaxSockjsSessions, LimitsOptions::getMaxSockjsSessions)
         .num("max_sockjs_sessions_per_address", LimitsOptions::setMaxSockjsSessionsPerAddress,
-            LimitsOptions::getMaxSockjsSessionsPerAddress)
-        .num("api_rate_per_sec", LimitsOptions::setApiRatePerSec, LimitsOptions::getApiRatePerSec)
-        .num("api_rate_burst", LimitsOptions::setApiRateBurst, LimitsOptions::getApiRateBurst);
+            LimitsOptions::getMaxSockjsSessionsPerAddress);
+    api.num("api_rate_per_sec", ApiOptions::setApiRatePerSec, ApiOptions::getApiRatePerSec)
+        .num("api_rate_burst", ApiOptions::setApiRateBurst, ApiOptions::getApiRateBurst);
   }
 
   private ConfigKeys() {

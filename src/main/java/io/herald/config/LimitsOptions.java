@@ -30,10 +30,6 @@ public final class LimitsOptions {
   public static final int DEFAULT_SLOW_CLIENT_MAX_PENDING = 1024;
   /** Default per-connection WebSocket write queue high-water mark, in bytes = {@value}. */
   public static final int DEFAULT_WRITE_QUEUE_MAX_BYTES = 262144;
-  /** Default sustained topic changes (topics joined or left) per connection, per second = {@value}. */
-  public static final int DEFAULT_TOPIC_CHANGES_PER_SEC = 20;
-  /** Default burst of topic changes per connection = {@value} (one whole topic set of a connection). */
-  public static final int DEFAULT_TOPIC_CHANGES_BURST = 256;
   /** Default sustained upgrades ({@code /ws}, bridge) per client address, per second = {@value}. */
   public static final int DEFAULT_UPGRADE_RATE_PER_SEC = 10;
   /** Default burst of upgrades per client address = {@value}. */
@@ -42,10 +38,6 @@ public final class LimitsOptions {
   public static final int DEFAULT_MAX_SOCKJS_SESSIONS = 10000;
   /** Default maximum bridge sockets per client address on this node = {@value}. */
   public static final int DEFAULT_MAX_SOCKJS_SESSIONS_PER_ADDRESS = 100;
-  /** Default sustained HTTP API requests per key, per second = {@value}. */
-  public static final int DEFAULT_API_RATE_PER_SEC = 100;
-  /** Default burst of HTTP API requests per key = {@value}. */
-  public static final int DEFAULT_API_RATE_BURST = 200;
 
   private int maxConnections;
   private int maxConnectionsPerUser;
@@ -58,14 +50,10 @@ public final class LimitsOptions {
   private int slowClientGraceSecs;
   private int slowClientMaxPending;
   private int writeQueueMaxBytes;
-  private int topicChangesPerSec;
-  private int topicChangesBurst;
   private int upgradeRatePerSec;
   private int upgradeRateBurst;
   private int maxSockjsSessions;
   private int maxSockjsSessionsPerAddress;
-  private int apiRatePerSec;
-  private int apiRateBurst;
 
   /**
    * Creates the section with every default.
@@ -82,14 +70,10 @@ public final class LimitsOptions {
     slowClientGraceSecs = DEFAULT_SLOW_CLIENT_GRACE_SECS;
     slowClientMaxPending = DEFAULT_SLOW_CLIENT_MAX_PENDING;
     writeQueueMaxBytes = DEFAULT_WRITE_QUEUE_MAX_BYTES;
-    topicChangesPerSec = DEFAULT_TOPIC_CHANGES_PER_SEC;
-    topicChangesBurst = DEFAULT_TOPIC_CHANGES_BURST;
     upgradeRatePerSec = DEFAULT_UPGRADE_RATE_PER_SEC;
     upgradeRateBurst = DEFAULT_UPGRADE_RATE_BURST;
     maxSockjsSessions = DEFAULT_MAX_SOCKJS_SESSIONS;
     maxSockjsSessionsPerAddress = DEFAULT_MAX_SOCKJS_SESSIONS_PER_ADDRESS;
-    apiRatePerSec = DEFAULT_API_RATE_PER_SEC;
-    apiRateBurst = DEFAULT_API_RATE_BURST;
   }
 
   /**
@@ -109,14 +93,10 @@ public final class LimitsOptions {
     slowClientGraceSecs = other.slowClientGraceSecs;
     slowClientMaxPending = other.slowClientMaxPending;
     writeQueueMaxBytes = other.writeQueueMaxBytes;
-    topicChangesPerSec = other.topicChangesPerSec;
-    topicChangesBurst = other.topicChangesBurst;
     upgradeRatePerSec = other.upgradeRatePerSec;
     upgradeRateBurst = other.upgradeRateBurst;
     maxSockjsSessions = other.maxSockjsSessions;
     maxSockjsSessionsPerAddress = other.maxSockjsSessionsPerAddress;
-    apiRatePerSec = other.apiRatePerSec;
-    apiRateBurst = other.apiRateBurst;
   }
 
   /**
@@ -344,50 +324,6 @@ public final class LimitsOptions {
   }
 
   /**
-   * @return the sustained topic changes per connection per second ({@code topic_changes_per_sec})
-   */
-  public int getTopicChangesPerSec() {
-    return topicChangesPerSec;
-  }
-
-  /**
-   * Sets how many topic changes (a topic joined or left: each may register or unregister a cluster-wide consumer)
-   * one connection may make per second, sustained: a {@code /ws} Subscribe or Unsubscribe costs one per topic it
-   * adds or removes, a bridge REGISTER or UNREGISTER of a topic address costs one. A request over the budget is
-   * refused whole with {@code Error rate_limited} (bridge: {@code err}); more than {@code rate_limit_burst} such
-   * refusals in a row close the connection with 4029. Key {@code topic_changes_per_sec}, env
-   * {@code TOPIC_CHANGES_PER_SEC}; &gt;= 1. Default {@value #DEFAULT_TOPIC_CHANGES_PER_SEC}.
-   *
-   * @param topicChangesPerSec the rate, in topic changes per second
-   * @return this
-   */
-  public LimitsOptions setTopicChangesPerSec(int topicChangesPerSec) {
-    this.topicChangesPerSec = Checks.min("topic_changes_per_sec", topicChangesPerSec, 1);
-    return this;
-  }
-
-  /**
-   * @return the burst of topic changes per connection ({@code topic_changes_burst})
-   */
-  public int getTopicChangesBurst() {
-    return topicChangesBurst;
-  }
-
-  /**
-   * Sets how many topic changes one connection may make at once above the sustained rate; a request changing more
-   * topics than this is always refused, so keep it at least the largest topic set a client changes in one request
-   * (at most 256). Key {@code topic_changes_burst}, env {@code TOPIC_CHANGES_BURST}; &gt;= 1. Default
-   * {@value #DEFAULT_TOPIC_CHANGES_BURST}.
-   *
-   * @param topicChangesBurst the burst, in topic changes
-   * @return this
-   */
-  public LimitsOptions setTopicChangesBurst(int topicChangesBurst) {
-    this.topicChangesBurst = Checks.min("topic_changes_burst", topicChangesBurst, 1);
-    return this;
-  }
-
-  /**
    * @return the sustained upgrades per client address per second ({@code upgrade_rate_per_sec})
    */
   public int getUpgradeRatePerSec() {
@@ -472,46 +408,6 @@ public final class LimitsOptions {
   public LimitsOptions setMaxSockjsSessionsPerAddress(int maxSockjsSessionsPerAddress) {
     this.maxSockjsSessionsPerAddress =
         Checks.min("max_sockjs_sessions_per_address", maxSockjsSessionsPerAddress, 1);
-    return this;
-  }
-
-  /**
-   * @return the sustained HTTP API requests per key per second ({@code api_rate_per_sec})
-   */
-  public int getApiRatePerSec() {
-    return apiRatePerSec;
-  }
-
-  /**
-   * Sets how many requests per second each key of the HTTP API ({@code /api/v1/}: {@code api_key}) may make on this
-   * node, sustained, counted by the node's connection registry across socket verticles once the key is verified and
-   * the body read (at most 1 MiB), before it is parsed. One over is refused with HTTP 429 and {@code Retry-After}. Key {@code api_rate_per_sec},
-   * env {@code API_RATE_PER_SEC}; &gt;= 1. Default {@value #DEFAULT_API_RATE_PER_SEC}.
-   *
-   * @param apiRatePerSec the rate, in requests per second
-   * @return this
-   */
-  public LimitsOptions setApiRatePerSec(int apiRatePerSec) {
-    this.apiRatePerSec = Checks.min("api_rate_per_sec", apiRatePerSec, 1);
-    return this;
-  }
-
-  /**
-   * @return the burst of HTTP API requests per key ({@code api_rate_burst})
-   */
-  public int getApiRateBurst() {
-    return apiRateBurst;
-  }
-
-  /**
-   * Sets how many HTTP API requests one key may make at once above {@code api_rate_per_sec} (token bucket size). Key
-   * {@code api_rate_burst}, env {@code API_RATE_BURST}; &gt;= 1. Default {@value #DEFAULT_API_RATE_BURST}.
-   *
-   * @param apiRateBurst the burst, in requests
-   * @return this
-   */
-  public LimitsOptions setApiRateBurst(int apiRateBurst) {
-    this.apiRateBurst = Checks.min("api_rate_burst", apiRateBurst, 1);
     return this;
   }
 

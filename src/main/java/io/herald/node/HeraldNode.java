@@ -67,7 +67,7 @@ public final class HeraldNode {
         : Runtime.getRuntime().availableProcessors();
     List<SocketVerticle> sockets = new CopyOnWriteArrayList<>();
     List<String> deployments = new CopyOnWriteArrayList<>();
-    ConnectionRegistry registry = new ConnectionRegistry(opts.limits());
+    ConnectionRegistry registry = new ConnectionRegistry(opts.limits(), opts.api());
     return vertx.deployVerticle(new ConnectionRegistryVerticle(registry, info))
         .compose(id -> {
           deployments.add(id);

@@ -1,6 +1,7 @@
 package io.herald.session;
 
 import io.herald.auth.AuthException;
+import io.herald.config.ApiOptions;
 import io.herald.config.LimitsOptions;
 import io.herald.protocol.CloseCode;
 import io.herald.protocol.ErrorCode;
@@ -27,6 +28,7 @@ import java.util.function.Supplier;
 public final class ConnectionRegistry {
 
   private final LimitsOptions limits;
+  private final ApiOptions api;
   private final Map<UserKey, Integer> perUser = new HashMap<>();
   private int total;
   /** Connections not yet authenticated, per client address, and their total. */
@@ -44,8 +46,9 @@ public final class ConnectionRegistry {
   private record UserKey(String tenant, String userId) {
   }
 
-  public ConnectionRegistry(LimitsOptions limits) {
+  public ConnectionRegistry(LimitsOptions limits, ApiOptions api) {
     this.limits = limits;
+    this.api = api;
     this.upgrades = new AddressRateLimit(limits.getUpgradeRatePerSec(), limits.getUpgradeRateBurst());
   }
 
@@ -134,9 +137,9 @@ public final class ConnectionRegistry {
     return ask(vertx, () -> {
       long now = System.nanoTime();
       TokenBucket bucket = apiRequests.computeIfAbsent(keyName,
-          k -> new TokenBucket(limits.getApiRatePerSec(), limits.getApiRateBurst(), now));
+          k -> new TokenBucket(api.getApiRatePerSec(), api.getApiRateBurst(), now));
       return bucket.tryTake(now) ? null : new AuthException(ErrorCode.RATE_LIMITED, CloseCode.LIMIT_EXCEEDED,
-          "more than " + limits.getApiRatePerSec() + " requests per second with the " + keyName);
+          "more than " + api.getApiRatePerSec() + " requests per second with the " + keyName);
     });
   }
 

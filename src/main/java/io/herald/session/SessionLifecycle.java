@@ -79,7 +79,7 @@ public final class SessionLifecycle {
   public Session open(ClientTransport transport, Admission.Ticket ticket, String ipAddress, String userAgent) {
     long now = System.nanoTime();
     Session s = new Session(UUID.randomUUID().toString(), transport, ticket, ipAddress, userAgent,
-        new TokenBucket(limits.getRateLimitPerSec(), limits.getRateLimitBurst(), now), new TopicBudget(limits, now), now);
+        new TokenBucket(limits.getRateLimitPerSec(), limits.getRateLimitBurst(), now), new TopicBudget(limits, access, now), now);
     sessions.put(s.id, s);
     if (sessions.size() > limits.getMaxConnections()) {
       writer.sendError(s, ErrorCode.CONNECTION_LIMIT, "node connection limit reached");
@@ -286,8 +286,8 @@ public final class SessionLifecycle {
       }
       default -> {
         node.metrics().rateLimited();
-        writer.sendError(s, ErrorCode.RATE_LIMITED, "more than " + limits.getTopicChangesPerSec()
-            + " topic changes per second (burst " + limits.getTopicChangesBurst() + "); nothing was changed");
+        writer.sendError(s, ErrorCode.RATE_LIMITED, "more than " + access.getTopicChangesPerSec()
+            + " topic changes per second (burst " + access.getTopicChangesBurst() + "); nothing was changed");
         return false;
       }
     }

@@ -1,5 +1,6 @@
 package io.herald.session;
 
+import io.herald.config.AccessOptions;
 import io.herald.config.LimitsOptions;
 
 /**
@@ -25,8 +26,8 @@ public final class TopicBudget {
   private final int maxRefusalsInARow;
   private int refusedInARow;
 
-  public TopicBudget(LimitsOptions limits, long nowNanos) {
-    this.bucket = new TokenBucket(limits.getTopicChangesPerSec(), limits.getTopicChangesBurst(), nowNanos);
+  public TopicBudget(LimitsOptions limits, AccessOptions access, long nowNanos) {
+    this.bucket = new TokenBucket(access.getTopicChangesPerSec(), access.getTopicChangesBurst(), nowNanos);
     this.maxRefusalsInARow = limits.getRateLimitBurst();
   }
 

@@ -85,7 +85,7 @@ class ConfigSectionsTest {
       assertFalse(api.contains(secret), api);
     }
     assertEquals(new JsonObject().put("api_key", "<redacted>").put("admin_key", "<redacted>")
-        .put("metrics_key", "<redacted>"), new JsonObject(api));
+        .put("metrics_key", "<redacted>").put("api_rate_per_sec", 100).put("api_rate_burst", 200), new JsonObject(api));
 
     String state = new StateOptions().setRedisUrl("redis://:redispass42@cache:6379").toString();
     assertFalse(state.contains("redispass42"), state);

@@ -98,14 +98,11 @@ class HeraldOptionsTest {
             .setWriteQueueMaxBytes(2048)
             .setMaxUnauthenticatedConnections(300)
             .setMaxUnauthenticatedPerAddress(30)
-            .setTopicChangesPerSec(5)
-            .setTopicChangesBurst(64)
             .setUpgradeRatePerSec(5)
             .setUpgradeRateBurst(7)
             .setMaxSockjsSessions(500)
             .setMaxSockjsSessionsPerAddress(9)
-            .setApiRatePerSec(11)
-            .setApiRateBurst(13))
+)
         .auth(auth -> auth.setAuthTimeoutSecs(3)
             .setExpiredCloseDelaySecs(0)
             .setAuthRecheckSecs(5)
@@ -116,10 +113,14 @@ class HeraldOptionsTest {
         .access(access -> access.setAllowedOrigins(List.of("https://app.example.com"))
             .setDefaultTopics(List.of("news"))
             .setPublicTopics(List.of("status"))
-            .setTrustedProxies(List.of("10.0.0.0/8", "::1")))
+            .setTrustedProxies(List.of("10.0.0.0/8", "::1"))
+            .setTopicChangesPerSec(5)
+            .setTopicChangesBurst(64))
         .api(api -> api.setApiKey(API_KEY_16)
             .setAdminKey(ADMIN_KEY_16)
-            .setMetricsKey(METRICS_KEY_16))
+            .setMetricsKey(METRICS_KEY_16)
+            .setApiRatePerSec(11)
+            .setApiRateBurst(13))
         .ingress(ingress -> ingress.setNatsUrl("nats://n1:4222,tls://n2:4443")
             .setNatsSubject("notif.ws")
             .setNatsQueueGroup("qg")
@@ -202,8 +203,8 @@ class HeraldOptionsTest {
     assertEquals(1000, o.limits().getMaxUnauthenticatedConnections());
     assertEquals(50, o.limits().getMaxUnauthenticatedPerAddress());
     assertEquals(List.of(), o.access().getTrustedProxies());
-    assertEquals(20, o.limits().getTopicChangesPerSec());
-    assertEquals(256, o.limits().getTopicChangesBurst());
+    assertEquals(20, o.access().getTopicChangesPerSec());
+    assertEquals(256, o.access().getTopicChangesBurst());
   }
 
   @Test
@@ -248,8 +249,8 @@ class HeraldOptionsTest {
     assertEquals(10, ServerOptions.DEFAULT_REQUEST_HEADER_TIMEOUT_SECS);
     assertEquals(10000, LimitsOptions.DEFAULT_MAX_SOCKJS_SESSIONS);
     assertEquals(100, LimitsOptions.DEFAULT_MAX_SOCKJS_SESSIONS_PER_ADDRESS);
-    assertEquals(100, LimitsOptions.DEFAULT_API_RATE_PER_SEC);
-    assertEquals(200, LimitsOptions.DEFAULT_API_RATE_BURST);
+    assertEquals(100, ApiOptions.DEFAULT_API_RATE_PER_SEC);
+    assertEquals(200, ApiOptions.DEFAULT_API_RATE_BURST);
   }
 
   @Test
@@ -458,8 +459,8 @@ class HeraldOptionsTest {
     assertEquals(26, o.limits().getMaxUnauthenticatedConnections());
     assertEquals(2, o.limits().getMaxUnauthenticatedPerAddress());
     assertEquals(List.of("127.0.0.1", "192.168.0.0/16"), o.access().getTrustedProxies());
-    assertEquals(27, o.limits().getTopicChangesPerSec());
-    assertEquals(28, o.limits().getTopicChangesBurst());
+    assertEquals(27, o.access().getTopicChangesPerSec());
+    assertEquals(28, o.access().getTopicChangesBurst());
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.auth.AuthException;
+import io.herald.config.ApiOptions;
 import io.herald.config.LimitsOptions;
 import io.herald.protocol.ErrorCode;
 import io.herald.runtime.Metrics;
@@ -49,7 +50,7 @@ class ConnectionRegistryTest {
   }
 
   private void deploy(LimitsOptions limits) {
-    registry = new ConnectionRegistry(limits);
+    registry = new ConnectionRegistry(limits, new ApiOptions());
     node = new NodeInfo("registry-test", Instant.now(), new Metrics());
     Await.result(vertx.deployVerticle(new ConnectionRegistryVerticle(registry, node)), WAIT, "registry deployed");
   }

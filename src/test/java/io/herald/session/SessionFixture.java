@@ -74,7 +74,7 @@ final class SessionFixture implements AutoCloseable {
     State memory = StateStores.forOptions(options.state()).create(vertx);
     this.history = new GatedHistoryStore(memory.history());
     this.state = new State(memory.sessions(), history, memory.inbox(), memory.metrics(), memory.release());
-    this.registry = new ConnectionRegistry(options.limits());
+    this.registry = new ConnectionRegistry(options.limits(), options.api());
     this.admission = new Admission(vertx, node, registry, state.sessions(), options.limits().getMaxConnectionsPerUser());
     this.core = new SessionCore(vertx, options, node, state, new Authenticator(vertx, options.auth(), null, options.state().getRedisKeyPrefix()), admission);
     this.loop = vertx.getOrCreateContext();

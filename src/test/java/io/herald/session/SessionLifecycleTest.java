@@ -126,7 +126,10 @@ class SessionLifecycleTest {
 
   @Test
   void aTopicChangeRequestOverTheBudgetIsRefusedWholeWithAnError() {
-    fixture = SessionFixture.start(o -> o.limits().setTopicChangesPerSec(1).setTopicChangesBurst(2).setRateLimitBurst(2));
+    fixture = SessionFixture.start(o -> {
+      o.access().setTopicChangesPerSec(1).setTopicChangesBurst(2);
+      o.limits().setRateLimitBurst(2);
+    });
     Client c = fixture.connect("u1");
 
     List<Boolean> admitted = fixture.onLoop(() -> List.of(
@@ -145,7 +148,10 @@ class SessionLifecycleTest {
 
   @Test
   void moreTopicBudgetRefusalsInARowThanTheRateLimitBurstCloseWith4029() {
-    fixture = SessionFixture.start(o -> o.limits().setTopicChangesPerSec(1).setTopicChangesBurst(1).setRateLimitBurst(2));
+    fixture = SessionFixture.start(o -> {
+      o.access().setTopicChangesPerSec(1).setTopicChangesBurst(1);
+      o.limits().setRateLimitBurst(2);
+    });
     Client c = fixture.connect("u1");
 
     List<Boolean> admitted = fixture.onLoop(() -> {

@@ -218,8 +218,8 @@ class StormLimitsIT {
 
   @Test
   void theTopicBudgetRefillsAtItsRate() {
-    TestNode node = node("topics-refill", o -> o.limits(limits -> limits.setTopicChangesPerSec(20).setTopicChangesBurst(20)
-            .setRateLimitPerSec(1000).setRateLimitBurst(10)));
+    TestNode node = node("topics-refill", o -> o.access(access -> access.setTopicChangesPerSec(20).setTopicChangesBurst(20))
+            .limits(limits -> limits.setRateLimitPerSec(1000).setRateLimitBurst(10)));
     try (WsClient client = stormer(node, "refill")) {
       TestNode.subscribe(client, new JsonObject().put("topics", new JsonArray(stormTopics(20))));
       // The burst is spent: 20 more would need a second of refill, so even a slow machine finds them refused.
@@ -237,8 +237,8 @@ class StormLimitsIT {
 
   @Test
   void bridgeRegistrationsOfTopicAddressesDrawFromTheBudget() {
-    TestNode node = node("bridge-topics", o -> o.limits(limits -> limits.setTopicChangesPerSec(1).setTopicChangesBurst(3)
-            .setRateLimitPerSec(1000).setRateLimitBurst(5)));
+    TestNode node = node("bridge-topics", o -> o.access(access -> access.setTopicChangesPerSec(1).setTopicChangesBurst(3))
+            .limits(limits -> limits.setRateLimitPerSec(1000).setRateLimitBurst(5)));
     String token = node.token("bridger", Duration.ofHours(1), null, List.of("storm.*"));
     try (BridgeWsClient c = BridgeWsClient.raw(node.vertx(), node.port(), "?token=" + token)) {
       assertEquals("Pong", c.call("herald.client.ping", new JsonObject()).getString("type"));

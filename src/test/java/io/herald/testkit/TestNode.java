@@ -59,8 +59,8 @@ public final class TestNode implements AutoCloseable {
         .state(state -> state.setInitialState(false))
         // Tests connect and publish from one address far faster than any client; the tests of these limits set their
         // own.
-        .limits(limits -> limits.setUpgradeRatePerSec(UNLIMITED_RATE).setUpgradeRateBurst(UNLIMITED_RATE)
-            .setApiRatePerSec(UNLIMITED_RATE).setApiRateBurst(UNLIMITED_RATE));
+        .limits(limits -> limits.setUpgradeRatePerSec(UNLIMITED_RATE).setUpgradeRateBurst(UNLIMITED_RATE))
+        .api(api -> api.setApiRatePerSec(UNLIMITED_RATE).setApiRateBurst(UNLIMITED_RATE));
   }
 
   public static TestNode start() {

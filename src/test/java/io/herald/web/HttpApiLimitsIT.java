@@ -31,7 +31,7 @@ class HttpApiLimitsIT {
 
   @BeforeAll
   static void start() {
-    node = TestNode.start(TestNode.options().limits(limits -> limits.setApiRatePerSec(1).setApiRateBurst(3)));
+    node = TestNode.start(TestNode.options().api(api -> api.setApiRatePerSec(1).setApiRateBurst(3)));
   }
 
   @AfterAll
