@@ -24,19 +24,18 @@ final class IdIndex {
     this.capacity = capacity;
   }
 
-  /** Indexes the id appended at {@code offset}, the offset after the newest indexed. */
-  void add(long offset, String id) {
+  /** Indexes the id appended at {@code offset} (its {@link #hash}), the offset after the newest indexed. */
+  void add(long offset, long idHash) {
     if (count == hashes.length && hashes.length < capacity) {
       grow();
     }
-    hashes[slot(offset, hashes.length)] = hash(id);
+    hashes[slot(offset, hashes.length)] = idHash;
     newest = offset;
     count = Math.min(count + 1, hashes.length);
   }
 
-  /** The offset the id was appended at among the indexed ones, newest first; -1 when it is not there. */
-  long offsetOf(String id) {
-    long hash = hash(id);
+  /** The offset the id of this {@link #hash} was appended at among the indexed ones, newest first; -1 if none. */
+  long offsetOf(long hash) {
     for (long offset = newest; offset > newest - count; offset--) {
       if (hashes[slot(offset, hashes.length)] == hash) {
         return offset;
@@ -57,7 +56,10 @@ final class IdIndex {
     return (int) Math.floorMod(offset, (long) slots);
   }
 
-  /** FNV-1a over the id's characters, then SplitMix64's finaliser to spread the bits. */
+  /**
+   * The hash an id is indexed by, computed once per append by the caller: FNV-1a over the id's characters, then
+   * SplitMix64's finaliser to spread the bits.
+   */
   static long hash(String id) {
     long h = 0xcbf29ce484222325L;
     for (int i = 0; i < id.length(); i++) {

@@ -86,11 +86,12 @@ public final class InMemoryHistoryStore implements HistoryStore {
     Instant now = now();
     StreamKey stream = StreamKey.user(tenant, userId);
     History history = liveHistory(stream, now);
-    Position known = history == null ? null : history.positionOf(notification.id());
+    long idHash = IdIndex.hash(notification.id());
+    Position known = history == null ? null : history.positionOf(idHash);
     if (known != null) {
       return Future.succeededFuture(new AppendResult(known, false, true));
     }
-    Entry stored = appendAt(stream, history, notification, now);
+    Entry stored = appendAt(stream, history, notification, idHash, now);
     if (hasLiveSession.test(tenant, userId)) {
       return Future.succeededFuture(new AppendResult(stored.position(), false, false));
     }
@@ -111,8 +112,9 @@ public final class InMemoryHistoryStore implements HistoryStore {
   public synchronized Future<Position> append(StreamKey stream, Notification notification) {
     Instant now = now();
     History history = liveHistory(stream, now);
-    Position known = history == null ? null : history.positionOf(notification.id());
-    return Future.succeededFuture(known != null ? known : appendAt(stream, history, notification, now).position());
+    long idHash = IdIndex.hash(notification.id());
+    Position known = history == null ? null : history.positionOf(idHash);
+    return Future.succeededFuture(known != null ? known : appendAt(stream, history, notification, idHash, now).position());
   }
 
   @Override
@@ -184,7 +186,7 @@ public final class InMemoryHistoryStore implements HistoryStore {
    * Appends to the stream, whose live history the caller looked up ({@link #liveHistory}), creating it with a new
    * epoch when it does not exist (or expired).
    */
-  private Entry appendAt(StreamKey stream, History live, Notification notification, Instant now) {
+  private Entry appendAt(StreamKey stream, History live, Notification notification, long idHash, Instant now) {
     History history = live;
     if (history == null) {
       history = new History(newEpoch(), historySize);
@@ -193,7 +195,7 @@ public final class InMemoryHistoryStore implements HistoryStore {
     history.lastOffset++;
     Entry stored = new Entry(history.current(), notification.canonicalJsonBytes());
     history.entries.addLast(stored);
-    history.ids.add(history.lastOffset, notification.id());
+    history.ids.add(history.lastOffset, idHash);
     if (history.entries.size() > historySize) {
       history.entries.removeFirst();
     }
@@ -268,9 +270,12 @@ public final class InMemoryHistoryStore implements HistoryStore {
       return new Position(epoch, lastOffset);
     }
 
-    /** The position of this notification id among the stream's last appends, or null: an append is idempotent. */
-    Position positionOf(String id) {
-      long offset = ids.offsetOf(id);
+    /**
+     * The position of the notification id of this hash ({@link IdIndex#hash}) among the stream's last appends, or
+     * null: what makes an append idempotent.
+     */
+    Position positionOf(long idHash) {
+      long offset = ids.offsetOf(idHash);
       return offset < 0 ? null : new Position(epoch, offset);
     }
   }

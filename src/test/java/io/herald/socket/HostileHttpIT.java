@@ -77,6 +77,7 @@ class HostileHttpIT {
         for (int i = 0; i < 100; i++) {
           out.write(("X-Slow-" + i + ": 1\r\n").getBytes(StandardCharsets.US_ASCII));
           out.flush();
+          // The slow client's pace is the behaviour under test: time, not an event, decides it.
           Thread.sleep(200);
         }
       } catch (IOException | InterruptedException closed) {

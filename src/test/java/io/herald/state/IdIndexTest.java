@@ -11,25 +11,25 @@ class IdIndexTest {
   @Test
   void theLastIdsAreFoundAtTheirOffsetsAcrossGrowthAndWrap() {
     IdIndex index = new IdIndex(100);
-    assertEquals(-1, index.offsetOf("n1"));
+    assertEquals(-1, index.offsetOf(IdIndex.hash("n1")));
     for (long offset = 1; offset <= 250; offset++) {
-      index.add(offset, "n" + offset);
-      assertEquals(offset, index.offsetOf("n" + offset));
+      index.add(offset, IdIndex.hash("n" + offset));
+      assertEquals(offset, index.offsetOf(IdIndex.hash("n" + offset)));
     }
-    assertEquals(151, index.offsetOf("n151"), "the oldest of the last 100");
-    assertEquals(250, index.offsetOf("n250"));
-    assertEquals(-1, index.offsetOf("n150"), "older than the last 100");
-    assertEquals(-1, index.offsetOf("never"));
+    assertEquals(151, index.offsetOf(IdIndex.hash("n151")), "the oldest of the last 100");
+    assertEquals(250, index.offsetOf(IdIndex.hash("n250")));
+    assertEquals(-1, index.offsetOf(IdIndex.hash("n150")), "older than the last 100");
+    assertEquals(-1, index.offsetOf(IdIndex.hash("never")));
   }
 
   @Test
   void anIndexStartingAtAnyOffsetKeepsItsIdsWhileGrowing() {
     IdIndex index = new IdIndex(1000);
     for (long offset = 5_000; offset < 5_040; offset++) {
-      index.add(offset, "id-" + offset);
+      index.add(offset, IdIndex.hash("id-" + offset));
     }
     for (long offset = 5_000; offset < 5_040; offset++) {
-      assertEquals(offset, index.offsetOf("id-" + offset), "after growing past 16 and 32 slots");
+      assertEquals(offset, index.offsetOf(IdIndex.hash("id-" + offset)), "after growing past 16 and 32 slots");
     }
   }
 
