@@ -155,7 +155,8 @@ final class ConfigKeys {
     api.secret("api_key", List.of("HERALD_API_KEY", "API_KEY"), ApiOptions::setApiKey, ApiOptions::getApiKey);
     access.list("allowed_origins", List.of("ALLOWED_ORIGINS", "CORS_ORIGIN"), AccessOptions::setAllowedOrigins,
         AccessOptions::getAllowedOrigins);
-    cluster.bool("cluster", ClusterOptions::setCluster, ClusterOptions::isCluster);
+    cluster.bool("cluster", ClusterOptions::setCluster, ClusterOptions::isCluster)
+        .num("cluster_min_members", ClusterOptions::setClusterMinMembers, ClusterOptions::getClusterMinMembers);
     server.bool("compression", ServerOptions::setCompression, ServerOptions::isCompression)
         .num("compression_level", ServerOptions::setCompressionLevel, ServerOptions::getCompressionLevel);
     access.list("default_topics", null, AccessOptions::setDefaultTopics, AccessOptions::getDefaultTopics)

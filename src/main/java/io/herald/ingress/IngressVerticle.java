@@ -115,7 +115,11 @@ public final class IngressVerticle extends VerticleBase {
     if (options.natsEnabled()) {
       nats = new NatsIngress(vertx, context, options, node, mapper,
           (notification, live) -> publish(notification, live ? Unrecorded.LIVE : Unrecorded.WITHHOLD), this::rejected);
-      ready.add(nats.start());
+      // The consumer first, so that no change is missed; the state when started is applied once NATS is ready.
+      // Redis pub/sub goes on while isolated: every node records each message idempotently (the first append fixes
+      // its position for the fleet), and what an isolated node publishes reaches no connection (it closed them).
+      ready.add(eventBus.<Boolean>localConsumer(node.isolationAddress(), m -> nats.setIsolated(m.body())).completion());
+      ready.add(nats.start().onSuccess(v -> nats.setIsolated(node.isIsolated())));
     }
     if (stateOptions.redisEnabled()) {
       redisClient = Redis.createClient(vertx, new RedisOptions().setConnectionString(stateOptions.getRedisUrl()));

@@ -17,6 +17,7 @@ import io.nats.client.Message;
 import io.nats.client.MessageConsumer;
 import io.nats.client.Nats;
 import io.nats.client.Options;
+import io.nats.client.Subscription;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
@@ -95,6 +96,16 @@ final class NatsIngress {
   private ContextHandOff<Taken> jetStreamHandOff;
   private final AtomicBoolean restarting = new AtomicBoolean();
   private volatile boolean stopping;
+  /**
+   * Whether the node is isolated from its fleet ({@code cluster_min_members}): nothing is taken from NATS, and a
+   * JetStream message still arriving is given back. Set on the ingress's context, read on jnats's threads too.
+   */
+  private volatile boolean paused;
+  /** The core subscription's dispatcher and handler, to leave and rejoin the queue group. */
+  private Dispatcher coreDispatcher;
+  private io.nats.client.MessageHandler coreHandler;
+  /** The core subscription in the queue group; null while the node is isolated. */
+  private Subscription coreSubscription;
   /** The stream's creation time in ms: part of the ids given to messages without one. */
   private long streamCreatedMillis;
   private volatile String state = "down";
@@ -204,8 +215,52 @@ final class NatsIngress {
       publisher.publish(notification, true);
       node.metrics().ingested("nats");
     });
-    Dispatcher dispatcher = connected.createDispatcher();
-    dispatcher.subscribe(options.getNatsSubject(), options.getNatsQueueGroup(), msg -> onCore(msg.getData(), handOff));
+    coreDispatcher = connected.createDispatcher();
+    coreHandler = msg -> onCore(msg.getData(), handOff);
+    coreSubscription = coreDispatcher.subscribe(options.getNatsSubject(), options.getNatsQueueGroup(), coreHandler);
+  }
+
+  /**
+   * On the ingress's context, once started and at every change: while the node is isolated from its fleet, stops
+   * taking from NATS — the JetStream consumer is stopped (what it still delivers, or what is not yet acked when the
+   * node learns it is isolated, is given back for the fleet's other nodes to take), the core subscription leaves the
+   * queue group (the group's other members get every message) — and takes again once it rejoined. Idempotent: the
+   * state is applied whatever it was.
+   */
+  void setIsolated(boolean isolated) {
+    paused = isolated;
+    if (connection == null || stopping) {
+      return;
+    }
+    // On a worker, ordered after any change or consumer restart in flight (executeBlocking on a context is ordered),
+    // each applying the state of its own turn: the last one applies the last state.
+    context.executeBlocking(() -> {
+      if (options.isNatsJetstream()) {
+        MessageConsumer running = consumer;
+        if (paused && running != null) {
+          consumer = null;
+          running.stop();
+          return true;
+        } else if (!paused && running == null) {
+          consumer = newConsumer();
+          return true;
+        }
+      } else if (paused && coreSubscription != null) {
+        coreDispatcher.unsubscribe(coreSubscription);
+        coreSubscription = null;
+        return true;
+      } else if (!paused && coreSubscription == null) {
+        coreSubscription = coreDispatcher.subscribe(options.getNatsSubject(), options.getNatsQueueGroup(), coreHandler);
+        return true;
+      }
+      return false;
+    }).onComplete(changed -> {
+      if (changed.failed()) {
+        log.warn("NATS ingress could not {}: {}", isolated ? "stop taking" : "take again", changed.cause().getMessage());
+      } else if (changed.result()) {
+        log.info("NATS ingress {}", isolated ? "stopped: the node is isolated from its fleet" : "taking again");
+      }
+    });
   }
 
   /** Runs on the jnats dispatcher thread: maps the message and hands it to the event loop. */
@@ -249,7 +304,7 @@ final class NatsIngress {
    * keeps its place, so a new one goes on where the old one stopped; what was delivered and not acked comes again.
    */
   private void restartConsumer(String why) {
-    if (stopping || consumerContext == null || !restarting.compareAndSet(false, true)) {
+    if (stopping || paused || consumerContext == null || !restarting.compareAndSet(false, true)) {
       return;
     }
     log.warn("JetStream consumer {} restarted: {}", options.getNatsDurable(), why);
@@ -258,7 +313,8 @@ final class NatsIngress {
       if (old != null) {
         old.stop();
       }
-      consumer = newConsumer();
+      // Isolated meanwhile: its stop, ordered after this, finds no consumer to stop; so none is made.
+      consumer = paused ? null : newConsumer();
       return null;
     }).onComplete(done -> {
       restarting.set(false);
@@ -323,10 +379,21 @@ final class NatsIngress {
     return "js-" + streamCreatedMillis + "-" + message.metaData().streamSequence();
   }
 
-  /** On the event loop: acks once published, else asks for the message again later. */
+  /**
+   * On the event loop: acks once published, else asks for the message again later. While the node is isolated the
+   * message is given back at once, unpublished; one published while the node became isolated is given back too — its
+   * publish may have reached only this side of the partition, and the node taking it again publishes it at the same
+   * position (the idempotent append), which connections that already have it drop.
+   */
   private void publishAndAck(Taken taken) {
+    if (paused) {
+      taken.message().nak();
+      return;
+    }
     publisher.publish(taken.notification(), false).onComplete(published -> {
-      if (published.succeeded()) {
+      if (paused) {
+        taken.message().nak();
+      } else if (published.succeeded()) {
         taken.message().ack();
       } else {
         taken.message().nakWithDelay(NAK_DELAY);

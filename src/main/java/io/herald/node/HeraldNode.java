@@ -1,5 +1,6 @@
 package io.herald.node;
 
+import io.herald.cluster.QuorumVerticle;
 import io.herald.runtime.NodeInfo;
 import io.herald.runtime.Metrics;
 import io.herald.session.ConnectionRegistry;
@@ -68,7 +69,13 @@ public final class HeraldNode {
     List<SocketVerticle> sockets = new CopyOnWriteArrayList<>();
     List<String> deployments = new CopyOnWriteArrayList<>();
     ConnectionRegistry registry = new ConnectionRegistry(opts.limits(), opts.api());
-    return vertx.deployVerticle(new ConnectionRegistryVerticle(registry, info))
+    // The quorum first: the verticles after it start knowing whether the node is isolated (the ingress then does not
+    // take from NATS, the sockets refuse upgrades), and hear every change after.
+    int minMembers = opts.cluster().getClusterMinMembers();
+    Future<String> quorum = vertx.isClustered() && minMembers > 1
+        ? vertx.deployVerticle(new QuorumVerticle(info, minMembers)).onSuccess(deployments::add)
+        : Future.succeededFuture();
+    return quorum.compose(q -> vertx.deployVerticle(new ConnectionRegistryVerticle(registry, info)))
         .compose(id -> {
           deployments.add(id);
           return vertx.deployVerticle(new IngressVerticle(opts.ingress(), opts.state(), info, stateFactory));

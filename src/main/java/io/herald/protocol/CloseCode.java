@@ -27,6 +27,11 @@ public enum CloseCode {
   SLOW_CLIENT(4010, "slow client", true),
   /** Nothing was received (no pong, frame or message) for {@code connection_timeout_secs}. Reconnect. */
   CONNECTION_TIMEOUT(4011, "connection timeout", true),
+  /**
+   * The node lost its fleet (it sees fewer members than {@code cluster_min_members}, e.g. a network partition cut it
+   * off): reconnect through the load balancer, which routes to a node that still has its fleet, and resume.
+   */
+  ISOLATED(4012, "node isolated from its fleet: reconnect", true),
   /** Connection limit (per node or per user) or persistent rate-limit excess. Reconnect with backoff. */
   LIMIT_EXCEEDED(4029, "connection limit or rate limit exceeded", true);
 

@@ -382,12 +382,22 @@ public final class SessionLifecycle {
    * every consumer; the futures complete when the sessions are out of the session store and the consumers are gone.
    */
   public List<Future<?>> drain() {
+    List<Future<?>> done = closeAll(CloseCode.SHUTDOWN);
+    done.addAll(registry.unregisterAll());
+    return done;
+  }
+
+  /**
+   * Closes every session with {@code code} (e.g. 4012 when the node is isolated from its fleet: clients reconnect
+   * through the load balancer to a node that is not, and resume); the futures complete when the sessions are out of
+   * the session store.
+   */
+  public List<Future<?>> closeAll(CloseCode code) {
     List<Future<?>> done = new ArrayList<>();
     for (Session s : sessions.values().toArray(new Session[0])) {
-      close(s, CloseCode.SHUTDOWN, null, null);
+      close(s, code, null, null);
       done.add(release(s));
     }
-    done.addAll(registry.unregisterAll());
     return done;
   }
 

@@ -5,6 +5,7 @@ import io.herald.auth.Authenticator;
 import io.herald.auth.Tokens;
 import io.herald.config.HeraldOptions;
 import io.herald.model.LogText;
+import io.herald.protocol.CloseCode;
 import io.herald.protocol.ErrorCode;
 import io.herald.runtime.NodeInfo;
 import io.herald.session.Admission;
@@ -96,7 +97,13 @@ public final class SocketVerticle extends VerticleBase {
         / SessionLifecycle.SWEEP_SLICES);
     heartbeatTimer = vertx.setPeriodic(sweepTickMs, id -> core.lifecycle().sweepSlice());
     metricsTimer = vertx.setPeriodic(METRICS_FLUSH_MS, id -> core.flushMetrics());
-    return Future.all(routes.ready(), vertx.eventBus().localConsumer(node.drainAddress(), m -> core.lifecycle().drain()).completion())
+    return Future.all(routes.ready(),
+            vertx.eventBus().localConsumer(node.drainAddress(), m -> core.lifecycle().drain()).completion(),
+            vertx.eventBus().<Boolean>localConsumer(node.isolationAddress(), m -> {
+              if (m.body()) {
+                core.lifecycle().closeAll(CloseCode.ISOLATED);
+              }
+            }).completion())
         .compose(v -> server.listen(FrontDoor.listenPort(options)));
   }
 
@@ -125,8 +132,8 @@ public final class SocketVerticle extends VerticleBase {
       ctx.response().setStatusCode(403).end("origin not allowed");
       return;
     }
-    if (node.isDraining()) {
-      ctx.response().setStatusCode(503).end("node draining");
+    if (node.unavailableReason() != null) {
+      ctx.response().setStatusCode(503).putHeader(HttpHeaders.RETRY_AFTER, "1").end(node.unavailableReason());
       return;
     }
     String token = tokenFromUpgrade(request);
@@ -138,14 +145,15 @@ public final class SocketVerticle extends VerticleBase {
     // Upgraded asynchronously: the request must not be read meanwhile.
     request.pause();
     admission.admitUnauthenticated(ticket, ip).onComplete(admitted -> {
-      if (admitted.failed() || node.isDraining()) {
+      String unavailable = node.unavailableReason();
+      if (admitted.failed() || unavailable != null) {
         admission.releaseUnauthenticated(ticket);
-        log.debug("upgrade refused for {}: {}", LogText.of(ip), admitted.failed() ? admitted.cause().getMessage() : "node draining");
+        log.debug("upgrade refused for {}: {}", LogText.of(ip), admitted.failed() ? admitted.cause().getMessage() : unavailable);
         boolean tooFast = admitted.failed() && admitted.cause() instanceof AuthException refused
             && refused.errorCode() == ErrorCode.RATE_LIMITED;
         // Retry-After 1: a bucket of upgrade_rate_per_sec >= 1 has a token again within a second.
         ctx.response().setStatusCode(tooFast ? 429 : 503).putHeader(HttpHeaders.RETRY_AFTER, "1")
-            .end(tooFast ? "too many connection attempts" : admitted.failed() ? "too many unauthenticated connections" : "node draining");
+            .end(tooFast ? "too many connection attempts" : admitted.failed() ? "too many unauthenticated connections" : unavailable);
         return;
       }
       request.toWebSocket().onSuccess(ws -> {

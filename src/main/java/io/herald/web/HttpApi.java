@@ -1,5 +1,6 @@
 package io.herald.web;
 
+import io.herald.cluster.QuorumVerticle;
 import io.herald.runtime.NodeInfo;
 import io.herald.config.ApiOptions;
 import io.vertx.core.Future;
@@ -108,6 +109,13 @@ public final class HttpApi {
   }
 
   private static void publish(RoutingContext ctx, Vertx vertx, NodeInfo node) {
+    if (node.isIsolated()) {
+      // Published here it would reach only this node's side of the partition: the publisher retries through the
+      // balancer, which routes to a node that still has its fleet.
+      ctx.response().setStatusCode(503).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+          .putHeader(HttpHeaders.RETRY_AFTER, "1").end(error(NodeInfo.ISOLATED));
+      return;
+    }
     vertx.eventBus().<JsonObject>request(node.httpIngressAddress(), ctx.body().buffer(), local())
         .onSuccess(reply -> ctx.response().setStatusCode(202)
             .putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(reply.body().encode()))
@@ -124,9 +132,12 @@ public final class HttpApi {
         .map(m -> m.body());
     Future<JsonObject> dependencies = vertx.eventBus().<JsonObject>request(node.ingressStatusAddress(), null, local())
         .map(m -> m.body());
-    Future.join(connections, dependencies).onComplete(done -> {
+    // Answered only on a clustered node with a quorum (cluster_min_members > 1): else no consumer, and no field.
+    Future<JsonObject> quorum = vertx.eventBus().<JsonObject>request(QuorumVerticle.statusAddress(node), null, local())
+        .map(m -> m.body());
+    Future.join(connections, dependencies, quorum).onComplete(done -> {
       JsonObject deps = dependencies.succeeded() ? dependencies.result() : new JsonObject();
-      boolean up = dependencies.succeeded() && connections.succeeded() && !node.isDraining();
+      boolean up = dependencies.succeeded() && connections.succeeded() && node.unavailableReason() == null;
       for (String name : deps.fieldNames()) {
         JsonObject dep = deps.getJsonObject(name);
         if (dep.getBoolean("required", true) && !"up".equals(dep.getString("status"))) {
@@ -135,13 +146,20 @@ public final class HttpApi {
       }
       JsonObject body = new JsonObject()
           // "degraded": a dependency is down but the node itself serves (live delivery goes on).
-          .put("status", node.isDraining() ? "draining" : up ? "up" : connections.succeeded() ? "degraded" : "down")
+          .put("status", node.isDraining() ? "draining" : node.isIsolated() ? "isolated"
+              : up ? "up" : connections.succeeded() ? "degraded" : "down")
           .put("node_id", node.nodeId())
           .put("started_at", node.startedAt().toString())
           .put("uptime_secs", Duration.between(node.startedAt(), Instant.now()).toSeconds())
           .put("connections", connections.succeeded() ? connections.result().getInteger("connections") : null)
           .put("users", connections.succeeded() ? connections.result().getInteger("users") : null)
           .put("dependencies", deps);
+      if (node.unavailableReason() != null) {
+        body.put("reason", node.unavailableReason());
+      }
+      if (quorum.succeeded()) {
+        body.put("cluster", quorum.result());
+      }
       ctx.response().setStatusCode(up ? 200 : 503)
           .putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.encode());
     });

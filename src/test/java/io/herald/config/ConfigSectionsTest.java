@@ -113,7 +113,8 @@ class ConfigSectionsTest {
     // every key belongs to exactly one section
     assertEquals(all.size(), seen.size());
     assertTrue(seen.containsAll(all));
-    assertEquals(List.of("cluster"), new ArrayList<>(new JsonObject(options.cluster().toString()).fieldNames()));
+    assertEquals(List.of("cluster", "cluster_min_members"),
+        new ArrayList<>(new JsonObject(options.cluster().toString()).fieldNames()));
   }
 
   @Test

@@ -40,7 +40,7 @@ class HeraldOptionsTest {
       "slow_client_max_pending", "write_queue_max_bytes", "redis_key_prefix", "session_ttl_secs", "history_size",
       "history_ttl_secs", "offline_queue_ttl_secs", "inbox_size", "initial_state", "initial_state_size",
       "metrics_retention_secs", "jwt_secret", "jwt_public_key", "jwt_issuer", "jwt_audience", "api_key",
-      "allowed_origins", "cluster", "compression", "compression_level", "default_topics",
+      "allowed_origins", "cluster", "cluster_min_members", "compression", "compression_level", "default_topics",
       "public_topics", "explorers", "log_level", "admin_key", "metrics_key", "max_unauthenticated_connections",
       "max_unauthenticated_per_address", "trusted_proxies", "topic_changes_per_sec", "topic_changes_burst",
       "upgrade_rate_per_sec", "upgrade_rate_burst", "request_header_timeout_secs", "max_sockjs_sessions",
@@ -144,7 +144,7 @@ class HeraldOptionsTest {
             .setInitialState(false)
             .setInitialStateSize(0)
             .setMetricsRetentionSecs(7200))
-        .cluster(cluster -> cluster.setCluster(true));
+        .cluster(cluster -> cluster.setCluster(true).setClusterMinMembers(2));
   }
 
   // ------------------------------------------------------------------------------------------ defaults
@@ -507,6 +507,18 @@ class HeraldOptionsTest {
         "linea", "https://lineascan.build/tx/{hash}"), o.ingress().getExplorers());
     assertEquals(List.of("ethereum", "linea"), new ArrayList<>(o.ingress().getExplorers().keySet()));
     o.validate();
+  }
+
+  @Test
+  void clusterMinMembersIsAQuorumOfOneToAThousandMembers() {
+    assertEquals(1, new HeraldOptions().cluster().getClusterMinMembers(), "default: never isolated");
+    assertEquals(2, new HeraldOptions().applyEnv(Map.of("CLUSTER_MIN_MEMBERS", "2")).cluster().getClusterMinMembers());
+    for (String bad : List.of("0", "-1", "1001")) {
+      ConfigException e = assertThrows(ConfigException.class,
+          () -> new HeraldOptions().applyEnv(Map.of("CLUSTER_MIN_MEMBERS", bad)));
+      assertEquals("cluster_min_members", e.key());
+      assertTrue(e.getMessage().contains("between 1 and 1000"), e.getMessage());
+    }
   }
 
   static Stream<Arguments> badEnvValues() {

@@ -72,13 +72,14 @@ final class BridgeSessions {
   /**
    * Starts a session for a new socket once it holds one of the node's slots for unauthenticated connections
    * (node-wide and per client address, as {@code /ws}) and one of its client address's bridge socket slots
-   * ({@code max_sockjs_sessions_per_address}); or closes it and completes with null when the node drains, no slot is
+   * ({@code max_sockjs_sessions_per_address}); or closes it and completes with null when the node drains or is isolated, no slot is
    * free or this verticle already holds {@code max_connections} sessions (4029 {@code connection_limit}).
    */
   Future<BridgeTransport> open(GuardedSocket socket) {
-    if (node.isDraining()) {
-      node.metrics().closed(CloseCode.SHUTDOWN);
-      SockJsFrames.close(socket, CloseCode.SHUTDOWN.code(), BridgeTransport.reason(CloseCode.SHUTDOWN));
+    if (node.unavailableReason() != null) {
+      CloseCode code = node.isDraining() ? CloseCode.SHUTDOWN : CloseCode.ISOLATED;
+      node.metrics().closed(code);
+      SockJsFrames.close(socket, code.code(), BridgeTransport.reason(code));
       return Future.succeededFuture();
     }
     String ip = clientAddresses.of(socket.remoteAddress(), socket.headers());

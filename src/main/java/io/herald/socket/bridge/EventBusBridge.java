@@ -145,8 +145,8 @@ public final class EventBusBridge {
         ctx.response().setStatusCode(403).end("origin not allowed");
         return;
       }
-      if (node.isDraining()) {
-        ctx.response().setStatusCode(503).end("node draining");
+      if (node.unavailableReason() != null) {
+        ctx.response().setStatusCode(503).putHeader(HttpHeaders.RETRY_AFTER, "1").end(node.unavailableReason());
         return;
       }
     }
