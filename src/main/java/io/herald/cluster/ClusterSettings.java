@@ -29,9 +29,11 @@ import org.slf4j.LoggerFactory;
  * @param eventBusPort port of the event bus between nodes; 0 (default) for a free port chosen at start and
  *                published to the other nodes through Hazelcast
  * @param tls     TLS with client certificates on the event bus ({@code HERALD_CLUSTER_TLS_*}); null for plaintext
+ * @param publicAddress {@code host:port} the other members reach this node's Hazelcast at, when not the address it
+ *                binds (behind NAT, a port mapping or a proxy); null (default) for the bound address
  */
 public record ClusterSettings(String name, String members, String host, int port, Path configFile, int eventBusPort,
-    EventBusTls tls) {
+    EventBusTls tls, String publicAddress) {
 
   private static final Logger log = LoggerFactory.getLogger(ClusterSettings.class);
 
@@ -40,6 +42,12 @@ public record ClusterSettings(String name, String members, String host, int port
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 5701;
 
+  /** Settings whose Hazelcast is reached at the address it binds. */
+  public ClusterSettings(String name, String members, String host, int port, Path configFile, int eventBusPort,
+                         EventBusTls tls) {
+    this(name, members, host, port, configFile, eventBusPort, tls, null);
+  }
+
   /** Settings with a plaintext event bus on a free port. */
   public ClusterSettings(String name, String members, String host, int port, Path configFile) {
     this(name, members, host, port, configFile, 0, null);
@@ -47,7 +55,8 @@ public record ClusterSettings(String name, String members, String host, int port
 
   /**
    * Settings from {@code HERALD_CLUSTER_NAME}, {@code _MEMBERS}, {@code _HOST}, {@code _PORT}, {@code _CONFIG},
-   * {@code _EVENTBUS_PORT} and the {@code HERALD_CLUSTER_TLS_*} of {@link EventBusTls}; an invalid value throws
+   * {@code _EVENTBUS_PORT}, {@code _PUBLIC_ADDRESS} and the {@code HERALD_CLUSTER_TLS_*} of {@link EventBusTls}; an
+   * invalid value throws
    * {@link IllegalArgumentException} naming the variable.
    */
   public static ClusterSettings fromEnv(Map<String, String> env) {
@@ -59,7 +68,28 @@ public record ClusterSettings(String name, String members, String host, int port
         port(env, "HERALD_CLUSTER_PORT", DEFAULT_PORT),
         config == null || config.isBlank() ? null : Path.of(config),
         port(env, "HERALD_CLUSTER_EVENTBUS_PORT", 0),
-        EventBusTls.fromEnv(env));
+        EventBusTls.fromEnv(env),
+        publicAddress(env.get("HERALD_CLUSTER_PUBLIC_ADDRESS")));
+  }
+
+  /** A {@code host:port} (port 1..65535), or null when blank; else {@link IllegalArgumentException}. */
+  private static String publicAddress(String value) {
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    String address = value.trim();
+    int colon = address.lastIndexOf(':');
+    if (colon > 0 && colon < address.length() - 1 && !address.substring(0, colon).contains(",")) {
+      try {
+        int port = Integer.parseInt(address.substring(colon + 1));
+        if (port >= 1 && port <= 65535) {
+          return address;
+        }
+      } catch (NumberFormatException e) {
+        // reported below with the form
+      }
+    }
+    throw new IllegalArgumentException("HERALD_CLUSTER_PUBLIC_ADDRESS: not host:port (port 1..65535)");
   }
 
   private static int port(Map<String, String> env, String name, int defaultPort) {
@@ -86,7 +116,11 @@ public record ClusterSettings(String name, String members, String host, int port
     properties.setProperty("herald.cluster.host", host);
     properties.setProperty("herald.cluster.port", Integer.toString(port));
     try (InputStream xml = openConfig()) {
-      return new XmlConfigBuilder(xml).setProperties(properties).build();
+      Config config = new XmlConfigBuilder(xml).setProperties(properties).build();
+      if (publicAddress != null) {
+        config.getNetworkConfig().setPublicAddress(publicAddress);
+      }
+      return config;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the cluster configuration", e);
     }

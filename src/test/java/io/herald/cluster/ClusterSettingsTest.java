@@ -60,7 +60,8 @@ class ClusterSettingsTest {
         "HERALD_CLUSTER_HOST", "10.0.0.9",
         "HERALD_CLUSTER_PORT", " 6000 ",
         "HERALD_CLUSTER_CONFIG", "/etc/herald/cluster.xml",
-        "HERALD_CLUSTER_EVENTBUS_PORT", "5801"));
+        "HERALD_CLUSTER_EVENTBUS_PORT", "5801",
+        "HERALD_CLUSTER_PUBLIC_ADDRESS", " 203.0.113.7:15701 "));
     assertEquals("fleet-7", s.name());
     assertEquals("10.0.0.1:5701,10.0.0.2:5702", s.members());
     assertEquals("10.0.0.9", s.host());
@@ -68,11 +69,26 @@ class ClusterSettingsTest {
     assertEquals(Path.of("/etc/herald/cluster.xml"), s.configFile());
     assertEquals(5801, s.eventBusPort());
     assertNull(s.tls());
+    assertEquals("203.0.113.7:15701", s.publicAddress());
     VertxOptions clustered = s.clusteredOptions(new VertxOptions());
     assertEquals("10.0.0.9", clustered.getEventBusOptions().getHost());
     assertEquals("10.0.0.9", clustered.getEventBusOptions().getClusterPublicHost());
     assertEquals(5801, clustered.getEventBusOptions().getPort());
     assertFalse(clustered.getEventBusOptions().isSsl());
+  }
+
+  @Test
+  void thePublicAddressIsWhereTheOtherMembersReachHazelcast() {
+    assertNull(ClusterSettings.fromEnv(Map.of()).publicAddress(), "the bound address by default");
+    assertNull(ClusterSettings.fromEnv(Map.of("HERALD_CLUSTER_PUBLIC_ADDRESS", " ")).publicAddress());
+    Config config = new ClusterSettings("herald-unit", "127.0.0.1", "127.0.0.1", 25701, null, 0, null,
+        "127.0.0.9:31001").hazelcastConfig();
+    assertEquals("127.0.0.9:31001", config.getNetworkConfig().getPublicAddress());
+    for (String bad : List.of("127.0.0.1", "127.0.0.1:", ":5701", "h:0", "h:65536", "h:x", "a,b:5701")) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> ClusterSettings.fromEnv(Map.of("HERALD_CLUSTER_PUBLIC_ADDRESS", bad)), bad);
+      assertTrue(e.getMessage().startsWith("HERALD_CLUSTER_PUBLIC_ADDRESS:"), e.getMessage());
+    }
   }
 
   @Test
@@ -109,6 +125,9 @@ class ClusterSettingsTest {
     assertEquals(List.of("127.0.0.1"), List.copyOf(network.getInterfaces().getInterfaces()));
     assertEquals("false", config.getProperty("hazelcast.phone.home.enabled"));
     assertEquals("slf4j", config.getProperty("hazelcast.logging.type"));
+    // A healed partition merges within seconds, not Hazelcast's 300 s then 120 s.
+    assertEquals("5", config.getProperty("hazelcast.merge.first.run.delay.seconds"));
+    assertEquals("5", config.getProperty("hazelcast.merge.next.run.delay.seconds"));
     // The entries the Vert.x cluster manager needs.
     assertNotNull(config.getMultiMapConfigs().get("__vertx.subs"), "__vertx.subs multimap config");
     assertNotNull(config.getMapConfigs().get("__vertx.haInfo"), "__vertx.haInfo map config");
