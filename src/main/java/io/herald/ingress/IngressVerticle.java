@@ -115,10 +115,12 @@ public final class IngressVerticle extends VerticleBase {
     if (options.natsEnabled()) {
       nats = new NatsIngress(vertx, context, options, node, mapper,
           (notification, live) -> publish(notification, live ? Unrecorded.LIVE : Unrecorded.WITHHOLD), this::rejected);
-      // The consumer first, so that no change is missed; the state when started is applied once NATS is ready.
+      // The consumer first, so that no change is missed; NATS starts in the state of now (an isolated node takes
+      // nothing), and the state of when it is ready is applied then.
       // Redis pub/sub goes on while isolated: every node records each message idempotently (the first append fixes
       // its position for the fleet), and what an isolated node publishes reaches no connection (it closed them).
       ready.add(eventBus.<Boolean>localConsumer(node.isolationAddress(), m -> nats.setIsolated(m.body())).completion());
+      nats.setIsolated(node.isIsolated());
       ready.add(nats.start().onSuccess(v -> nats.setIsolated(node.isIsolated())));
     }
     if (stateOptions.redisEnabled()) {

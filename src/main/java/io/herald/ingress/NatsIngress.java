@@ -125,7 +125,10 @@ final class NatsIngress {
     this.rejected = rejected;
   }
 
-  /** Connects, and subscribes or starts consuming; fails with a message naming the key at fault. */
+  /**
+   * Connects, and subscribes or starts consuming unless the node is isolated ({@link #setIsolated} before the start);
+   * fails with a message naming the key at fault.
+   */
   Future<Void> start() {
     Options natsOptions = new Options.Builder()
         .servers(options.getNatsUrl().split(","))
@@ -217,7 +220,9 @@ final class NatsIngress {
     });
     coreDispatcher = connected.createDispatcher();
     coreHandler = msg -> onCore(msg.getData(), handOff);
-    coreSubscription = coreDispatcher.subscribe(options.getNatsSubject(), options.getNatsQueueGroup(), coreHandler);
+    if (!paused) {
+      coreSubscription = coreDispatcher.subscribe(options.getNatsSubject(), options.getNatsQueueGroup(), coreHandler);
+    }
   }
 
   /**
@@ -289,7 +294,7 @@ final class NatsIngress {
         .build());
     jetStreamHandOff = new ContextHandOff<>(context, HANDOFF_CAPACITY, this::publishAndAck);
     consumerContext = connected.getStreamContext(options.getNatsStream()).getConsumerContext(options.getNatsDurable());
-    consumer = newConsumer();
+    consumer = paused ? null : newConsumer();
   }
 
   private MessageConsumer newConsumer() throws IOException, JetStreamApiException {
