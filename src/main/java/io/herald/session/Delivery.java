@@ -15,7 +15,8 @@ import java.util.List;
  * Delivers the messages of the event bus to sessions, the same for every transport: a user event (NotificationUpdated)
  * to every session of the user unfiltered; a notification through, in this order, the hold of a replay in progress,
  * the drop of copies a replay or a queue take already wrote, the user stream's sequencer (offset order), the session's
- * filters, and the {@link BoundedWriter}. Counts deliveries in the node's metrics and the verticle's hourly counters.
+ * filters, the drop of an id written lately ({@link RecentIds}), and the {@link BoundedWriter}. Counts deliveries in
+ * the node's metrics and the verticle's hourly counters.
  */
 public final class Delivery implements AddressRegistry.Deliverer {
 
@@ -178,13 +179,22 @@ public final class Delivery implements AddressRegistry.Deliverer {
         .markFirst(notification.epoch(), notification.offset());
   }
 
-  /** Writes the notification unless the session's filters exclude it; 1 when it was written. */
+  /**
+   * Writes the notification unless the session's filters exclude it or it wrote the same id lately (a copy recorded
+   * again at a new position: {@link RecentIds}); 1 when it was written.
+   */
   int writeFiltered(Session s, String address, Notification notification) {
     if (s.closing) {
       return 0;
     }
     if (!s.filters.accepts(notification)) {
       node.metrics().filteredOut();
+      return 0;
+    }
+    if (s.recentIds == null) {
+      s.recentIds = new RecentIds();
+    }
+    if (!s.recentIds.markFirst(notification.idHash())) {
       return 0;
     }
     if (writer.write(s, address, notification.frameBytes())) {

@@ -75,6 +75,8 @@ public final class Session {
    * ({@link AddressRegistry#leave}), so there are at most as many as the session's topics plus its broadcast.
    */
   Map<String, WrittenOffsets> sharedStreamsWritten;
+  /** The ids of the notifications written last, whatever their stream; a second copy is dropped. Null until the first. */
+  RecentIds recentIds;
 
   /** A bridge resume is being read: another is refused until it is answered, as each may read every stream's history. */
   boolean resumeInFlight;

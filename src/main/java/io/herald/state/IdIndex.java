@@ -24,7 +24,7 @@ final class IdIndex {
     this.capacity = capacity;
   }
 
-  /** Indexes the id appended at {@code offset} (its {@link #hash}), the offset after the newest indexed. */
+  /** Indexes the id appended at {@code offset} (its {@link io.herald.model.Notification#idHash()}), the offset after the newest indexed. */
   void add(long offset, long idHash) {
     if (count == hashes.length && hashes.length < capacity) {
       grow();
@@ -34,7 +34,7 @@ final class IdIndex {
     count = Math.min(count + 1, hashes.length);
   }
 
-  /** The offset the id of this {@link #hash} was appended at among the indexed ones, newest first; -1 if none. */
+  /** The offset the id of this hash was appended at among the indexed ones, newest first; -1 if none. */
   long offsetOf(long hash) {
     for (long offset = newest; offset > newest - count; offset--) {
       if (hashes[slot(offset, hashes.length)] == hash) {
@@ -54,20 +54,5 @@ final class IdIndex {
 
   private static int slot(long offset, int slots) {
     return (int) Math.floorMod(offset, (long) slots);
-  }
-
-  /**
-   * The hash an id is indexed by, computed once per append by the caller: FNV-1a over the id's characters, then
-   * SplitMix64's finaliser to spread the bits.
-   */
-  static long hash(String id) {
-    long h = 0xcbf29ce484222325L;
-    for (int i = 0; i < id.length(); i++) {
-      h ^= id.charAt(i);
-      h *= 0x100000001b3L;
-    }
-    h = (h ^ (h >>> 30)) * 0xbf58476d1ce4e5b9L;
-    h = (h ^ (h >>> 27)) * 0x94d049bb133111ebL;
-    return h ^ (h >>> 31);
   }
 }

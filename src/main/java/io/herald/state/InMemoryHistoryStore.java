@@ -86,7 +86,7 @@ public final class InMemoryHistoryStore implements HistoryStore {
     Instant now = now();
     StreamKey stream = StreamKey.user(tenant, userId);
     History history = liveHistory(stream, now);
-    long idHash = IdIndex.hash(notification.id());
+    long idHash = notification.idHash();
     Position known = history == null ? null : history.positionOf(idHash);
     if (known != null) {
       return Future.succeededFuture(new AppendResult(known, false, true));
@@ -112,7 +112,7 @@ public final class InMemoryHistoryStore implements HistoryStore {
   public synchronized Future<Position> append(StreamKey stream, Notification notification) {
     Instant now = now();
     History history = liveHistory(stream, now);
-    long idHash = IdIndex.hash(notification.id());
+    long idHash = notification.idHash();
     Position known = history == null ? null : history.positionOf(idHash);
     return Future.succeededFuture(known != null ? known : appendAt(stream, history, notification, idHash, now).position());
   }
@@ -271,7 +271,7 @@ public final class InMemoryHistoryStore implements HistoryStore {
     }
 
     /**
-     * The position of the notification id of this hash ({@link IdIndex#hash}) among the stream's last appends, or
+     * The position of the notification id of this hash ({@link Notification#idHash()}) among the stream's last appends, or
      * null: what makes an append idempotent.
      */
     Position positionOf(long idHash) {

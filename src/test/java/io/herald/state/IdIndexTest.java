@@ -3,6 +3,7 @@ package io.herald.state;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import io.herald.model.Notification;
 import org.junit.jupiter.api.Test;
 
 /** {@link IdIndex}: the offset of each of the last ids, across growth and the ring's wrap; older ones forgotten. */
@@ -11,32 +12,32 @@ class IdIndexTest {
   @Test
   void theLastIdsAreFoundAtTheirOffsetsAcrossGrowthAndWrap() {
     IdIndex index = new IdIndex(100);
-    assertEquals(-1, index.offsetOf(IdIndex.hash("n1")));
+    assertEquals(-1, index.offsetOf(Notification.hashId("n1")));
     for (long offset = 1; offset <= 250; offset++) {
-      index.add(offset, IdIndex.hash("n" + offset));
-      assertEquals(offset, index.offsetOf(IdIndex.hash("n" + offset)));
+      index.add(offset, Notification.hashId("n" + offset));
+      assertEquals(offset, index.offsetOf(Notification.hashId("n" + offset)));
     }
-    assertEquals(151, index.offsetOf(IdIndex.hash("n151")), "the oldest of the last 100");
-    assertEquals(250, index.offsetOf(IdIndex.hash("n250")));
-    assertEquals(-1, index.offsetOf(IdIndex.hash("n150")), "older than the last 100");
-    assertEquals(-1, index.offsetOf(IdIndex.hash("never")));
+    assertEquals(151, index.offsetOf(Notification.hashId("n151")), "the oldest of the last 100");
+    assertEquals(250, index.offsetOf(Notification.hashId("n250")));
+    assertEquals(-1, index.offsetOf(Notification.hashId("n150")), "older than the last 100");
+    assertEquals(-1, index.offsetOf(Notification.hashId("never")));
   }
 
   @Test
   void anIndexStartingAtAnyOffsetKeepsItsIdsWhileGrowing() {
     IdIndex index = new IdIndex(1000);
     for (long offset = 5_000; offset < 5_040; offset++) {
-      index.add(offset, IdIndex.hash("id-" + offset));
+      index.add(offset, Notification.hashId("id-" + offset));
     }
     for (long offset = 5_000; offset < 5_040; offset++) {
-      assertEquals(offset, index.offsetOf(IdIndex.hash("id-" + offset)), "after growing past 16 and 32 slots");
+      assertEquals(offset, index.offsetOf(Notification.hashId("id-" + offset)), "after growing past 16 and 32 slots");
     }
   }
 
   @Test
   void theHashTellsCloseIdsApart() {
-    assertNotEquals(IdIndex.hash("ab"), IdIndex.hash("ba"));
-    assertNotEquals(IdIndex.hash("n-1"), IdIndex.hash("n-2"));
-    assertEquals(IdIndex.hash("same"), IdIndex.hash(new String("same")));
+    assertNotEquals(Notification.hashId("ab"), Notification.hashId("ba"));
+    assertNotEquals(Notification.hashId("n-1"), Notification.hashId("n-2"));
+    assertEquals(Notification.hashId("same"), Notification.hashId(new String("same")));
   }
 }

@@ -137,6 +137,29 @@ class RedisOutageIT {
     }
   }
 
+  @Test
+  void aRetryOfAnIdAfterRedisLostItsDataIsNotShownTwice() {
+    String user = user();
+    Redis redis = Redis.createClient(vertx, "redis://127.0.0.1:" + port);
+    try (WsClient client = node.connect(user)) {
+      node.publish(note(user, "original").put("id", "retried-id"));
+      JsonObject original = notifications(client, 1).get(0);
+      assertEquals(1L, original.getLong("offset"), original.encode());
+
+      // The data, with the id index that makes appends idempotent, is gone (a restart without persistence does the
+      // same): the retry is recorded again, at a new position.
+      send(redis, Command.FLUSHALL);
+      node.publish(note(user, "original").put("id", "retried-id"));
+      node.publish(note(user, "next"));
+      JsonObject next = notifications(client, 1).get(0);
+      assertEquals("next", next.getString("message"), "the retry is dropped, not written again: " + next.encode());
+      assertNotEquals(original.getString("epoch"), next.getString("epoch"), "recorded in a new stream: " + next);
+      assertEquals(2L, next.getLong("offset"), "after the retry's new entry: " + next.encode());
+    } finally {
+      redis.close();
+    }
+  }
+
   private static double historyFailures() {
     Matcher m = HISTORY_FAILURES.matcher(node.get("/metrics").body());
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
