@@ -24,6 +24,10 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,10 +76,14 @@ final class FaultFleet implements AutoCloseable {
   final JetStream jetStream;
   final Redis redisClient;
   final JwtIssuer issuer;
+  private final HttpClient http = HttpClient.newHttpClient();
   private final WebSocketClient wsClient;
+  /** Clients bound to other loopback source addresses (the connect storm), kept referenced while in use. */
+  private final List<WebSocketClient> sourceClients = new ArrayList<>();
   private final List<ResumingClient> clients = new ArrayList<>();
 
-  FaultFleet(String name) throws Exception {
+  /** @param extraEnv node settings of this fleet over the defaults above */
+  FaultFleet(String name, Map<String, String> extraEnv) throws Exception {
     natsPort = PrivateRedis.freePort();
     redisPort = PrivateRedis.freePort();
     natsStore = Files.createDirectories(Path.of("target", name + "-nats-" + unique));
@@ -95,6 +103,7 @@ final class FaultFleet implements AutoCloseable {
     env.put("INITIAL_STATE", "false");
     env.put("SLOW_CLIENT_GRACE_SECS", Integer.toString(SLOW_CLIENT_GRACE_SECS));
     env.put("LOG_LEVEL", "INFO");
+    env.putAll(extraEnv);
     FleetScript started = null;
     try {
       started = FleetScript.start(name + "-" + unique, NODES, env);
@@ -130,6 +139,60 @@ final class FaultFleet implements AutoCloseable {
     Await.until(() -> started.stream().allMatch(c -> c.authentications() > 0), Duration.ofSeconds(60),
         n + " clients authenticated through HAProxy");
     return started;
+  }
+
+  /**
+   * Starts one resuming client per user from the loopback source address {@code localAddress} (127.0.0.x: HAProxy
+   * forwards it, so the nodes' per-address limits see many clients), without waiting for them.
+   */
+  List<ResumingClient> startFrom(String localAddress, List<String> users, DeliveryLedger ledger) {
+    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setConnectTimeout(10_000)
+        .setLocalAddress(localAddress).setMaxConnections(users.size() + 1));
+    sourceClients.add(client);
+    List<ResumingClient> started = new ArrayList<>();
+    for (String user : users) {
+      started.add(new ResumingClient(vertx, client, fleet.lbPort(), user, token(user), ledger).start());
+    }
+    clients.addAll(started);
+    return started;
+  }
+
+  /**
+   * A client that will stop reading, on node {@code node}'s own port (HAProxy's socket buffers, autotuned up to 32 MB
+   * here, would take tens of MB before the node saw a full queue), with a receive buffer of 8 KiB so that its socket
+   * fills soon; authenticated when this returns.
+   */
+  ResumingClient connectSlowReader(int node, String user, DeliveryLedger ledger) {
+    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setConnectTimeout(5000)
+        .setReceiveBufferSize(8192));
+    sourceClients.add(client);
+    ResumingClient slow = new ResumingClient(vertx, client, fleet.nodePort(node), user, token(user), ledger).start();
+    clients.add(slow);
+    Await.until(() -> slow.authentications() > 0, Duration.ofSeconds(30), "slow client authenticated");
+    return slow;
+  }
+
+  /** The sum over the fleet's nodes of {@code herald_server_closes_total} for a close code (their /metrics). */
+  double serverCloses(int code) {
+    double sum = 0;
+    for (int k = 1; k <= NODES; k++) {
+      try {
+        HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + fleet.nodePort(k) + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        for (String line : metrics.body().split("\n")) {
+          if (line.startsWith("herald_server_closes_total{") && line.contains("code=\"" + code + "\"")) {
+            sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+          }
+        }
+      } catch (IOException down) {
+        // a node being restarted has nothing to count
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted", e);
+      }
+    }
+    return sum;
   }
 
   String token(String user) {

@@ -12,6 +12,7 @@ import io.herald.testkit.ResumingClient;
 import io.herald.testkit.SteadyPublisher;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.Timeout;
 class FaultsUnderLoadIT {
 
   /** Notifications a second, fleet-wide: what this 2-core machine sustains with 3 nodes, NATS, Redis and HAProxy. */
-  static final int RATE = 500;
+  static final int RATE = 300;
   static final int USERS = 30;
   /** Length of each run; the fault comes after {@link #BEFORE_FAULT}. */
   static final Duration RUN = Duration.ofSeconds(15);
@@ -46,7 +47,7 @@ class FaultsUnderLoadIT {
   @BeforeAll
   @Timeout(240)
   static void startFleet() throws Exception {
-    f = new FaultFleet("faults");
+    f = new FaultFleet("faults", Map.of());
   }
 
   @AfterAll
@@ -141,6 +142,7 @@ class FaultsUnderLoadIT {
     List<ResumingClient> clients = f.connectUsers(name + "-" + f.unique, USERS, ledger);
     List<String> users = clients.stream().map(ResumingClient::user).collect(Collectors.toList());
     SteadyPublisher publisher = new SteadyPublisher(ledger, users, send, RATE, 2000, RUN);
+    long start = System.nanoTime();
     publisher.start();
     pause(BEFORE_FAULT);
     long faultAt = System.nanoTime();
@@ -155,6 +157,7 @@ class FaultsUnderLoadIT {
     log("FaultsUnderLoadIT", "%s: %s; %d of %d clients reconnected; %.0f/s published (%d sends retried); "
         + "fault took %d ms; closes %s", name, report, affected.size(), USERS, m.rate(), m.refused(), faultDoneMs,
         clients.stream().flatMap(c -> c.closeCodes().stream()).distinct().collect(Collectors.toList()));
+    log("FaultsUnderLoadIT", "%s: latency p50/max ms by second of publish: %s", name, ledger.timeline(start));
     if (report.lost() > 0) {
       explainLost(report, clients);
     }

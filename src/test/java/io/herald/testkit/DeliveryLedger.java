@@ -144,6 +144,35 @@ public final class DeliveryLedger {
         TimeUnit.NANOSECONDS.toMillis(lastLate - faultAtNanos), head(lost), head(twice));
   }
 
+  /**
+   * The delivery latency over the run, per second of publish time from {@code startNanos}: "second: p50/max ms
+   * (not received)", for the log of a fault test.
+   */
+  public String timeline(long startNanos) {
+    StringBuilder out = new StringBuilder();
+    int n = size();
+    int from = 0;
+    for (int second = 0; from < n; second++) {
+      long end = startNanos + TimeUnit.SECONDS.toNanos(second + 1);
+      List<Double> latencies = new ArrayList<>();
+      int missing = 0;
+      int i = from;
+      for (; i < n && publishedAt.get(i) < end; i++) {
+        if (received.get(i) == 0) {
+          missing++;
+        } else {
+          latencies.add((firstReceivedAt.get(i) - publishedAt.get(i)) / 1e6);
+        }
+      }
+      from = i;
+      latencies.sort(null);
+      double p50 = latencies.isEmpty() ? 0 : latencies.get(latencies.size() / 2);
+      double max = latencies.isEmpty() ? 0 : latencies.get(latencies.size() - 1);
+      out.append(String.format(" %d: %.0f/%.0f", second, p50, max)).append(missing > 0 ? " (" + missing + ")" : "");
+    }
+    return out.toString().trim();
+  }
+
   private int size() {
     return Math.min(next.get(), capacity);
   }
