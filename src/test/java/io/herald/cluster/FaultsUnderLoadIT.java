@@ -5,11 +5,15 @@ import static io.herald.cluster.FaultFleet.pause;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.herald.testkit.Await;
 import io.herald.testkit.DeliveryLedger;
 import io.herald.testkit.PrivateNats;
 import io.herald.testkit.PrivateRedis;
 import io.herald.testkit.ResumingClient;
 import io.herald.testkit.SteadyPublisher;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -87,7 +91,7 @@ class FaultsUnderLoadIT {
       pause(Duration.ofSeconds(2)); // the outage itself
       try {
         f.nats = PrivateNats.start(f.natsPort, f.natsStore);
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         throw new AssertionError("nats-server did not start again", e);
       }
     });
@@ -103,7 +107,7 @@ class FaultsUnderLoadIT {
       pause(Duration.ofSeconds(2)); // the outage itself
       try {
         f.redis = PrivateRedis.start(f.redisPort);
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         throw new AssertionError("redis-server did not start again", e);
       }
     });
@@ -115,9 +119,8 @@ class FaultsUnderLoadIT {
     for (String id : report.lostIds().subList(0, Math.min(6, report.lostIds().size()))) {
       int index = Integer.parseInt(id.substring(id.lastIndexOf('-') + 1));
       String user = clients.get(index % USERS).user();
-      String score = String.valueOf(io.herald.testkit.Await.result(f.redisClient.send(io.vertx.redis.client.Request
-          .cmd(io.vertx.redis.client.Command.ZSCORE).arg("websocket:history-ids:" + user).arg(id)),
-          Duration.ofSeconds(5), "ZSCORE"));
+      String score = String.valueOf(Await.result(f.redisClient.send(Request.cmd(Command.ZSCORE)
+          .arg("websocket:history-ids:" + user).arg(id)), Duration.ofSeconds(5), "ZSCORE"));
       ResumingClient c = clients.get(index % USERS);
       log("FaultsUnderLoadIT", "lost %s of %s: recorded at offset %s; client closes %s, resumed from %s", id, user,
           score, c.closeCodes(), c.resumedFrom());

@@ -36,15 +36,13 @@ public final class FleetScript implements AutoCloseable {
       "HERALD_CLUSTER_CONFIG", "FLEET_KEEP_ON_FAILURE", "HERALD_JAVA_OPTS");
 
   private final Path dir;
-  private final int nodes;
   private final int lbPort;
   private final Map<String, String> env;
   private final Thread stopOnExit;
   private volatile boolean stopped;
 
-  private FleetScript(Path dir, int nodes, int lbPort, Map<String, String> env) {
+  private FleetScript(Path dir, int lbPort, Map<String, String> env) {
     this.dir = dir;
-    this.nodes = nodes;
     this.lbPort = lbPort;
     this.env = env;
     this.stopOnExit = new Thread(() -> {
@@ -60,7 +58,7 @@ public final class FleetScript implements AutoCloseable {
    */
   public static FleetScript start(String name, int nodes, Map<String, String> env) {
     Path dir = ROOT.resolve("target/" + name);
-    FleetScript fleet = new FleetScript(dir, nodes, freePortRange(nodes), new LinkedHashMap<>(env));
+    FleetScript fleet = new FleetScript(dir, freePortRange(nodes), new LinkedHashMap<>(env));
     Runtime.getRuntime().addShutdownHook(fleet.stopOnExit);
     Run start = fleet.run(Duration.ofSeconds(200), "start", Integer.toString(nodes), "--port",
         Integer.toString(fleet.lbPort));
@@ -81,10 +79,6 @@ public final class FleetScript implements AutoCloseable {
     return lbPort + k;
   }
 
-  public int nodes() {
-    return nodes;
-  }
-
   /** kill -9 of node K; returns once the process is gone. */
   public void kill(int k) {
     expectSuccess(run(Duration.ofSeconds(30), "kill", Integer.toString(k)), "kill " + k);
@@ -93,21 +87,6 @@ public final class FleetScript implements AutoCloseable {
   /** Starts node K again after {@link #kill}; returns once it is back in the cluster with /health 200. */
   public void restart(int k) {
     expectSuccess(run(Duration.ofSeconds(120), "restart", Integer.toString(k)), "restart " + k);
-  }
-
-  /** The pid of node K as recorded by the script. */
-  public long pid(int k) {
-    try {
-      for (String line : Files.readAllLines(dir.resolve("pids"))) {
-        String[] f = line.trim().split("\\s+");
-        if (f.length >= 3 && f[0].equals("node") && f[1].equals(Integer.toString(k))) {
-          return Long.parseLong(f[2]);
-        }
-      }
-    } catch (IOException e) {
-      throw new AssertionError("cannot read " + dir.resolve("pids"), e);
-    }
-    throw new AssertionError("no node " + k + " recorded in " + dir.resolve("pids"));
   }
 
   @Override

@@ -88,10 +88,6 @@ public final class ResumingClient {
     return firstAuthenticatedAt;
   }
 
-  public boolean connected() {
-    return socket != null;
-  }
-
   /** Stops reading the socket (the TCP window closes once Vert.x's buffer fills), as a stalled device would. */
   public void pauseReads() {
     readsPaused = true;
