@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>JetStream: the stream is created (file-backed) when missing and the consumer created or updated at start; a
  * message is acked only once its notification is recorded and published, and is otherwise delivered again — after
- * {@link #NAK_DELAY} when its record failed, after {@code nats_ack_wait_secs} when the node taking it died. A message
+ * {@link #NAK_DELAY} when its record failed, after {@code nats_ack_wait_secs} when the node taking it died (while it
+ * waits in a live node's queue it is signalled in progress: {@link InProgressSignals}). A message
  * without an {@code id} gets its {@code Nats-Msg-Id} header as id, else one made of the stream's creation time and
  * its sequence, so that every delivery of a message carries the same id and the idempotent append
  * ({@link io.herald.state.HistoryStore#appendForUser}) shows it to no client twice. An invalid message is terminated
@@ -95,6 +96,8 @@ final class NatsIngress {
   private ConsumerContext consumerContext;
   private ContextHandOff<Taken> jetStreamHandOff;
   private final AtomicBoolean restarting = new AtomicBoolean();
+  private final InProgressSignals inProgress = new InProgressSignals();
+  private long inProgressTimer = -1;
   private volatile boolean stopping;
   /**
    * Whether the node is isolated from its fleet ({@code cluster_min_members}): nothing is taken from NATS, and a
@@ -189,6 +192,9 @@ final class NatsIngress {
   /** Stops consuming and closes the connection; messages taken and not acked are delivered again after the wait. */
   Future<Void> stop() {
     stopping = true;
+    if (inProgressTimer >= 0) {
+      vertx.cancelTimer(inProgressTimer);
+    }
     if (connection == null) {
       return Future.succeededFuture();
     }
@@ -295,6 +301,17 @@ final class NatsIngress {
     jetStreamHandOff = new ContextHandOff<>(context, HANDOFF_CAPACITY, this::publishAndAck);
     consumerContext = connected.getStreamContext(options.getNatsStream()).getConsumerContext(options.getNatsDurable());
     consumer = paused ? null : newConsumer();
+    // A third of the ack wait: a message waiting in this node's queue is signalled in progress twice before its
+    // ack wait could lapse, whatever the jitter of a busy machine.
+    long periodMs = Math.max(1000, options.getNatsAckWaitSecs() * 1000L / 3);
+    inProgressTimer = vertx.setPeriodic(periodMs, id -> {
+      if (inProgress.waiting() > 0) {
+        context.executeBlocking(() -> {
+          inProgress.signalAll();
+          return null;
+        }, false);
+      }
+    });
   }
 
   private MessageConsumer newConsumer() throws IOException, JetStreamApiException {
@@ -369,6 +386,7 @@ final class NatsIngress {
       message.term();
       return;
     }
+    inProgress.taken(message);
     offer(handOff, new Taken(message, notification));
   }
 
@@ -392,10 +410,12 @@ final class NatsIngress {
    */
   private void publishAndAck(Taken taken) {
     if (paused) {
+      inProgress.done(taken.message());
       taken.message().nak();
       return;
     }
     publisher.publish(taken.notification(), false).onComplete(published -> {
+      inProgress.done(taken.message());
       if (paused) {
         taken.message().nak();
       } else if (published.succeeded()) {

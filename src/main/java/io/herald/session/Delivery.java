@@ -33,15 +33,17 @@ public final class Delivery implements AddressRegistry.Deliverer {
   private final BoundedWriter writer;
   private final int maxHeld;
   private final BoundedWriter.Closer closer;
+  private final UserStreamGapFill gapFill;
 
   Delivery(Vertx vertx, NodeInfo node, HourlyCounters hourly, BoundedWriter writer, int slowClientMaxPending,
-           BoundedWriter.Closer closer) {
+           BoundedWriter.Closer closer, UserStreamGapFill gapFill) {
     this.vertx = vertx;
     this.node = node;
     this.hourly = hourly;
     this.writer = writer;
     this.maxHeld = slowClientMaxPending;
     this.closer = closer;
+    this.gapFill = gapFill;
   }
 
   @Override
@@ -127,14 +129,10 @@ public final class Delivery implements AddressRegistry.Deliverer {
       written += writeFiltered(s, address, inOrder);
     }
     if (s.userStream.holding()) {
-      if (s.reorderTimer == Session.NO_TIMER) {
+      if (s.reorderTimer == Session.NO_TIMER && !s.gapFillInFlight) {
         s.reorderTimer = vertx.setTimer(UserStreamSequencer.MAX_WAIT_MS, id -> {
           s.reorderTimer = Session.NO_TIMER;
-          int late = 0;
-          for (Notification waited : s.userStream.releaseAll()) {
-            late += writeFiltered(s, address, waited);
-          }
-          counted(late, 0);
+          fillGap(s, address);
         });
       }
     } else if (s.reorderTimer != Session.NO_TIMER) {
@@ -142,6 +140,37 @@ public final class Delivery implements AddressRegistry.Deliverer {
       s.reorderTimer = Session.NO_TIMER;
     }
     return written;
+  }
+
+  /**
+   * The user stream waited {@link UserStreamSequencer#MAX_WAIT_MS} for a missing offset: reads the gap from history
+   * and writes it in order with what waited; what history does not have (expired) is given up, and what waited is
+   * written. A notification read here whose live copy comes later is dropped by its position.
+   */
+  private void fillGap(Session s, String address) {
+    s.gapFillInFlight = true;
+    gapFill.missing(s).onComplete(read -> {
+      s.gapFillInFlight = false;
+      if (s.closing) {
+        return;
+      }
+      int written = 0;
+      for (Notification missed : read.result()) {
+        if (s.heldDuringReplay != null) {
+          hold(s, new Held(address, missed)); // a Resume started meanwhile: its replay goes first
+        } else if (missed.offset() >= s.userStream.next() && firstWrite(s, new Position(missed.epoch(), missed.offset()))) {
+          for (Notification inOrder : s.userStream.offer(missed)) {
+            written += writeFiltered(s, address, inOrder);
+          }
+        }
+      }
+      if (s.heldDuringReplay == null) {
+        for (Notification waited : s.userStream.releaseAll()) {
+          written += writeFiltered(s, address, waited);
+        }
+      }
+      counted(written, 0);
+    });
   }
 
   /** Whether a replay of the broadcast or topic stream of {@code address} already wrote this notification. */

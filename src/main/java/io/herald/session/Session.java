@@ -87,8 +87,10 @@ public final class Session {
   long expiryTimer = NO_TIMER;
   long recheckTimer = NO_TIMER;
   long slowTimer = NO_TIMER;
-  /** Releases what {@link #userStream} held when the gap did not fill in time. */
+  /** Reads the gap of {@link #userStream} from history when it did not fill in time. */
   long reorderTimer = NO_TIMER;
+  /** A read of the user stream's gap ({@link UserStreamGapFill}) is in flight: no other is started meanwhile. */
+  boolean gapFillInFlight;
 
   long lastActivityNanos;
   /** Client messages refused by the rate limit since the last accepted one. */

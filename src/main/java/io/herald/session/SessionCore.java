@@ -34,7 +34,8 @@ public final class SessionCore {
     // The writer and the delivery close slow clients through the lifecycle, which is built last.
     BoundedWriter.Closer closer = this::closeSlow;
     this.writer = new BoundedWriter(vertx, node, options.limits().getSlowClientMaxPending(), options.limits().getSlowClientGraceSecs(), closer);
-    this.delivery = new Delivery(vertx, node, hourly, writer, options.limits().getSlowClientMaxPending(), closer);
+    this.delivery = new Delivery(vertx, node, hourly, writer, options.limits().getSlowClientMaxPending(), closer,
+        new UserStreamGapFill(state.history()));
     this.registry = new AddressRegistry(vertx, delivery);
     this.lifecycle = new SessionLifecycle(vertx, options.limits(), options.auth(), options.access(), node, state, authenticator, admission, hourly, registry, writer);
     this.replay = new ReplayCoordinator(vertx, options.state(), node, state, registry, delivery, writer);

@@ -12,7 +12,8 @@ import java.util.TreeMap;
  * behind a load balancer). The store gives them consecutive offsets, but each node publishes on its own, so they
  * can arrive out of order — and a client that keeps the highest offset it saw for {@code Resume} would then skip
  * the one still on its way. A notification ahead of the next expected offset waits here until the gap fills, for
- * at most {@link #MAX_WAIT_MS} (the caller's timer) or {@link #MAX_HELD} notifications; one at or behind it (late
+ * at most {@link #MAX_WAIT_MS} (the caller's timer, after which the gap is read from history: {@link UserStreamGapFill})
+ * or {@link #MAX_HELD} notifications; one at or behind it (late
  * after such a wait, or an offline-queue notification older than the connection) passes at once. Nothing is
  * dropped here (a second copy of a position is the caller's to drop: {@link WrittenOffsets}); on a single node,
  * where the ingress publishes a stream in order, nothing ever waits.
@@ -85,6 +86,21 @@ final class UserStreamSequencer {
     }
     held.put(offset, n);
     return held.size() > MAX_HELD ? releaseAll() : List.of();
+  }
+
+  /** The stream's epoch, null before the first {@link #start}. */
+  String epoch() {
+    return epoch;
+  }
+
+  /** The next offset expected: everything before it has been written or given up. */
+  long next() {
+    return next;
+  }
+
+  /** The highest offset waiting; {@link #next()} - 1 when none waits. */
+  long highestHeld() {
+    return held.isEmpty() ? next - 1 : held.lastKey();
   }
 
   /** Whether notifications are waiting for an earlier one. */

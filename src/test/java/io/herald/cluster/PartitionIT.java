@@ -7,7 +7,7 @@ import io.herald.config.HeraldOptions;
 import io.herald.protocol.CloseCode;
 import io.herald.testkit.Await;
 import io.herald.testkit.PartitionProxy;
-import io.herald.testkit.ResumingClient;
+import io.herald.testkit.FailoverClient;
 import io.herald.testkit.TestNode;
 import io.herald.testkit.WsClient;
 import io.nats.client.Connection;
@@ -80,7 +80,7 @@ class PartitionIT {
 
     PartitionProxy proxy = new PartitionProxy();
     List<TestNode> nodes = new ArrayList<>();
-    List<ResumingClient> clients = new ArrayList<>();
+    List<FailoverClient> clients = new ArrayList<>();
     Vertx clientVertx = Vertx.vertx();
     Redis redis = Redis.createClient(clientVertx, TestNode.REDIS_URL);
     Connection nats = Nats.connect(TestNode.NATS_URL);
@@ -96,12 +96,12 @@ class PartitionIT {
         for (int k = 0; k < 3; k++) {
           order.add(nodes.get((i + k) % 3));
         }
-        clients.add(new ResumingClient("part-user-" + i, order,
+        clients.add(new FailoverClient("part-user-" + i, order,
             id -> TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sentAt.getOrDefault(id, System.nanoTime())),
             names::get).start());
       }
       Await.until(() -> {
-        clients.forEach(ResumingClient::assertRunning);
+        clients.forEach(FailoverClient::assertRunning);
         return clients.stream().allMatch(c -> c.connectedTo() != null);
       }, WAIT, "every client connected");
 
@@ -135,12 +135,12 @@ class PartitionIT {
       proxy.isolate(hosts.get(0));
       Await.until(a.node().info()::isIsolated, WAIT, "A isolated");
       long detectedMs = msSince(cutAt);
-      List<ResumingClient> ofA = clients.stream().filter(c -> "A".equals(preferred(c)))
+      List<FailoverClient> ofA = clients.stream().filter(c -> "A".equals(preferred(c)))
           .collect(Collectors.toList());
       Await.until(() -> ofA.stream().allMatch(c -> c.connectedTo() != null && !"A".equals(c.connectedTo())), WAIT,
           "A's clients reconnected to B or C");
       long clientsMovedMs = msSince(cutAt);
-      for (ResumingClient c : ofA) {
+      for (FailoverClient c : ofA) {
         assertEquals(List.of((int) CloseCode.ISOLATED.code()), c.closeCodes(), c.user() + " closed once, with 4012");
       }
       TestNode.HttpResult health = a.get("/health");
@@ -176,14 +176,14 @@ class PartitionIT {
       publisher.get(30, TimeUnit.SECONDS);
 
       // Every client gets every notification of its user, once.
-      for (ResumingClient c : clients) {
+      for (FailoverClient c : clients) {
         List<String> expected = idsOf(published, c.user());
         Await.until(() -> expected.stream().allMatch(c.counts()::containsKey), WAIT,
             c.user() + " received every notification of its user");
       }
       List<String> lost = new ArrayList<>();
       List<String> twice = new ArrayList<>();
-      for (ResumingClient c : clients) {
+      for (FailoverClient c : clients) {
         c.close();
         for (String id : idsOf(published, c.user())) {
           int n = c.counts().getOrDefault(id, 0);
@@ -196,7 +196,7 @@ class PartitionIT {
         assertEquals(List.of(), c.notRecovered(), c.user() + ": every resume recovered");
       }
       List<Long> unaffected = clients.stream().filter(c -> c.closeCodes().isEmpty())
-          .flatMap(c -> c.receipts().stream()).map(ResumingClient.Receipt::latencyMs).sorted()
+          .flatMap(c -> c.receipts().stream()).map(FailoverClient.Receipt::latencyMs).sorted()
           .collect(Collectors.toList());
       System.out.printf("[PartitionIT] %d published (JetStream and Redis), %d users; A isolated %d ms after the cut, "
               + "its clients on B/C %d ms after; healed after %d s, A back in its fleet %d ms after the heal; "
@@ -287,7 +287,7 @@ class PartitionIT {
     }
   }
 
-  private static String preferred(ResumingClient client) {
+  private static String preferred(FailoverClient client) {
     int i = Integer.parseInt(client.user().substring("part-user-".length()));
     return List.of("A", "B", "C").get(i % 3);
   }

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Live delivery of the user stream ({@link Delivery} with the session's {@link UserStreamSequencer}): notifications
  * that arrive out of order are written in offset order; a gap that does not fill within
- * {@link UserStreamSequencer#MAX_WAIT_MS} is given up, and the late one still written.
+ * {@link UserStreamSequencer#MAX_WAIT_MS} is read from history ({@link UserStreamGapFill}), or given up when history
+ * does not have it, and the late one is then still written.
  */
 class DeliveryTest {
 
@@ -50,10 +51,11 @@ class DeliveryTest {
   }
 
   @Test
-  void aGapNotFilledWithinMaxWaitIsGivenUpAndTheLateNotificationStillWritten() {
+  void aGapNotFilledWithinMaxWaitIsReadFromHistoryAndWrittenInOrderAndItsLateCopyDropped() {
     fixture = SessionFixture.start(o -> { });
     fixture.appendToHistory("u1", "n1");
     Client c = fixture.connect("u1");
+    // Recorded, and its publish lost or late (the node that recorded it died, or is far behind).
     Notification n2 = fixture.appendForUser("u1", "n2");
     Notification n3 = fixture.appendForUser("u1", "n3");
     Notification n4 = fixture.appendForUser("u1", "n4");
@@ -61,12 +63,32 @@ class DeliveryTest {
 
     fixture.publish(USER_ADDRESS, n3, n4);
 
-    List<Written> released = c.transport().awaitWrites(w -> w.offset() > 0, 2, SessionFixture.WAIT);
-    assertEquals(List.of(3L, 4L), released.stream().map(Written::offset).toList(), "given up on 2, in order");
+    List<Written> released = c.transport().awaitWrites(w -> w.offset() > 0, 3, SessionFixture.WAIT);
+    assertEquals(List.of(2L, 3L, 4L), released.stream().map(Written::offset).toList(), "2 read from history, in order");
     long waitedMs = TimeUnit.NANOSECONDS.toMillis(released.get(0).atNanos() - publishedAt);
-    assertTrue(waitedMs >= UserStreamSequencer.MAX_WAIT_MS, "released after " + waitedMs + " ms only");
+    assertTrue(waitedMs >= UserStreamSequencer.MAX_WAIT_MS, "read after " + waitedMs + " ms only");
     fixture.publish(USER_ADDRESS, n2, fixture.appendForUser("u1", "n5"));
-    assertEquals(List.of(3L, 4L, 2L, 5L), offsets(c), "the late one is written, and the next one after 4 at once");
+    assertEquals(List.of(2L, 3L, 4L, 5L), offsets(c), "the late copy of 2 is dropped, 5 written at once");
+  }
+
+  @Test
+  void aGapHistoryDoesNotHaveIsGivenUpAndTheLateNotificationStillWritten() {
+    fixture = SessionFixture.start(o -> { });
+    fixture.appendToHistory("u1", "n1");
+    Client c = fixture.connect("u1");
+    Notification n2 = fixture.appendForUser("u1", "n2");
+    fixture.publish(USER_ADDRESS, n2);
+    // Positions history never had (as if expired): 4 waits for 3, which no read can bring.
+    Notification n4 = Notification.builder().id("not-in-history-4").target(n2.target()).message("n4").build()
+        .withPosition(n2.epoch(), 4);
+    Notification n3 = Notification.builder().id("not-in-history-3").target(n2.target()).message("n3").build()
+        .withPosition(n2.epoch(), 3);
+
+    fixture.publish(USER_ADDRESS, n4);
+
+    c.transport().awaitWrites(w -> w.offset() == 4, 1, SessionFixture.WAIT);
+    fixture.publish(USER_ADDRESS, n3);
+    assertEquals(List.of(2L, 4L, 3L), offsets(c), "the gap given up, the late one still written");
   }
 
   @Test
@@ -85,7 +107,7 @@ class DeliveryTest {
   }
 
   @Test
-  void aNotificationPublishedAgainAtItsPositionIsWrittenOnceEvenAfterAGapWasGivenUp() {
+  void aNotificationPublishedAgainAtItsPositionIsWrittenOnceEvenAfterItsGapWasReadFromHistory() {
     fixture = SessionFixture.start(o -> { });
     fixture.appendToHistory("u1", "n1");
     Client c = fixture.connect("u1");
@@ -98,9 +120,9 @@ class DeliveryTest {
     Notification n5 = fixture.appendForUser("u1", "n5");
     fixture.publish(USER_ADDRESS, n5);
     c.transport().awaitWrites(w -> w.offset() == 5, 1, SessionFixture.WAIT);
-    // 4 came after the gap was given up: written late, once; its copy is dropped like the others.
+    // 4 was read from history when 5 had waited for it: its live copies are dropped like the others.
     fixture.publish(USER_ADDRESS, n4, n4, n5);
-    assertEquals(List.of(2L, 3L, 5L, 4L), offsets(c), "each position once, the late one included");
+    assertEquals(List.of(2L, 3L, 4L, 5L), offsets(c), "each position once, the one read from history included");
   }
 
   @Test

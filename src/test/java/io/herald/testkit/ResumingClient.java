@@ -1,200 +1,187 @@
 package io.herald.testkit;
 
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.Function;
-import java.util.function.ToLongFunction;
 
 /**
- * A {@code /ws} client of one user as an application runs it, on a thread of its own: it keeps the epoch and highest
- * offset of its user stream, and when its connection closes it reconnects — to its preferred node first, else the
- * next one that accepts the upgrade, as a load balancer skipping nodes whose {@code /health} fails would — and resumes
- * from that position. Counts each notification id it receives, the close codes it got, and the latency of each
- * notification ({@code latencyOf}, e.g. from the publisher's clock) with the node it arrived through.
+ * A load-test client as an application would write it: one {@code /ws} connection of one user through a front door,
+ * authenticated by its first frame, that follows the user stream's epoch and highest offset from every Notification
+ * and, whenever the connection closes or cannot be opened, reconnects (backoff 100 ms doubling to 2 s) and resumes
+ * from that position in its Authenticate. Every Notification frame goes to the {@link DeliveryLedger}. Callbacks run
+ * on the Vert.x event loop; the counters are safe to read from the test's thread.
  */
-public final class ResumingClient implements AutoCloseable {
+public final class ResumingClient {
 
-  /** A notification received: its id, latency in ms, and the node whose connection wrote it. */
-  public record Receipt(String id, long latencyMs, String node) {
-  }
+  private static final long FIRST_BACKOFF_MS = 100;
+  private static final long MAX_BACKOFF_MS = 2000;
 
+  private final Vertx vertx;
+  private final WebSocketClient client;
+  private final int port;
   private final String user;
-  private final List<TestNode> nodes;
-  private final ToLongFunction<String> latencyOf;
-  private final Function<TestNode, String> nameOf;
-  private final Map<String, Integer> counts = new ConcurrentHashMap<>();
-  private final List<Receipt> receipts = new CopyOnWriteArrayList<>();
+  private final String token;
+  private final DeliveryLedger ledger;
   private final List<Integer> closeCodes = new CopyOnWriteArrayList<>();
-  private final List<String> notRecovered = new CopyOnWriteArrayList<>();
-  private final AtomicInteger connections = new AtomicInteger();
-  private final Thread thread;
-  private volatile boolean stopping;
-  private volatile String connectedTo;
-  private volatile Throwable failure;
+  private final AtomicInteger authentications = new AtomicInteger();
+  private final AtomicInteger refusedConnects = new AtomicInteger();
+  private final List<String> resumedFrom = new CopyOnWriteArrayList<>();
+  private volatile WebSocket socket;
+  private volatile boolean stopped;
+  private volatile boolean readsPaused;
+  private volatile long firstAuthenticatedAt;
+  // Touched on the event loop only.
   private String epoch;
-  private long lastOffset;
+  private long offset;
+  private long backoffMs = FIRST_BACKOFF_MS;
 
   /**
-   * @param nodes     the nodes in the order this client tries them (its preferred node first)
-   * @param latencyOf the latency in ms of a notification by id, when it arrives
-   * @param nameOf    a node's name in the receipts
+   * @param client a WebSocketClient the caller keeps referenced (a collected client shuts its connections)
    */
-  public ResumingClient(String user, List<TestNode> nodes, ToLongFunction<String> latencyOf,
-                        Function<TestNode, String> nameOf) {
+  public ResumingClient(Vertx vertx, WebSocketClient client, int port, String user, String token,
+                        DeliveryLedger ledger) {
+    this.vertx = vertx;
+    this.client = client;
+    this.port = port;
     this.user = user;
-    this.nodes = List.copyOf(nodes);
-    this.latencyOf = latencyOf;
-    this.nameOf = nameOf;
-    this.thread = new Thread(this::run, "resuming-client-" + user);
-    this.thread.setDaemon(true);
-  }
-
-  /** Starts the client's thread; {@link #connectedTo()} is set once it is authenticated. */
-  public ResumingClient start() {
-    thread.start();
-    return this;
-  }
-
-  private void run() {
-    try {
-      while (!stopping) {
-        WsClient client = connect();
-        if (client == null) {
-          return;
-        }
-        try (client) {
-          read(client);
-        }
-      }
-    } catch (RuntimeException | AssertionError e) {
-      failure = e;
-    }
-  }
-
-  /** Throws what ended the client's thread, if anything did: the client no longer connects nor counts. */
-  public void assertRunning() {
-    if (failure != null) {
-      throw new AssertionError(user + ": the client's thread failed", failure);
-    }
-  }
-
-  /** Connects and authenticates with the position kept, trying the nodes in order; null once stopping. */
-  private WsClient connect() {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!stopping) {
-      for (TestNode node : nodes) {
-        WsClient client;
-        try {
-          client = node.open();
-        } catch (AssertionError refused) {
-          continue; // 503 while isolated or draining: the balancer would not route here
-        }
-        JsonObject authenticate = new JsonObject().put("type", "Authenticate").put("token", node.token(user))
-            .put("device", "Dashboard");
-        if (epoch != null) {
-          authenticate.put("epoch", epoch).put("last_offset", lastOffset);
-        }
-        client.send(authenticate);
-        JsonObject reply = client.poll(Duration.ofSeconds(10));
-        if (reply == null || !"Authenticated".equals(reply.getString("type"))) {
-          client.close();
-          continue;
-        }
-        if (epoch != null && !Boolean.TRUE.equals(reply.getBoolean("recovered"))) {
-          notRecovered.add(reply.encode());
-        }
-        if (epoch == null) {
-          epoch = reply.getString("epoch");
-          lastOffset = reply.getLong("offset", 0L);
-        }
-        connections.incrementAndGet();
-        connectedTo = nameOf.apply(node);
-        return client;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(user + ": no node accepted a connection for 60 s");
-      }
-      LockSupport.parkNanos(Duration.ofMillis(100).toNanos()); // a reconnecting client's backoff
-    }
-    return null;
-  }
-
-  private void read(WsClient client) {
-    String node = connectedTo;
-    while (!stopping) {
-      JsonObject frame = client.poll(Duration.ofMillis(100));
-      if (frame == null) {
-        if (client.isClosed()) {
-          CloseInfo close = client.awaitClose(Duration.ofSeconds(1));
-          closeCodes.add(close.codeOr1006());
-          connectedTo = null;
-          return;
-        }
-        continue;
-      }
-      if (!"Notification".equals(frame.getString("type"))) {
-        continue;
-      }
-      String id = frame.getString("id");
-      counts.merge(id, 1, Integer::sum);
-      receipts.add(new Receipt(id, latencyOf.applyAsLong(id), node));
-      Long offset = frame.getLong("offset");
-      if (offset != null && frame.getString("epoch") != null) {
-        epoch = frame.getString("epoch");
-        lastOffset = Math.max(lastOffset, offset);
-      }
-    }
+    this.token = token;
+    this.ledger = ledger;
   }
 
   public String user() {
     return user;
   }
 
-  /** The node this client is authenticated on now; null while it reconnects. */
-  public String connectedTo() {
-    return connectedTo;
+  /** Opens the first connection (asynchronously; see {@link #authentications()}). */
+  public ResumingClient start() {
+    vertx.runOnContext(v -> connect());
+    return this;
   }
 
-  /** How many times each notification id arrived. */
-  public Map<String, Integer> counts() {
-    return counts;
+  /** Connections authenticated so far (the first and every reconnect). */
+  public int authentications() {
+    return authentications.get();
   }
 
-  public List<Receipt> receipts() {
-    return new ArrayList<>(receipts);
-  }
-
-  /** The close codes of the connections that ended (1006 for none). */
+  /** Close codes of every connection that ended (1006 for a drop without a close frame). */
   public List<Integer> closeCodes() {
     return List.copyOf(closeCodes);
   }
 
-  /** The Authenticated answers of resumes that were not {@code recovered}. */
-  public List<String> notRecovered() {
-    return List.copyOf(notRecovered);
+  /** Upgrades refused or failed (HTTP 429/503 from a node, a refused TCP connect, HAProxy's 503). */
+  public int refusedConnects() {
+    return refusedConnects.get();
   }
 
-  /** Connections authenticated so far. */
-  public int connections() {
-    return connections.get();
+  /** The positions ({@code epoch:offset}) the client resumed from, in order. */
+  public List<String> resumedFrom() {
+    return List.copyOf(resumedFrom);
   }
 
-  /** Stops the thread and closes the connection; rethrows what failed in the thread. */
-  @Override
-  public void close() {
-    stopping = true;
-    try {
-      thread.join(Duration.ofSeconds(15).toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+  /** {@link System#nanoTime()} of the first Authenticated, 0 before it. */
+  public long firstAuthenticatedAt() {
+    return firstAuthenticatedAt;
+  }
+
+  /** Stops reading the socket (the TCP window closes once Vert.x's buffer fills), as a stalled device would. */
+  public void pauseReads() {
+    readsPaused = true;
+    WebSocket ws = socket;
+    if (ws != null) {
+      ws.pause();
     }
-    assertRunning();
+  }
+
+  /** Reads again. */
+  public void resumeReads() {
+    readsPaused = false;
+    WebSocket ws = socket;
+    if (ws != null) {
+      ws.resume();
+    }
+  }
+
+  /** No more reconnects; closes the connection. */
+  public void stop() {
+    stopped = true;
+    WebSocket ws = socket;
+    if (ws != null) {
+      ws.close();
+    }
+  }
+
+  private void connect() {
+    if (stopped) {
+      return;
+    }
+    WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/ws")
+        .setTimeout(10_000);
+    client.connect(options).onComplete(ar -> {
+      if (ar.failed()) {
+        refusedConnects.incrementAndGet();
+        retryLater();
+        return;
+      }
+      WebSocket ws = ar.result();
+      socket = ws;
+      ws.textMessageHandler(this::onText);
+      ws.closeHandler(v -> onClose(ws));
+      ws.exceptionHandler(e -> { });
+      if (readsPaused) {
+        ws.pause();
+      }
+      JsonObject auth = new JsonObject().put("type", "Authenticate").put("token", token);
+      if (offset > 0) {
+        auth.put("epoch", epoch).put("last_offset", offset);
+        resumedFrom.add(epoch + ":" + offset);
+      }
+      ws.writeTextMessage(auth.encode());
+    });
+  }
+
+  private void onText(String text) {
+    long now = System.nanoTime();
+    JsonObject frame = new JsonObject(text);
+    String type = frame.getString("type");
+    if ("Notification".equals(type)) {
+      ledger.received(frame.getString("id"), now);
+      if ("user".equals(frame.getString("stream")) && frame.getString("epoch") != null) {
+        long o = frame.getLong("offset", 0L);
+        if (!frame.getString("epoch").equals(epoch)) {
+          epoch = frame.getString("epoch");
+          offset = o;
+        } else if (o > offset) {
+          offset = o;
+        }
+      }
+    } else if ("Authenticated".equals(type)) {
+      backoffMs = FIRST_BACKOFF_MS;
+      if (authentications.getAndIncrement() == 0) {
+        firstAuthenticatedAt = now;
+      }
+    }
+  }
+
+  private void onClose(WebSocket ws) {
+    Short code = ws.closeStatusCode();
+    closeCodes.add(code == null ? 1006 : code.intValue());
+    if (socket == ws) {
+      socket = null;
+    }
+    retryLater();
+  }
+
+  private void retryLater() {
+    if (stopped) {
+      return;
+    }
+    long delay = backoffMs;
+    backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+    vertx.setTimer(delay, t -> connect());
   }
 }
