@@ -67,8 +67,11 @@ public final class AddressRegistry {
   /** Removes the session from the address's receivers, unregistering the consumer when it was the last. */
   public void leave(Session s, String address) {
     s.addresses.remove(address);
-    if (s.sharedStreamsWritten != null) {
-      s.sharedStreamsWritten.remove(address);
+    if (s.sharedStreams != null) {
+      OrderedStream left = s.sharedStreams.remove(address);
+      if (left != null && left.reorderTimer != Session.NO_TIMER) {
+        vertx.cancelTimer(left.reorderTimer);
+      }
     }
     if (s.replayedStreams != null) {
       s.replayedStreams.remove(address);

@@ -5,6 +5,7 @@ import io.herald.model.Target;
 import io.herald.protocol.CloseCode;
 import io.herald.runtime.NodeInfo;
 import io.herald.state.Position;
+import io.herald.state.StreamKey;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -33,10 +34,10 @@ public final class Delivery implements AddressRegistry.Deliverer {
   private final BoundedWriter writer;
   private final int maxHeld;
   private final BoundedWriter.Closer closer;
-  private final UserStreamGapFill gapFill;
+  private final StreamGapFill gapFill;
 
   Delivery(Vertx vertx, NodeInfo node, HourlyCounters hourly, BoundedWriter writer, int slowClientMaxPending,
-           BoundedWriter.Closer closer, UserStreamGapFill gapFill) {
+           BoundedWriter.Closer closer, StreamGapFill gapFill) {
     this.vertx = vertx;
     this.node = node;
     this.hourly = hourly;
@@ -97,7 +98,7 @@ public final class Delivery implements AddressRegistry.Deliverer {
   }
 
   /**
-   * Deduplicates against a replay, holds during one, puts the user stream back in offset order, filters, and writes;
+   * Deduplicates against a replay, holds during one, puts the stream back in offset order, filters, and writes;
    * returns the messages written (more than one when this notification filled a gap others waited on).
    */
   private int deliverTo(Session s, String address, Notification notification) {
@@ -112,10 +113,18 @@ public final class Delivery implements AddressRegistry.Deliverer {
       if (replayedAlready(s, address, notification)) {
         return 0;
       }
-      if (notification.epoch() != null && !firstWriteOnSharedStream(s, address, notification)) {
+      if (notification.epoch() == null) {
+        return writeFiltered(s, address, notification);
+      }
+      OrderedStream stream = sharedStream(s, address);
+      if (!stream.markFirst(notification.epoch(), notification.offset())) {
         return 0;
       }
-      return writeFiltered(s, address, notification);
+      if (stream.sequencer.epoch() == null) {
+        // Neither resumed nor asked for its position: in order from the first one this session sees.
+        stream.sequencer.start(notification.epoch(), notification.offset() - 1);
+      }
+      return deliverInOrder(s, address, sharedStreamKey(notification.target()), stream, notification);
     }
     if (notification.epoch() != null && notification.epoch().equals(s.userStreamEpoch)
         && notification.offset() <= s.userStreamReplayedUpTo && notification.offset() > s.userStreamReplayedFrom) {
@@ -124,48 +133,56 @@ public final class Delivery implements AddressRegistry.Deliverer {
     if (notification.epoch() != null && !firstWrite(s, new Position(notification.epoch(), notification.offset()))) {
       return 0;
     }
+    return deliverInOrder(s, address, StreamKey.user(s.user.tenant(), s.user.userId()), s.userStream, notification);
+  }
+
+  /**
+   * Writes what the stream's sequencer lets through now; while it holds notifications back, a timer reads the gap
+   * from history after {@link StreamSequencer#MAX_WAIT_MS}.
+   */
+  private int deliverInOrder(Session s, String address, StreamKey key, OrderedStream stream, Notification notification) {
     int written = 0;
-    for (Notification inOrder : s.userStream.offer(notification)) {
+    for (Notification inOrder : stream.sequencer.offer(notification)) {
       written += writeFiltered(s, address, inOrder);
     }
-    if (s.userStream.holding()) {
-      if (s.reorderTimer == Session.NO_TIMER && !s.gapFillInFlight) {
-        s.reorderTimer = vertx.setTimer(UserStreamSequencer.MAX_WAIT_MS, id -> {
-          s.reorderTimer = Session.NO_TIMER;
-          fillGap(s, address);
+    if (stream.sequencer.holding()) {
+      if (stream.reorderTimer == Session.NO_TIMER && !stream.gapFillInFlight) {
+        stream.reorderTimer = vertx.setTimer(StreamSequencer.MAX_WAIT_MS, id -> {
+          stream.reorderTimer = Session.NO_TIMER;
+          fillGap(s, address, key, stream);
         });
       }
-    } else if (s.reorderTimer != Session.NO_TIMER) {
-      vertx.cancelTimer(s.reorderTimer);
-      s.reorderTimer = Session.NO_TIMER;
+    } else if (stream.reorderTimer != Session.NO_TIMER) {
+      vertx.cancelTimer(stream.reorderTimer);
+      stream.reorderTimer = Session.NO_TIMER;
     }
     return written;
   }
 
   /**
-   * The user stream waited {@link UserStreamSequencer#MAX_WAIT_MS} for a missing offset: reads the gap from history
-   * and writes it in order with what waited; what history does not have (expired) is given up, and what waited is
+   * The stream waited {@link StreamSequencer#MAX_WAIT_MS} for a missing offset: reads the gap from history and
+   * writes it in order with what waited; what history does not have (expired) is given up, and what waited is
    * written. A notification read here whose live copy comes later is dropped by its position.
    */
-  private void fillGap(Session s, String address) {
-    s.gapFillInFlight = true;
-    gapFill.missing(s).onComplete(read -> {
-      s.gapFillInFlight = false;
-      if (s.closing) {
-        return;
+  private void fillGap(Session s, String address, StreamKey key, OrderedStream stream) {
+    stream.gapFillInFlight = true;
+    gapFill.missing(key, stream.sequencer).onComplete(read -> {
+      stream.gapFillInFlight = false;
+      if (s.closing || (stream != s.userStream && (s.sharedStreams == null || s.sharedStreams.get(address) != stream))) {
+        return; // closed, or left the topic meanwhile
       }
       int written = 0;
       for (Notification missed : read.result()) {
         if (s.heldDuringReplay != null) {
           hold(s, new Held(address, missed)); // a Resume started meanwhile: its replay goes first
-        } else if (missed.offset() >= s.userStream.next() && firstWrite(s, new Position(missed.epoch(), missed.offset()))) {
-          for (Notification inOrder : s.userStream.offer(missed)) {
+        } else if (missed.offset() >= stream.sequencer.next() && stream.markFirst(missed.epoch(), missed.offset())) {
+          for (Notification inOrder : stream.sequencer.offer(missed)) {
             written += writeFiltered(s, address, inOrder);
           }
         }
       }
       if (s.heldDuringReplay == null) {
-        for (Notification waited : s.userStream.releaseAll()) {
+        for (Notification waited : stream.sequencer.releaseAll()) {
           written += writeFiltered(s, address, waited);
         }
       }
@@ -189,23 +206,24 @@ public final class Delivery implements AddressRegistry.Deliverer {
    * queue take this session was open for and then published by the taker — reaches the session once.
    */
   static boolean firstWrite(Session s, Position position) {
-    if (s.userStreamWritten == null) {
-      s.userStreamWritten = new WrittenOffsets();
-    }
-    return s.userStreamWritten.markFirst(position.epoch(), position.offset());
+    return s.userStream.markFirst(position.epoch(), position.offset());
   }
 
   /**
-   * Records a topic or broadcast notification's position as written; false when it was already (a JetStream
-   * redelivery or a publisher's retry published again at its first position). One window per stream address the
-   * session receives, made at its first positioned notification.
+   * The session's topic or broadcast stream at {@code address}, made at its first positioned notification or replay:
+   * a second copy of a position is dropped (a JetStream redelivery or a publisher's retry published again at its
+   * first position), and the stream is written in offset order.
    */
-  private static boolean firstWriteOnSharedStream(Session s, String address, Notification notification) {
-    if (s.sharedStreamsWritten == null) {
-      s.sharedStreamsWritten = new HashMap<>();
+  static OrderedStream sharedStream(Session s, String address) {
+    if (s.sharedStreams == null) {
+      s.sharedStreams = new HashMap<>();
     }
-    return s.sharedStreamsWritten.computeIfAbsent(address, a -> new WrittenOffsets())
-        .markFirst(notification.epoch(), notification.offset());
+    return s.sharedStreams.computeIfAbsent(address, a -> new OrderedStream());
+  }
+
+  private static StreamKey sharedStreamKey(Target target) {
+    return target instanceof Target.Topic topic
+        ? StreamKey.topic(target.tenant(), topic.topic()) : StreamKey.broadcast(target.tenant());
   }
 
   /**

@@ -236,6 +236,8 @@ public final class ReplayCoordinator {
       for (StoredNotification missed : replay.missed()) {
         delivery.writeFiltered(s, stream.address(), positioned(missed));
       }
+      // Live delivery goes on in offset order from the position the client now has.
+      Delivery.sharedStream(s, stream.address()).sequencer.start(replay.current().epoch(), replay.current().offset());
       if (stream.position() == null) {
         // Only the stream's position was asked for: nothing was replayed, so every live notification is still due.
         continue;
@@ -285,7 +287,7 @@ public final class ReplayCoordinator {
       // the current offset; one that did not was replayed only what followed its baseline, and must still get its
       // offline queue (offsets up to the baseline) and everything live after the current offset.
       s.userStreamEpoch = replay.current().epoch();
-      s.userStream.start(replay.current().epoch(), replay.current().offset());
+      s.userStream.sequencer.start(replay.current().epoch(), replay.current().offset());
       if (positionGiven) {
         s.userStreamReplayedFrom = 0;
         s.userStreamReplayedUpTo = Math.max(s.userStreamReplayedUpTo, replay.current().offset());

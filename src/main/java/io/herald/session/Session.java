@@ -62,19 +62,18 @@ public final class Session {
    * address ({@link AddressRegistry#leave}).
    */
   Map<String, Position> replayedStreams;
-  /** Puts the user stream's notifications back in offset order (they can arrive out of order in a fleet). */
-  final UserStreamSequencer userStream = new UserStreamSequencer();
   /**
-   * The user-stream positions already written, live or from a queue take the session was open for; the second copy
-   * of one is dropped ({@link Delivery#firstWrite}). Null until the first such write.
+   * The user stream: put back in offset order (it can arrive out of order in a fleet), its positions already written
+   * — live or from a queue take the session was open for — and a second copy of one dropped ({@link Delivery#firstWrite}).
    */
-  WrittenOffsets userStreamWritten;
+  final OrderedStream userStream = new OrderedStream();
   /**
-   * The positions already written of each topic or broadcast stream the session receives, by the stream's event-bus
-   * address; a second copy is dropped. Null until the first such write; a window goes when the session leaves its address
-   * ({@link AddressRegistry#leave}), so there are at most as many as the session's topics plus its broadcast.
+   * Each topic or broadcast stream the session receives, by the stream's event-bus address: its written positions and
+   * its sequencer. Null until the first positioned notification or replay of one; an entry goes when the session
+   * leaves its address ({@link AddressRegistry#leave}), so there are at most as many as the session's topics plus
+   * its broadcast.
    */
-  Map<String, WrittenOffsets> sharedStreamsWritten;
+  Map<String, OrderedStream> sharedStreams;
   /** The ids of the notifications written last, whatever their stream; a second copy is dropped. Null until the first. */
   RecentIds recentIds;
 
@@ -87,10 +86,6 @@ public final class Session {
   long expiryTimer = NO_TIMER;
   long recheckTimer = NO_TIMER;
   long slowTimer = NO_TIMER;
-  /** Reads the gap of {@link #userStream} from history when it did not fill in time. */
-  long reorderTimer = NO_TIMER;
-  /** A read of the user stream's gap ({@link UserStreamGapFill}) is in flight: no other is started meanwhile. */
-  boolean gapFillInFlight;
 
   long lastActivityNanos;
   /** Client messages refused by the rate limit since the last accepted one. */

@@ -35,7 +35,7 @@ public final class SessionCore {
     BoundedWriter.Closer closer = this::closeSlow;
     this.writer = new BoundedWriter(vertx, node, options.limits().getSlowClientMaxPending(), options.limits().getSlowClientGraceSecs(), closer);
     this.delivery = new Delivery(vertx, node, hourly, writer, options.limits().getSlowClientMaxPending(), closer,
-        new UserStreamGapFill(state.history()));
+        new StreamGapFill(state.history()));
     this.registry = new AddressRegistry(vertx, delivery);
     this.lifecycle = new SessionLifecycle(vertx, options.limits(), options.auth(), options.access(), node, state, authenticator, admission, hourly, registry, writer);
     this.replay = new ReplayCoordinator(vertx, options.state(), node, state, registry, delivery, writer);

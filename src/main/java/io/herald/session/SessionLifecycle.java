@@ -367,7 +367,7 @@ public final class SessionLifecycle {
     cancel(s.expiryTimer);
     cancel(s.recheckTimer);
     cancel(s.slowTimer);
-    cancel(s.reorderTimer);
+    cancel(s.userStream.reorderTimer);
     s.pending = null;
     s.heldDuringReplay = null;
     registry.leaveAll(s);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.model.Addresses;
 import io.herald.model.Notification;
+import io.herald.model.Priority;
 import io.herald.session.SessionFixture.Client;
 import io.herald.session.TestTransport.Written;
 import java.util.List;
@@ -13,9 +14,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Live delivery of the user stream ({@link Delivery} with the session's {@link UserStreamSequencer}): notifications
+ * Live delivery of the user stream ({@link Delivery} with the session's {@link StreamSequencer}): notifications
  * that arrive out of order are written in offset order; a gap that does not fill within
- * {@link UserStreamSequencer#MAX_WAIT_MS} is read from history ({@link UserStreamGapFill}), or given up when history
+ * {@link StreamSequencer#MAX_WAIT_MS} is read from history ({@link StreamGapFill}), or given up when history
  * does not have it, and the late one is then still written.
  */
 class DeliveryTest {
@@ -66,9 +67,37 @@ class DeliveryTest {
     List<Written> released = c.transport().awaitWrites(w -> w.offset() > 0, 3, SessionFixture.WAIT);
     assertEquals(List.of(2L, 3L, 4L), released.stream().map(Written::offset).toList(), "2 read from history, in order");
     long waitedMs = TimeUnit.NANOSECONDS.toMillis(released.get(0).atNanos() - publishedAt);
-    assertTrue(waitedMs >= UserStreamSequencer.MAX_WAIT_MS, "read after " + waitedMs + " ms only");
+    assertTrue(waitedMs >= StreamSequencer.MAX_WAIT_MS, "read after " + waitedMs + " ms only");
     fixture.publish(USER_ADDRESS, n2, fixture.appendForUser("u1", "n5"));
     assertEquals(List.of(2L, 3L, 4L, 5L), offsets(c), "the late copy of 2 is dropped, 5 written at once");
+  }
+
+  @Test
+  void broadcastNotificationsArrivingOutOfOrderAreWrittenInOffsetOrderAndAGapIsReadFromHistory() {
+    fixture = SessionFixture.start(o -> { });
+    Client c = fixture.connect("u1");
+    String broadcast = Addresses.broadcast(SessionFixture.TENANT);
+    Notification b1 = fixture.appendToBroadcast("b1", Priority.MEDIUM);
+    Notification b2 = fixture.appendToBroadcast("b2", Priority.MEDIUM);
+    Notification b3 = fixture.appendToBroadcast("b3", Priority.MEDIUM);
+    Notification b4 = fixture.appendToBroadcast("b4", Priority.MEDIUM);
+    Notification b5 = fixture.appendToBroadcast("b5", Priority.MEDIUM);
+
+    // Two nodes published 2 and 3: 3 overtook 2.
+    List<Long> whileTheGapIsOpen = fixture.onLoopThen(() -> fixture.publishNow(broadcast, b1, b3), () -> {
+      List<Long> seen = c.transport().writes("Notification").stream().map(Written::offset).toList();
+      fixture.publishNow(broadcast, b2);
+      return seen;
+    });
+    assertEquals(List.of(1L), whileTheGapIsOpen, "3 waits for 2");
+    assertEquals(List.of(1L, 2L, 3L), offsets(c));
+
+    // 4's publish is lost (its node died after recording it): 5 waits, then 4 is read from history.
+    fixture.publish(broadcast, b5);
+    List<Written> released = c.transport().awaitWrites(w -> w.offset() > 3, 2, SessionFixture.WAIT);
+    assertEquals(List.of(4L, 5L), released.stream().map(Written::offset).toList(), "4 read from history, in order");
+    fixture.publish(broadcast, b4);
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L), offsets(c), "the late copy of 4 dropped");
   }
 
   @Test

@@ -211,7 +211,7 @@ class SessionLifecycleTest {
     long[] timers = fixture.onLoopThen(() -> fixture.publishNow(Addresses.user(SessionFixture.TENANT, "u1"), third), () -> {
       c.transport().writable(false);
       fixture.core.writer().write(s, "{\"type\":\"Frame\"}");
-      return new long[] {s.expiryTimer, s.reorderTimer, s.slowTimer};
+      return new long[] {s.expiryTimer, s.userStream.reorderTimer, s.slowTimer};
     });
     for (long timer : timers) {
       assertTrue(timer != Session.NO_TIMER, "every timer is running before the release");

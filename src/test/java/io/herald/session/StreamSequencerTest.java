@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class UserStreamSequencerTest {
+class StreamSequencerTest {
 
   private static Notification at(String epoch, long offset) {
     return Notification.builder().id("n" + offset).target(new Target.Users(Ids.DEFAULT_TENANT, List.of("u1")))
@@ -26,7 +26,7 @@ class UserStreamSequencerTest {
 
   @Test
   void inOrderNotificationsPassAtOnce() {
-    UserStreamSequencer s = new UserStreamSequencer();
+    StreamSequencer s = new StreamSequencer();
     s.start("e", 4);
     for (long o = 5; o <= 8; o++) {
       assertEquals(List.of(o), offsets(s.offer(at("e", o))));
@@ -36,7 +36,7 @@ class UserStreamSequencerTest {
 
   @Test
   void oneAheadWaitsForTheGapAndBothLeaveInOrder() {
-    UserStreamSequencer s = new UserStreamSequencer();
+    StreamSequencer s = new StreamSequencer();
     s.start("e", 4);
     assertEquals(List.of(), offsets(s.offer(at("e", 6))));
     assertEquals(List.of(), offsets(s.offer(at("e", 7))));
@@ -48,7 +48,7 @@ class UserStreamSequencerTest {
 
   @Test
   void aGapThatNeverFillsIsGivenUpInOrderAndALateOnePassesAfterwards() {
-    UserStreamSequencer s = new UserStreamSequencer();
+    StreamSequencer s = new StreamSequencer();
     s.start("e", 0);
     s.offer(at("e", 3));
     s.offer(at("e", 2));
@@ -59,7 +59,7 @@ class UserStreamSequencerTest {
 
   @Test
   void olderNotificationsPassAtOnce() {
-    UserStreamSequencer s = new UserStreamSequencer();
+    StreamSequencer s = new StreamSequencer();
     s.start("e", 10);
     assertEquals(List.of(3L), offsets(s.offer(at("e", 3))), "an offline-queue notification older than the start");
     assertFalse(s.holding());
@@ -67,7 +67,7 @@ class UserStreamSequencerTest {
 
   @Test
   void aNewEpochReleasesWhatWaitedFirstAndRestartsTheCount() {
-    UserStreamSequencer s = new UserStreamSequencer();
+    StreamSequencer s = new StreamSequencer();
     s.start("old", 1);
     s.offer(at("old", 3));
     List<Notification> out = s.offer(at("new", 1));
@@ -78,7 +78,7 @@ class UserStreamSequencerTest {
 
   @Test
   void notificationsWithoutAPositionOrBeforeTheStartPass() {
-    UserStreamSequencer s = new UserStreamSequencer();
+    StreamSequencer s = new StreamSequencer();
     Notification unpositioned = Notification.builder().id("x").target(new Target.Users(Ids.DEFAULT_TENANT, List.of("u1"))).build();
     assertEquals(List.of(unpositioned), s.offer(unpositioned));
     assertEquals(List.of(9L), offsets(s.offer(at("e", 9))), "not started: nothing to order against");
@@ -88,7 +88,7 @@ class UserStreamSequencerTest {
 
   @Test
   void aRestartAtALaterPositionDropsWhatTheReplayCovered() {
-    UserStreamSequencer s = new UserStreamSequencer();
+    StreamSequencer s = new StreamSequencer();
     s.start("e", 0);
     s.offer(at("e", 2));
     s.offer(at("e", 5));
@@ -100,7 +100,7 @@ class UserStreamSequencerTest {
 
   @Test
   void startedOnAnEmptyStreamItTakesTheEpochTheStreamIsCreatedWith() {
-    UserStreamSequencer s = new UserStreamSequencer();
+    StreamSequencer s = new StreamSequencer();
     // Authenticated before the user's stream existed: its position was offset 0 of a placeholder epoch.
     s.start("placeholder", 0);
     assertEquals(List.of(), offsets(s.offer(at("real", 2))), "offset 2 of the new stream waits for 1");
@@ -110,13 +110,13 @@ class UserStreamSequencerTest {
 
   @Test
   void tooManyWaitingReleasesThemAll() {
-    UserStreamSequencer s = new UserStreamSequencer();
+    StreamSequencer s = new StreamSequencer();
     s.start("e", 0);
-    for (long o = 2; o < 2 + UserStreamSequencer.MAX_HELD; o++) {
+    for (long o = 2; o < 2 + StreamSequencer.MAX_HELD; o++) {
       assertEquals(List.of(), s.offer(at("e", o)));
     }
-    List<Notification> out = s.offer(at("e", 2 + UserStreamSequencer.MAX_HELD));
-    assertEquals(UserStreamSequencer.MAX_HELD + 1, out.size());
+    List<Notification> out = s.offer(at("e", 2 + StreamSequencer.MAX_HELD));
+    assertEquals(StreamSequencer.MAX_HELD + 1, out.size());
     assertEquals(2L, out.get(0).offset());
     assertFalse(s.holding());
   }

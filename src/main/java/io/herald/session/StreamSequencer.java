@@ -6,21 +6,23 @@ import java.util.List;
 import java.util.TreeMap;
 
 /**
- * Puts one connection's user-stream notifications back in offset order.
+ * Puts one connection's notifications of one history stream — its user stream, a topic, the broadcast — back in
+ * offset order.
  *
- * <p>In a fleet, consecutive notifications of a user can enter through different nodes (NATS's queue group, HTTP
- * behind a load balancer). The store gives them consecutive offsets, but each node publishes on its own, so they
- * can arrive out of order — and a client that keeps the highest offset it saw for {@code Resume} would then skip
- * the one still on its way. A notification ahead of the next expected offset waits here until the gap fills, for
- * at most {@link #MAX_WAIT_MS} (the caller's timer, after which the gap is read from history: {@link UserStreamGapFill})
- * or {@link #MAX_HELD} notifications; one at or behind it (late
- * after such a wait, or an offline-queue notification older than the connection) passes at once. Nothing is
- * dropped here (a second copy of a position is the caller's to drop: {@link WrittenOffsets}); on a single node,
- * where the ingress publishes a stream in order, nothing ever waits.
+ * <p>In a fleet, consecutive notifications of a stream can enter through different nodes (NATS's queue group, the
+ * JetStream consumer the fleet shares, HTTP behind a load balancer). The store gives them consecutive offsets, but
+ * each node publishes on its own, so they can arrive out of order — and a client that keeps the highest offset it
+ * saw for {@code Resume} would then skip the one still on its way. A notification ahead of the next expected offset
+ * waits here until the gap fills, for at most {@link #MAX_WAIT_MS} (the caller's timer, after which the gap is read
+ * from history: {@link StreamGapFill}) or {@link #MAX_HELD} notifications; one at or behind it (late after such a
+ * wait, or an offline-queue notification older than the connection) passes at once. Nothing is dropped here (a
+ * second copy of a position is the caller's to drop: {@link WrittenOffsets}); on a single node, where the ingress
+ * publishes a stream in order, nothing ever waits. The sequencer works before the session's filters: a
+ * notification they exclude still fills its offset.
  *
  * <p>Owned by the session's event loop, like the rest of {@link Session}.
  */
-final class UserStreamSequencer {
+final class StreamSequencer {
 
   /** Longest a notification waits for an earlier one, in milliseconds. */
   static final long MAX_WAIT_MS = 50;
