@@ -300,6 +300,13 @@ final class BenchClient {
     return p.future();
   }
 
+  /** The first notifications this client lost (see {@link DeliveryAccounting#lostExamples}). */
+  Future<List<String>> lostExamples(Map<String, Long> sent, int limit) {
+    Promise<List<String>> p = Promise.promise();
+    context.runOnContext(v -> p.complete(accounting.lostExamples(sent, limit)));
+    return p.future();
+  }
+
   /** The notifications received more than once so far, on every stream (where the account is written). */
   Future<Long> duplicates() {
     Promise<Long> p = Promise.promise();

@@ -81,6 +81,17 @@ public final class DeliveryAccounting {
     return lost;
   }
 
+  /** The first {@code limit} notifications lost so far, as {@code <stream key>#<sequence>}: which ones, to look for. */
+  public List<String> lostExamples(Map<String, Long> sent, int limit) {
+    List<String> examples = new java.util.ArrayList<>();
+    for (String stream : entitled) {
+      for (long seq : streams.get(stream).missingOf(sent.getOrDefault(stream, 0L), limit - examples.size())) {
+        examples.add(stream + "#" + seq);
+      }
+    }
+    return examples;
+  }
+
   public List<String> entitled() {
     return entitled;
   }

@@ -7,6 +7,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -85,11 +86,11 @@ public final class SoakCommand implements Callable<Integer> {
   Duration resumeEvery;
 
   /**
-   * The position the persistent clients resume each stream from: {@code highest} (default: the highest offset
-   * received, as the protocol describes it and herald-client.js does) or {@code contiguous} (the highest below which
-   * nothing is missing; see {@link ReceivedOffsets}).
+   * The position the persistent clients resume each stream from: {@code contiguous} (default: the highest offset
+   * below which nothing is missing, see {@link ReceivedOffsets}) or {@code highest} (the highest offset received, as
+   * the protocol describes it and herald-client.js keeps it: loses what arrived out of order at a drop).
    */
-  @Option(names = "--resume-from", defaultValue = "highest",
+  @Option(names = "--resume-from", defaultValue = "contiguous",
       description = "highest or contiguous: the offset each stream resumes from (default: ${DEFAULT-VALUE}).")
   String resumeFrom;
 
@@ -147,8 +148,9 @@ public final class SoakCommand implements Callable<Integer> {
     SoakVerdict verdict;
     try {
       verdict = new SoakRunner(benchConfig(), plan(), System.err::println).run();
-    } catch (IllegalArgumentException | IllegalStateException e) {
-      System.err.println("herald soak: " + e.getMessage());
+    } catch (IllegalArgumentException | IllegalStateException | TimeoutException e) {
+      // The soak could not run (bad options, clients that could not connect, a generator step that never answered).
+      System.err.println("herald soak: " + e);
       return 2;
     }
     return verdict.passed() ? 0 : 1;

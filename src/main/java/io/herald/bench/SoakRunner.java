@@ -41,6 +41,8 @@ public final class SoakRunner {
    * what is younger may be on its way, or waiting for its client's resume.
    */
   static final Duration ACCOUNTING_LAG = Duration.ofSeconds(15);
+  /** How many lost notifications the summary names. */
+  private static final int LOST_EXAMPLES = 20;
 
   /**
    * What a soak does beyond the benchmark's options.
@@ -192,16 +194,22 @@ public final class SoakRunner {
     closed.future().await(10, TimeUnit.SECONDS);
 
     JsonObject lostByKind = new JsonObject();
+    // Which notifications were lost (client, stream, sequence), the first few: what to look for in the node logs.
+    List<String> lostExamples = new ArrayList<>();
     if (tally.lost() > 0) {
       for (BenchClient c : persistent) {
         c.lostByKind(sent).await(10, TimeUnit.SECONDS).forEach((kind, n) -> lostByKind.put(kind, lostByKind.getLong(kind, 0L) + n));
+        if (lostExamples.size() < LOST_EXAMPLES) {
+          c.lostExamples(sent, LOST_EXAMPLES - lostExamples.size()).await(10, TimeUnit.SECONDS)
+              .forEach(lost -> lostExamples.add("client " + c.index + " " + lost));
+        }
       }
     }
     SoakVerdict verdict = SoakVerdict.judge(minutes, tally, churn.duplicated(), plan.heapGrowthLimitPct());
     JsonObject summary = new JsonObject().put("summary", true).put("minutes", plan.minutes())
         .put("published", loop.sent).put("publish_errors", loop.errors)
         .put("expected", tally.expected()).put("delivered", tally.delivered()).put("lost", tally.lost())
-        .put("lost_by_stream", lostByKind).put("duplicated", tally.duplicated() + churn.duplicated()).put("reordered", tally.reordered())
+        .put("lost_by_stream", lostByKind).put("lost_examples", lostExamples).put("duplicated", tally.duplicated() + churn.duplicated()).put("reordered", tally.reordered())
         .put("misdelivered", tally.misdelivered()).put("recovered", tally.recovered())
         .put("reconnects", stats.reconnects.sum()).put("reconnect_failures", stats.reconnectFailures.sum())
         .put("resumes_not_recovered", stats.resumesNotRecovered.sum())

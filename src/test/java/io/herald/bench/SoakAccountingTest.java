@@ -98,6 +98,21 @@ class SoakAccountingTest {
   }
 
   @Test
+  void theSummaryNamesWhichNotificationsWereLostAndOfWhichKindOfStream() {
+    DeliveryAccounting a = new DeliveryAccounting(List.of("u:bu1", "t:bench.t1", "b"));
+    for (long s = 1; s <= 10; s++) {
+      if (s != 4 && s != 7) {
+        a.record("u:bu1", s);
+      }
+      a.record("b", s);
+    }
+    java.util.Map<String, Long> sent = java.util.Map.of("u:bu1", 10L, "t:bench.t1", 1L, "b", 10L);
+    assertEquals(List.of("u:bu1#4", "u:bu1#7", "t:bench.t1#1"), a.lostExamples(sent, 20));
+    assertEquals(List.of("u:bu1#4"), a.lostExamples(sent, 1));
+    assertEquals(java.util.Map.of("user", 2L, "topic", 1L), a.lostByKind(sent));
+  }
+
+  @Test
   void aClientResumingFromItsHighestOffsetLeavesBehindWhatArrivedOutOfOrder() {
     ReceivedOffsets offsets = new ReceivedOffsets();
     offsets.started("e", 10);
