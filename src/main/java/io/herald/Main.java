@@ -1,17 +1,18 @@
 package io.herald;
 
 import io.herald.bench.BenchCommand;
+import io.herald.bench.SoakCommand;
 import io.herald.cli.PublishCommand;
 import io.herald.cli.RunCommand;
 import io.herald.cli.TokenCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code herald} command line: {@code run}, {@code token}, {@code publish}, {@code bench}. */
+/** The {@code herald} command line: {@code run}, {@code token}, {@code publish}, {@code bench}, {@code soak}. */
 @Command(name = "herald", mixinStandardHelpOptions = true, version = "herald 0.1.0",
     description = "Herald: real-time notification gateway (WebSocket) on Vert.x.",
     subcommands = {RunCommand.class, TokenCommand.class, PublishCommand.class, BenchCommand.class,
-        CommandLine.HelpCommand.class})
+        SoakCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec

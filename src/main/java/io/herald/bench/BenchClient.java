@@ -34,6 +34,8 @@ final class BenchClient {
   private final BenchStats stats;
   private final DeliveryAccounting accounting;
   private final ResumeCursor cursor = new ResumeCursor();
+  /** Every stream's position, when the client resumes them all ({@link #resumeEveryStream}); else null. */
+  private StreamCursors streamCursors;
   /** The current connection; frames of any earlier one are not read (the client closed it). Null while reconnecting. */
   private WebSocket ws;
   private Promise<Void> authenticated;
@@ -58,6 +60,15 @@ final class BenchClient {
     this.accounting = new DeliveryAccounting(entitled);
   }
 
+  /**
+   * Makes the client read and resume every stream it is entitled to through the protocol's {@code streams} field
+   * (see {@link StreamCursors}): its topics are joined in {@code Authenticate} instead of a {@code Subscribe}, and a
+   * {@link #dropAndResume} resumes the topics and the broadcast as well as the user stream. Call before {@link #open}.
+   */
+  void resumeEveryStream(ReceivedOffsets.ResumeFrom resumeFrom) {
+    streamCursors = new StreamCursors(accounting.entitled(), resumeFrom);
+  }
+
   /** Connects, authenticates and subscribes; call from any thread. */
   Future<Void> open() {
     Promise<Void> done = Promise.promise();
@@ -65,7 +76,7 @@ final class BenchClient {
       long started = System.nanoTime();
       connect(false).compose(v3 -> {
         stats.recordConnect(System.nanoTime() - started);
-        if (topics.isEmpty()) {
+        if (topics.isEmpty() || streamCursors != null) {
           return Future.succeededFuture();
         }
         subscribed = Promise.promise();
@@ -113,8 +124,9 @@ final class BenchClient {
    * {@code onclose} handler would), opens a new one to the next target, resuming from the last position received:
    * {@code Authenticate} with {@code epoch} and {@code last_offset}. Frames still arriving on the closing connection
    * are not read, as a client that closed would not read them: what they carried must come again by replay. Does
-   * nothing while a resume is under way or once the run is closing. Only the recover scenario calls it: its clients
-   * join no topics, so there is nothing to subscribe again.
+   * nothing while a resume is under way or once the run is closing. A client of the recover scenario joins no topics
+   * and resumes its user stream; one that {@link #resumeEveryStream resumes every stream} joins its topics again
+   * in the same {@code Authenticate}.
    */
   void dropAndResume() {
     context.runOnContext(v -> {
@@ -143,9 +155,17 @@ final class BenchClient {
     Promise<Void> auth = Promise.promise();
     authenticated = auth;
     JsonObject authenticate = new JsonObject().put("type", "Authenticate").put("token", token).put("device", "Dashboard");
-    // Without an epoch (the node's history was unreachable) there is no position to resume from.
-    resuming = resume && cursor.epoch() != null;
-    if (resuming) {
+    if (streamCursors != null) {
+      resuming = resume;
+      if (resume) {
+        stats.resumesAcrossGap.add(streamCursors.streamsWithGap());
+      }
+      authenticate.put("streams", streamCursors.request(resume));
+    } else {
+      // Without an epoch (the node's history was unreachable) there is no position to resume from.
+      resuming = resume && cursor.epoch() != null;
+    }
+    if (resuming && streamCursors == null) {
       authenticate.put("epoch", cursor.epoch()).put("last_offset", cursor.lastOffset());
     }
     return wsClient.connect(targets.get(target)).compose(socket -> {
@@ -185,9 +205,23 @@ final class BenchClient {
         stats.foreignFrames.increment();
         return;
       }
-      boolean replayed = frame.hasUserPosition() && cursor.arrived(frame.epoch(), frame.offset());
+      boolean replayed;
+      if (streamCursors != null) {
+        ReceivedOffsets.Arrival position = streamCursors.arrived(frame.stream(), frame.epoch(), frame.offset());
+        if (position == ReceivedOffsets.Arrival.RESENT) {
+          stats.resent.increment();
+          return;
+        }
+        replayed = position == ReceivedOffsets.Arrival.RECOVERED;
+      } else {
+        replayed = frame.hasUserPosition() && cursor.arrived(frame.epoch(), frame.offset());
+      }
       SequenceTracker.Arrival arrival = accounting.record(frame.stream(), frame.seq(), replayed);
-      if (arrival == SequenceTracker.Arrival.IN_ORDER || arrival == SequenceTracker.Arrival.REORDERED) {
+      if ((arrival == SequenceTracker.Arrival.IN_ORDER || arrival == SequenceTracker.Arrival.REORDERED)
+          && replayed && streamCursors != null) {
+        // A replay's wait includes the client's own absence: counted, not a live delivery's latency.
+        stats.delivered.increment();
+      } else if (arrival == SequenceTracker.Arrival.IN_ORDER || arrival == SequenceTracker.Arrival.REORDERED) {
         stats.recordDelivery(now - frame.sentNs());
       } else if (arrival == SequenceTracker.Arrival.DUPLICATE) {
         stats.duplicates.increment();
@@ -220,6 +254,14 @@ final class BenchClient {
   }
 
   private void onAuthenticated(JsonObject message) {
+    if (streamCursors != null) {
+      int notRecovered = streamCursors.answered(resuming, message);
+      if (resuming) {
+        stats.resumesNotRecovered.add(notRecovered);
+      }
+      authenticated.tryComplete();
+      return;
+    }
     String epoch = message.getValue("epoch") instanceof String e ? e : null;
     long offset = message.getValue("offset") instanceof Number n ? n.longValue() : 0;
     if (resuming) {
@@ -248,6 +290,27 @@ final class BenchClient {
   Future<DeliveryAccounting.Tally> settle(Map<String, Long> sent) {
     Promise<DeliveryAccounting.Tally> p = Promise.promise();
     context.runOnContext(v -> p.complete(accounting.settle(sent)));
+    return p.future();
+  }
+
+  /** The notifications lost so far by kind of stream (see {@link DeliveryAccounting#lostByKind}). */
+  Future<Map<String, Long>> lostByKind(Map<String, Long> sent) {
+    Promise<Map<String, Long>> p = Promise.promise();
+    context.runOnContext(v -> p.complete(accounting.lostByKind(sent)));
+    return p.future();
+  }
+
+  /** The first notifications this client lost (see {@link DeliveryAccounting#lostExamples}). */
+  Future<List<String>> lostExamples(Map<String, Long> sent, int limit) {
+    Promise<List<String>> p = Promise.promise();
+    context.runOnContext(v -> p.complete(accounting.lostExamples(sent, limit)));
+    return p.future();
+  }
+
+  /** The notifications received more than once so far, on every stream (where the account is written). */
+  Future<Long> duplicates() {
+    Promise<Long> p = Promise.promise();
+    context.runOnContext(v -> p.complete(accounting.duplicates()));
     return p.future();
   }
 

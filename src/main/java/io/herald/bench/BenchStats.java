@@ -21,6 +21,10 @@ final class BenchStats {
   final AtomicReference<String> firstReconnectFailure = new AtomicReference<>();
   /** Resumes answered with {@code recovered} false (or no position): the client cannot have everything. */
   final LongAdder resumesNotRecovered = new LongAdder();
+  /** Streams resumed while an offset below their highest was missing (arrivals out of order); see {@link ReceivedOffsets}. */
+  final LongAdder resumesAcrossGap = new LongAdder();
+  /** Replayed notifications a client had before its resume, dropped by position (a watermark resume asks for them). */
+  final LongAdder resent = new LongAdder();
   final LongAdder delivered = new LongAdder();
   final LongAdder duplicates = new LongAdder();
   final LongAdder foreignFrames = new LongAdder();

@@ -57,6 +57,41 @@ public final class DeliveryAccounting {
     return arrival;
   }
 
+  /** Notifications received more than once so far, over every stream. */
+  public long duplicates() {
+    long duplicates = 0;
+    for (SequenceTracker t : streams.values()) {
+      duplicates += t.duplicates();
+    }
+    return duplicates;
+  }
+
+  /**
+   * The notifications lost so far by kind of stream — {@code user}, {@code topic}, {@code broadcast} — against what
+   * the publisher sent: where a loss happened, when a run has one.
+   */
+  public Map<String, Long> lostByKind(Map<String, Long> sent) {
+    Map<String, Long> lost = new HashMap<>();
+    for (String stream : entitled) {
+      long n = streams.get(stream).lostOf(sent.getOrDefault(stream, 0L));
+      if (n > 0) {
+        lost.merge(Streams.kindOf(stream), n, Long::sum);
+      }
+    }
+    return lost;
+  }
+
+  /** The first {@code limit} notifications lost so far, as {@code <stream key>#<sequence>}: which ones, to look for. */
+  public List<String> lostExamples(Map<String, Long> sent, int limit) {
+    List<String> examples = new java.util.ArrayList<>();
+    for (String stream : entitled) {
+      for (long seq : streams.get(stream).missingOf(sent.getOrDefault(stream, 0L), limit - examples.size())) {
+        examples.add(stream + "#" + seq);
+      }
+    }
+    return examples;
+  }
+
   public List<String> entitled() {
     return entitled;
   }

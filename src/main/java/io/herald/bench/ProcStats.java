@@ -65,6 +65,15 @@ public final class ProcStats {
     return new Sample(cpu[0], cpu[1], statusKib("VmRSS:"), statusKib("VmHWM:"), jitNanosByThread());
   }
 
+  /** The process's open file descriptors (sockets included): the entries of {@code /proc/<pid>/fd}; -1 when unreadable. */
+  public long openFiles() {
+    try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+      return fds.count();
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   /** utime + stime of the process (all its threads), in nanoseconds; -1 when unreadable. */
   public long cpuNanos() {
     return cpu()[0];

@@ -48,6 +48,16 @@ public final class SequenceTracker {
     return seen.get(1, end).cardinality();
   }
 
+  /** The first {@code limit} sequences of 1..sent never received, in order. */
+  public java.util.List<Long> missingOf(long sent, int limit) {
+    java.util.List<Long> missing = new java.util.ArrayList<>();
+    int end = (int) Math.min(sent, Integer.MAX_VALUE - 1L);
+    for (int i = seen.nextClearBit(1); i <= end && missing.size() < limit; i = seen.nextClearBit(i + 1)) {
+      missing.add((long) i);
+    }
+    return missing;
+  }
+
   /** Sequences 1..sent never received. */
   public long lostOf(long sent) {
     return Math.max(0, sent - receivedOf(sent));

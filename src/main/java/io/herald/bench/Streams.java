@@ -15,4 +15,9 @@ public final class Streams {
   public static String topic(String topic) {
     return "t:" + topic;
   }
+
+  /** The kind of a stream key: {@code user}, {@code topic} or {@code broadcast}. */
+  public static String kindOf(String stream) {
+    return stream.startsWith("u:") ? "user" : stream.startsWith("t:") ? "topic" : "broadcast";
+  }
 }
