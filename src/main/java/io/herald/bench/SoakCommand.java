@@ -86,11 +86,12 @@ public final class SoakCommand implements Callable<Integer> {
   Duration resumeEvery;
 
   /**
-   * The position the persistent clients resume each stream from: {@code contiguous} (default: the highest offset
-   * below which nothing is missing, see {@link ReceivedOffsets}) or {@code highest} (the highest offset received, as
-   * the protocol describes it and herald-client.js keeps it: loses what arrived out of order at a drop).
+   * The position the persistent clients resume each stream from: {@code highest} (default: the highest offset
+   * received, as the protocol describes it and herald-client.js keeps it; each connection writes every stream in
+   * offset order, so nothing below it is still on its way) or {@code contiguous} (the highest offset below which
+   * nothing is missing, see {@link ReceivedOffsets}).
    */
-  @Option(names = "--resume-from", defaultValue = "contiguous",
+  @Option(names = "--resume-from", defaultValue = "highest",
       description = "highest or contiguous: the offset each stream resumes from (default: ${DEFAULT-VALUE}).")
   String resumeFrom;
 
