@@ -114,7 +114,7 @@ public final class Delivery implements AddressRegistry.Deliverer {
         return 0;
       }
       if (notification.epoch() == null) {
-        return writeFiltered(s, address, notification);
+        return writeLive(s, address, notification);
       }
       OrderedStream stream = sharedStream(s, address);
       if (!stream.markFirst(notification.epoch(), notification.offset())) {
@@ -143,7 +143,7 @@ public final class Delivery implements AddressRegistry.Deliverer {
   private int deliverInOrder(Session s, String address, StreamKey key, OrderedStream stream, Notification notification) {
     int written = 0;
     for (Notification inOrder : stream.sequencer.offer(notification)) {
-      written += writeFiltered(s, address, inOrder);
+      written += writeLive(s, address, inOrder);
     }
     if (stream.sequencer.holding()) {
       if (stream.reorderTimer == Session.NO_TIMER && !stream.gapFillInFlight) {
@@ -177,13 +177,13 @@ public final class Delivery implements AddressRegistry.Deliverer {
           hold(s, new Held(address, missed)); // a Resume started meanwhile: its replay goes first
         } else if (missed.offset() >= stream.sequencer.next() && stream.markFirst(missed.epoch(), missed.offset())) {
           for (Notification inOrder : stream.sequencer.offer(missed)) {
-            written += writeFiltered(s, address, inOrder);
+            written += writeLive(s, address, inOrder);
           }
         }
       }
       if (s.heldDuringReplay == null) {
         for (Notification waited : stream.sequencer.releaseAll()) {
-          written += writeFiltered(s, address, waited);
+          written += writeLive(s, address, waited);
         }
       }
       counted(written, 0);
@@ -227,10 +227,22 @@ public final class Delivery implements AddressRegistry.Deliverer {
   }
 
   /**
-   * Writes the notification unless the session's filters exclude it or it wrote the same id lately (a copy recorded
-   * again at a new position: {@link RecentIds}); 1 when it was written.
+   * Writes a replayed notification (a Resume, an offline-queue take) unless the session's filters exclude it: the
+   * client asked for it, even if this connection wrote it before. 1 when it was written.
    */
   int writeFiltered(Session s, String address, Notification notification) {
+    return write(s, address, notification, false);
+  }
+
+  /**
+   * Writes a live notification unless the session's filters exclude it or it wrote the same id lately (a copy
+   * recorded again at a new position: {@link RecentIds}); 1 when it was written.
+   */
+  private int writeLive(Session s, String address, Notification notification) {
+    return write(s, address, notification, true);
+  }
+
+  private int write(Session s, String address, Notification notification, boolean dropRecentId) {
     if (s.closing) {
       return 0;
     }
@@ -241,7 +253,7 @@ public final class Delivery implements AddressRegistry.Deliverer {
     if (s.recentIds == null) {
       s.recentIds = new RecentIds();
     }
-    if (!s.recentIds.markFirst(notification.idHash())) {
+    if (!s.recentIds.markFirst(notification.idHash()) && dropRecentId) {
       return 0;
     }
     if (writer.write(s, address, notification.frameBytes())) {
