@@ -147,6 +147,7 @@ final class ConfigKeys {
         .num("inbox_size", StateOptions::setInboxSize, StateOptions::getInboxSize)
         .bool("initial_state", StateOptions::setInitialState, StateOptions::isInitialState)
         .num("initial_state_size", StateOptions::setInitialStateSize, StateOptions::getInitialStateSize)
+        .bool("position_check", StateOptions::setPositionCheck, StateOptions::isPositionCheck)
         .num("metrics_retention_secs", StateOptions::setMetricsRetentionSecs, StateOptions::getMetricsRetentionSecs);
     auth.secret("jwt_secret", null, AuthOptions::setJwtSecret, AuthOptions::getJwtSecret)
         .str("jwt_public_key", AuthOptions::setJwtPublicKey, AuthOptions::getJwtPublicKey)

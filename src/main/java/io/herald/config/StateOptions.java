@@ -26,6 +26,8 @@ public final class StateOptions {
   public static final boolean DEFAULT_INITIAL_STATE = true;
   /** Default number of notifications in InitialState = {@value}. */
   public static final int DEFAULT_INITIAL_STATE_SIZE = 10;
+  /** Default for checking each session's streams against history every heartbeat interval = {@value}. */
+  public static final boolean DEFAULT_POSITION_CHECK = true;
   /** Default TTL of the hourly metrics keys in Redis, in seconds = {@value} (seven days). */
   public static final int DEFAULT_METRICS_RETENTION_SECS = 604800;
 
@@ -40,6 +42,7 @@ public final class StateOptions {
   private int inboxSize;
   private boolean initialState;
   private int initialStateSize;
+  private boolean positionCheck;
   private int metricsRetentionSecs;
 
   /**
@@ -55,6 +58,7 @@ public final class StateOptions {
     inboxSize = DEFAULT_INBOX_SIZE;
     initialState = DEFAULT_INITIAL_STATE;
     initialStateSize = DEFAULT_INITIAL_STATE_SIZE;
+    positionCheck = DEFAULT_POSITION_CHECK;
     metricsRetentionSecs = DEFAULT_METRICS_RETENTION_SECS;
   }
 
@@ -73,6 +77,7 @@ public final class StateOptions {
     inboxSize = other.inboxSize;
     initialState = other.initialState;
     initialStateSize = other.initialStateSize;
+    positionCheck = other.positionCheck;
     metricsRetentionSecs = other.metricsRetentionSecs;
   }
 
@@ -235,6 +240,30 @@ public final class StateOptions {
    */
   public StateOptions setInitialState(boolean initialState) {
     this.initialState = initialState;
+    return this;
+  }
+
+  /**
+   * @return whether every session's streams are checked against history each heartbeat interval
+   * ({@code position_check})
+   */
+  public boolean isPositionCheck() {
+    return positionCheck;
+  }
+
+  /**
+   * Checks, once per {@code heartbeat_interval_secs}, every authenticated session's user stream and the topic and
+   * broadcast streams it receives against history, and writes what history holds past the last offset written to
+   * it: a notification recorded by a node whose publish never arrived (the node died with it in its buffers, or a
+   * partition cut the event bus) and that no later notification of the stream revealed as a gap. One history read
+   * per stream of each session per interval. Key {@code position_check}, env {@code POSITION_CHECK}. Default
+   * {@value #DEFAULT_POSITION_CHECK}.
+   *
+   * @param positionCheck whether to check
+   * @return this
+   */
+  public StateOptions setPositionCheck(boolean positionCheck) {
+    this.positionCheck = positionCheck;
     return this;
   }
 

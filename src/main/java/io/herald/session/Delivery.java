@@ -1,5 +1,6 @@
 package io.herald.session;
 
+import io.herald.model.Addresses;
 import io.herald.model.Notification;
 import io.herald.model.Target;
 import io.herald.protocol.CloseCode;
@@ -20,6 +21,9 @@ import java.util.List;
  * the node's metrics and the verticle's hourly counters.
  */
 public final class Delivery implements AddressRegistry.Deliverer {
+
+  /** Milliseconds before a failed read of a gap from history is tried again. */
+  static final long GAP_READ_RETRY_MS = 1000;
 
   /**
    * A live message held while a session's replay is read: a {@link Notification}, or a user event (a JSON object such
@@ -116,7 +120,7 @@ public final class Delivery implements AddressRegistry.Deliverer {
       if (notification.epoch() == null) {
         return writeLive(s, address, notification);
       }
-      OrderedStream stream = sharedStream(s, address);
+      OrderedStream stream = sharedStream(s, address, sharedStreamKey(notification.target()));
       if (!stream.markFirst(notification.epoch(), notification.offset())) {
         return 0;
       }
@@ -124,7 +128,7 @@ public final class Delivery implements AddressRegistry.Deliverer {
         // Neither resumed nor asked for its position: in order from the first one this session sees.
         stream.sequencer.start(notification.epoch(), notification.offset() - 1);
       }
-      return deliverInOrder(s, address, sharedStreamKey(notification.target()), stream, notification);
+      return deliverInOrder(s, address, stream.key, stream, notification);
     }
     if (notification.epoch() != null && notification.epoch().equals(s.userStreamEpoch)
         && notification.offset() <= s.userStreamReplayedUpTo && notification.offset() > s.userStreamReplayedFrom) {
@@ -146,12 +150,7 @@ public final class Delivery implements AddressRegistry.Deliverer {
       written += writeLive(s, address, inOrder);
     }
     if (stream.sequencer.holding()) {
-      if (stream.reorderTimer == Session.NO_TIMER && !stream.gapFillInFlight) {
-        stream.reorderTimer = vertx.setTimer(StreamSequencer.MAX_WAIT_MS, id -> {
-          stream.reorderTimer = Session.NO_TIMER;
-          fillGap(s, address, key, stream);
-        });
-      }
+      readGapLater(s, address, key, stream, StreamSequencer.MAX_WAIT_MS);
     } else if (stream.reorderTimer != Session.NO_TIMER) {
       vertx.cancelTimer(stream.reorderTimer);
       stream.reorderTimer = Session.NO_TIMER;
@@ -159,17 +158,65 @@ public final class Delivery implements AddressRegistry.Deliverer {
     return written;
   }
 
+  /** Reads the gap below what the stream holds back after {@code delayMs}, unless a read is already due or running. */
+  private void readGapLater(Session s, String address, StreamKey key, OrderedStream stream, long delayMs) {
+    if (stream.reorderTimer == Session.NO_TIMER && !stream.gapFillInFlight) {
+      stream.reorderTimer = vertx.setTimer(delayMs, id -> {
+        stream.reorderTimer = Session.NO_TIMER;
+        readFromHistory(s, address, key, stream, false);
+      });
+    }
+  }
+
   /**
-   * The stream waited {@link StreamSequencer#MAX_WAIT_MS} for a missing offset: reads the gap from history and
-   * writes it in order with what waited; what history does not have (expired) is given up, and what waited is
-   * written. A notification read here whose live copy comes later is dropped by its position.
+   * The position check of one session (each heartbeat sweep, when {@code position_check} is on): for its user stream
+   * and every topic and broadcast stream it receives, reads from history what follows the last offset written and
+   * writes it. The last notifications of a stream can be recorded and never published to the session (their node
+   * died with them in its buffers, a partition cut the event bus), with no later notification to reveal the gap.
+   * A stream whose gap is being waited on or read is left to that read; nothing is checked while a replay is written.
    */
-  private void fillGap(Session s, String address, StreamKey key, OrderedStream stream) {
+  void checkPositions(Session s) {
+    if (s.closing || s.heldDuringReplay != null || s.user == null) {
+      return;
+    }
+    checkPosition(s, Addresses.user(s.user.tenant(), s.user.userId()), StreamKey.user(s.user.tenant(),
+        s.user.userId()), s.userStream);
+    if (s.sharedStreams != null) {
+      for (var shared : List.copyOf(s.sharedStreams.entrySet())) {
+        checkPosition(s, shared.getKey(), shared.getValue().key, shared.getValue());
+      }
+    }
+  }
+
+  private void checkPosition(Session s, String address, StreamKey key, OrderedStream stream) {
+    if (stream.sequencer.epoch() != null && !stream.sequencer.holding() && !stream.gapFillInFlight
+        && stream.reorderTimer == Session.NO_TIMER) {
+      readFromHistory(s, address, key, stream, true);
+    }
+  }
+
+  /**
+   * Reads from history what the stream misses — the gap below what its sequencer holds back, or, for the position
+   * check ({@code toTail}), everything past what it has written — and writes it in order with what waited. After a
+   * gap read, what history does not have (expired) is given up and what waited is written; a notification read here
+   * whose live copy comes later is dropped by its position. A failed gap read is tried again after
+   * {@link #GAP_READ_RETRY_MS} while notifications wait (giving the gap up would skip what history still holds); a
+   * failed check waits for the next sweep.
+   */
+  private void readFromHistory(Session s, String address, StreamKey key, OrderedStream stream, boolean toTail) {
+    long before = toTail ? Long.MAX_VALUE : stream.sequencer.highestHeld();
     stream.gapFillInFlight = true;
-    gapFill.missing(key, stream.sequencer).onComplete(read -> {
+    gapFill.missing(key, stream.sequencer, before).onComplete(read -> {
       stream.gapFillInFlight = false;
       if (s.closing || (stream != s.userStream && (s.sharedStreams == null || s.sharedStreams.get(address) != stream))) {
         return; // closed, or left the topic meanwhile
+      }
+      if (read.failed()) {
+        node.metrics().stateFailure("history");
+        if (stream.sequencer.holding()) {
+          readGapLater(s, address, key, stream, GAP_READ_RETRY_MS);
+        }
+        return;
       }
       int written = 0;
       for (Notification missed : read.result()) {
@@ -181,10 +228,13 @@ public final class Delivery implements AddressRegistry.Deliverer {
           }
         }
       }
-      if (s.heldDuringReplay == null) {
-        for (Notification waited : stream.sequencer.releaseAll()) {
+      if (s.heldDuringReplay == null && !toTail) {
+        for (Notification waited : stream.sequencer.releaseUpTo(before - 1)) {
           written += writeLive(s, address, waited);
         }
+      }
+      if (stream.sequencer.holding()) {
+        readGapLater(s, address, key, stream, StreamSequencer.MAX_WAIT_MS);
       }
       counted(written, 0);
     });
@@ -214,11 +264,11 @@ public final class Delivery implements AddressRegistry.Deliverer {
    * a second copy of a position is dropped (a JetStream redelivery or a publisher's retry published again at its
    * first position), and the stream is written in offset order.
    */
-  static OrderedStream sharedStream(Session s, String address) {
+  static OrderedStream sharedStream(Session s, String address, StreamKey key) {
     if (s.sharedStreams == null) {
       s.sharedStreams = new HashMap<>();
     }
-    return s.sharedStreams.computeIfAbsent(address, a -> new OrderedStream());
+    return s.sharedStreams.computeIfAbsent(address, a -> new OrderedStream(key));
   }
 
   private static StreamKey sharedStreamKey(Target target) {

@@ -1,5 +1,7 @@
 package io.herald.session;
 
+import io.herald.state.StreamKey;
+
 /**
  * What a session keeps of one history stream it receives — its user stream, a topic, the broadcast: the positions
  * it has written (a second copy is dropped), the sequencer that writes the stream in offset order, and the pending
@@ -9,6 +11,8 @@ package io.herald.session;
  */
 final class OrderedStream {
 
+  /** The history stream, null for the user stream (its key is the session's user's, known once authenticated). */
+  final StreamKey key;
   final StreamSequencer sequencer = new StreamSequencer();
   /** Reads the sequencer's gap from history when it did not fill in time. */
   long reorderTimer = Session.NO_TIMER;
@@ -16,6 +20,10 @@ final class OrderedStream {
   boolean gapFillInFlight;
   /** The positions written; null until the first (an idle connection keeps none). */
   private WrittenOffsets written;
+
+  OrderedStream(StreamKey key) {
+    this.key = key;
+  }
 
   /** Records the position as written; false when it already was, so the caller drops this copy. */
   boolean markFirst(String epoch, long offset) {

@@ -237,7 +237,7 @@ public final class ReplayCoordinator {
         delivery.writeFiltered(s, stream.address(), positioned(missed));
       }
       // Live delivery goes on in offset order from the position the client now has.
-      Delivery.sharedStream(s, stream.address()).sequencer.start(replay.current().epoch(), replay.current().offset());
+      Delivery.sharedStream(s, stream.address(), stream.key()).sequencer.start(replay.current().epoch(), replay.current().offset());
       if (stream.position() == null) {
         // Only the stream's position was asked for: nothing was replayed, so every live notification is still due.
         continue;

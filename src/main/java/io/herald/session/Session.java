@@ -66,7 +66,7 @@ public final class Session {
    * The user stream: put back in offset order (it can arrive out of order in a fleet), its positions already written
    * — live or from a queue take the session was open for — and a second copy of one dropped ({@link Delivery#firstWrite}).
    */
-  final OrderedStream userStream = new OrderedStream();
+  final OrderedStream userStream = new OrderedStream(null);
   /**
    * Each topic or broadcast stream the session receives, by the stream's event-bus address: its written positions and
    * its sequencer. Null until the first positioned notification or replay of one; an entry goes when the session

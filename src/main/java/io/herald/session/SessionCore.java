@@ -37,7 +37,8 @@ public final class SessionCore {
     this.delivery = new Delivery(vertx, node, hourly, writer, options.limits().getSlowClientMaxPending(), closer,
         new StreamGapFill(state.history()));
     this.registry = new AddressRegistry(vertx, delivery);
-    this.lifecycle = new SessionLifecycle(vertx, options.limits(), options.auth(), options.access(), node, state, authenticator, admission, hourly, registry, writer);
+    this.lifecycle = new SessionLifecycle(vertx, options.limits(), options.auth(), options.access(), node, state, authenticator, admission, hourly, registry, writer,
+        options.state().isPositionCheck() ? delivery::checkPositions : s -> { });
     this.replay = new ReplayCoordinator(vertx, options.state(), node, state, registry, delivery, writer);
   }
 

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,12 +53,15 @@ public final class SessionLifecycle {
   private final HourlyCounters hourly;
   private final AddressRegistry registry;
   private final BoundedWriter writer;
+  /** Reads what an authenticated session's streams miss at their tail; nothing when {@code position_check} is off. */
+  private final Consumer<Session> positionCheck;
   private final Map<String, Session> sessions = new HashMap<>();
   /** The slice the next {@link #sweepSlice} sweeps. */
   private int nextSweepSlice;
 
   SessionLifecycle(Vertx vertx, LimitsOptions limits, AuthOptions auth, AccessOptions access, NodeInfo node, State state, Authenticator authenticator,
-                   Admission admission, HourlyCounters hourly, AddressRegistry registry, BoundedWriter writer) {
+                   Admission admission, HourlyCounters hourly, AddressRegistry registry, BoundedWriter writer,
+                   Consumer<Session> positionCheck) {
     this.vertx = vertx;
     this.limits = limits;
     this.auth = auth;
@@ -69,6 +73,7 @@ public final class SessionLifecycle {
     this.hourly = hourly;
     this.registry = registry;
     this.writer = writer;
+    this.positionCheck = positionCheck;
   }
 
   /**
@@ -304,8 +309,8 @@ public final class SessionLifecycle {
   /**
    * One tick of the heartbeat sweep (every {@code heartbeat_interval_secs} / {@link #SWEEP_SLICES}), over the
    * sessions of the next slice: closes those silent for {@code connection_timeout_secs} with 4011, pings the others
-   * that keep up, and refreshes the authenticated ones' TTL in the session store (recreating them after a store
-   * outage).
+   * that keep up, refreshes the authenticated ones' TTL in the session store (recreating them after a store
+   * outage) and checks their stream positions against history ({@code position_check}).
    */
   public void sweepSlice() {
     int slice = nextSweepSlice;
@@ -331,6 +336,7 @@ public final class SessionLifecycle {
       }
       if (s.authenticated()) {
         state.sessions().touch(sessionInfo(s, s.user)).onFailure(e -> node.metrics().stateFailure("sessions"));
+        positionCheck.accept(s);
       }
     }
   }

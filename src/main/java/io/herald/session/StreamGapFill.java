@@ -17,7 +17,9 @@ import java.util.List;
  * publishes it seconds late (a redelivery after {@code nats_ack_wait_secs}, a node far behind). Without the read, the
  * session would write the later ones past the gap, the client's highest offset would pass it, and neither live
  * delivery nor a resume from that offset would ever bring it. Every offset of a stream below one that exists
- * has been recorded, so the gap is in history unless it has expired.
+ * has been recorded, so the gap is in history unless it has expired. The same read, unbounded, is the position check
+ * ({@link Delivery#checkPositions}): the last notifications of a stream can be lost that way too, with no later one
+ * to reveal the gap.
  */
 final class StreamGapFill {
 
@@ -28,16 +30,16 @@ final class StreamGapFill {
   }
 
   /**
-   * The notifications of the stream between the next offset its sequencer expects and the highest it holds,
-   * positioned, in offset order; empty when the sequencer holds nothing or the read fails.
+   * The notifications of the stream after the offset before the one its sequencer expects next and before
+   * {@code before}, positioned, in offset order; empty when the sequencer has no epoch yet. Fails when the read
+   * fails: the caller tries again rather than give the gap up.
    */
-  Future<List<Notification>> missing(StreamKey stream, StreamSequencer sequencer) {
+  Future<List<Notification>> missing(StreamKey stream, StreamSequencer sequencer, long before) {
     String epoch = sequencer.epoch();
-    if (epoch == null || !sequencer.holding()) {
+    if (epoch == null) {
       return Future.succeededFuture(List.of());
     }
     long after = sequencer.next() - 1;
-    long before = sequencer.highestHeld();
     return history.since(stream, epoch, after).map(replay -> {
       List<Notification> gap = new ArrayList<>();
       for (StoredNotification stored : replay.missed()) {
@@ -47,6 +49,6 @@ final class StreamGapFill {
         }
       }
       return gap;
-    }).otherwise(List.of());
+    });
   }
 }

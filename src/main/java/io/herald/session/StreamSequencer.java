@@ -110,6 +110,23 @@ final class StreamSequencer {
     return !held.isEmpty();
   }
 
+  /**
+   * Gives up on the offsets up to {@code offset} that never came: what waits up to there, and then what follows it
+   * without a gap, in offset order; what waits past a further gap goes on waiting.
+   */
+  List<Notification> releaseUpTo(long offset) {
+    List<Notification> out = new ArrayList<>();
+    while (!held.isEmpty() && held.firstKey() <= offset) {
+      out.add(held.pollFirstEntry().getValue());
+    }
+    next = Math.max(next, offset + 1);
+    while (!held.isEmpty() && held.firstKey() == next) {
+      out.add(held.pollFirstEntry().getValue());
+      next++;
+    }
+    return out;
+  }
+
   /** Gives up on the gap: everything waiting, in offset order; the next expected follows the last of them. */
   List<Notification> releaseAll() {
     List<Notification> out = new ArrayList<>(held.values());

@@ -38,7 +38,7 @@ class HeraldOptionsTest {
       "auth_recheck_secs",
       "max_frame_bytes", "rate_limit_per_sec", "rate_limit_burst", "slow_client_grace_secs",
       "slow_client_max_pending", "write_queue_max_bytes", "redis_key_prefix", "session_ttl_secs", "history_size",
-      "history_ttl_secs", "offline_queue_ttl_secs", "inbox_size", "initial_state", "initial_state_size",
+      "history_ttl_secs", "offline_queue_ttl_secs", "inbox_size", "initial_state", "initial_state_size", "position_check",
       "metrics_retention_secs", "jwt_secret", "jwt_public_key", "jwt_issuer", "jwt_audience", "api_key",
       "allowed_origins", "cluster", "cluster_min_members", "compression", "compression_level", "default_topics",
       "public_topics", "explorers", "log_level", "admin_key", "metrics_key", "max_unauthenticated_connections",
@@ -142,6 +142,7 @@ class HeraldOptionsTest {
             .setOfflineQueueTtlSecs(86400)
             .setInboxSize(250)
             .setInitialState(false)
+            .setPositionCheck(false)
             .setInitialStateSize(0)
             .setMetricsRetentionSecs(7200))
         .cluster(cluster -> cluster.setCluster(true).setClusterMinMembers(2));

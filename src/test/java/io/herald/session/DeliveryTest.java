@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Live delivery of the user stream ({@link Delivery} with the session's {@link StreamSequencer}): notifications
  * that arrive out of order are written in offset order; a gap that does not fill within
- * {@link StreamSequencer#MAX_WAIT_MS} is read from history ({@link StreamGapFill}), or given up when history
- * does not have it, and the late one is then still written.
+ * {@link StreamSequencer#MAX_WAIT_MS} is read from history ({@link StreamGapFill}) — again after a failed read —
+ * or given up when history does not have it, and the late one is then still written. The position check of the
+ * heartbeat sweep writes what a stream's tail misses ({@code position_check}).
  */
 class DeliveryTest {
 
@@ -186,6 +187,83 @@ class DeliveryTest {
   }
 
   /** The offsets of the notifications written so far (after a round trip on the event loop). */
+  @Test
+  void aUserNotificationRecordedButNeverPublishedIsWrittenByThePositionCheck() {
+    fixture = SessionFixture.start(o -> { });
+    fixture.appendToHistory("u1", "n1");
+    Client c = fixture.connect("u1");
+    fixture.publish(USER_ADDRESS, fixture.appendForUser("u1", "n2"));
+    // Recorded, and its publish lost with its node: no later notification reveals the gap.
+    fixture.appendForUser("u1", "n3");
+    assertEquals(List.of(2L), offsets(c));
+
+    sweepEverySlice();
+
+    c.transport().awaitWrites(w -> w.offset() == 3, 1, SessionFixture.WAIT);
+    assertEquals(List.of(2L, 3L), offsets(c));
+    fixture.publish(USER_ADDRESS, fixture.appendForUser("u1", "n4"));
+    assertEquals(List.of(2L, 3L, 4L), offsets(c), "the stream goes on from the checked position");
+  }
+
+  @Test
+  void aBroadcastRecordedButNeverPublishedIsWrittenByThePositionCheck() {
+    fixture = SessionFixture.start(o -> { });
+    Client c = fixture.connect("u1");
+    String broadcast = Addresses.broadcast(SessionFixture.TENANT);
+    fixture.publish(broadcast, fixture.appendToBroadcast("b1", Priority.MEDIUM));
+    Notification b2 = fixture.appendToBroadcast("b2", Priority.MEDIUM);
+
+    sweepEverySlice();
+
+    c.transport().awaitWrites(w -> w.offset() == 2, 1, SessionFixture.WAIT);
+    fixture.publish(broadcast, b2);
+    assertEquals(List.of(1L, 2L), offsets(c), "2 written by the check, its late copy dropped");
+  }
+
+  @Test
+  void aFailedGapReadIsTriedAgainRatherThanTheGapGivenUp() {
+    fixture = SessionFixture.start(o -> { });
+    fixture.appendToHistory("u1", "n1");
+    Client c = fixture.connect("u1");
+    fixture.appendForUser("u1", "n2");
+    Notification n3 = fixture.appendForUser("u1", "n3");
+    fixture.history.failNextReads(1);
+    long publishedAt = System.nanoTime();
+
+    fixture.publish(USER_ADDRESS, n3);
+
+    List<Written> released = c.transport().awaitWrites(w -> w.offset() > 0, 2, SessionFixture.WAIT);
+    assertEquals(1, fixture.history.failedReads(), "the first gap read failed");
+    assertEquals(List.of(2L, 3L), released.stream().map(Written::offset).toList(), "2 read on the second try");
+    long waitedMs = TimeUnit.NANOSECONDS.toMillis(released.get(0).atNanos() - publishedAt);
+    assertTrue(waitedMs >= StreamSequencer.MAX_WAIT_MS + Delivery.GAP_READ_RETRY_MS, "read after " + waitedMs + " ms");
+  }
+
+  @Test
+  void withoutThePositionCheckTheSweepReadsNothing() {
+    fixture = SessionFixture.start(o -> o.state(state -> state.setPositionCheck(false)));
+    fixture.appendToHistory("u1", "n1");
+    Client c = fixture.connect("u1");
+    fixture.publish(USER_ADDRESS, fixture.appendForUser("u1", "n2"));
+    fixture.appendForUser("u1", "n3");
+    int readsBefore = fixture.history.reads();
+
+    sweepEverySlice();
+
+    assertEquals(readsBefore, fixture.history.reads(), "no history read");
+    assertEquals(List.of(2L), offsets(c));
+  }
+
+  /** One whole heartbeat sweep: every slice, as {@code heartbeat_interval_secs} would. */
+  private void sweepEverySlice() {
+    fixture.onLoop(() -> {
+      for (int i = 0; i < SessionLifecycle.SWEEP_SLICES; i++) {
+        fixture.core.lifecycle().sweepSlice();
+      }
+      return null;
+    });
+  }
+
   private List<Long> offsets(Client c) {
     fixture.onLoop(() -> null);
     return c.transport().writes("Notification").stream().map(Written::offset).toList();

@@ -16,7 +16,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * A real (in-memory) history store whose replay reads ({@link #since}) a test can hold back: the read happens when it
  * is asked for, but its answer is handed over only when the test opens the gate, as a slow Redis would. This is how a
- * test publishes live notifications while a session's replay is being read.
+ * test publishes live notifications while a session's replay is being read. It also counts the reads, and can fail
+ * the next ones as an unreachable Redis would.
  */
 final class GatedHistoryStore implements HistoryStore {
 
@@ -25,6 +26,9 @@ final class GatedHistoryStore implements HistoryStore {
   private Promise<Void> gate;
   /** Completed when a replay read is asked for while the gate is closed. */
   private CompletableFuture<Void> replayRequested = new CompletableFuture<>();
+  private int reads;
+  private int readsToFail;
+  private int failedReads;
 
   GatedHistoryStore(HistoryStore delegate) {
     this.delegate = delegate;
@@ -49,8 +53,31 @@ final class GatedHistoryStore implements HistoryStore {
     }
   }
 
+  /** Fails the next {@code count} reads ({@link #since}). */
+  synchronized void failNextReads(int count) {
+    readsToFail = count;
+  }
+
+  /** How many reads ({@link #since}) were asked for. */
+  synchronized int reads() {
+    return reads;
+  }
+
+  /** How many reads were failed by {@link #failNextReads}. */
+  synchronized int failedReads() {
+    return failedReads;
+  }
+
   @Override
   public Future<Replay> since(StreamKey stream, String epoch, long lastOffset) {
+    synchronized (this) {
+      reads++;
+      if (readsToFail > 0) {
+        readsToFail--;
+        failedReads++;
+        return Future.failedFuture(new IllegalStateException("history unreachable (test)"));
+      }
+    }
     Future<Replay> read = delegate.since(stream, epoch, lastOffset);
     Promise<Void> held;
     CompletableFuture<Void> requested;

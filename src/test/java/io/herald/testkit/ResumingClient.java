@@ -136,7 +136,7 @@ public final class ResumingClient {
         ws.pause();
       }
       JsonObject auth = new JsonObject().put("type", "Authenticate").put("token", token);
-      if (offset > 0) {
+      if (epoch != null) {
         auth.put("epoch", epoch).put("last_offset", offset);
         resumedFrom.add(epoch + ":" + offset);
       }
@@ -161,6 +161,12 @@ public final class ResumingClient {
       }
     } else if ("Authenticated".equals(type)) {
       backoffMs = FIRST_BACKOFF_MS;
+      if (epoch == null && frame.getString("epoch") != null) {
+        // Nothing received yet: the stream's position at authentication is where the next connection resumes from,
+        // as herald-client.js keeps it; without it, what is published while this connection drops would be missed.
+        epoch = frame.getString("epoch");
+        offset = frame.getLong("offset", 0L);
+      }
       if (authentications.getAndIncrement() == 0) {
         firstAuthenticatedAt = now;
       }
