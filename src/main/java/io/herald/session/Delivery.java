@@ -10,8 +10,10 @@ import io.herald.state.StreamKey;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Delivers the messages of the event bus to sessions, the same for every transport: a user event (NotificationUpdated)
@@ -169,23 +171,45 @@ public final class Delivery implements AddressRegistry.Deliverer {
   }
 
   /**
-   * The position check of one session (each heartbeat sweep, when {@code position_check} is on): for its user stream
-   * and every topic and broadcast stream it receives, reads from history what follows the last offset written and
-   * writes it. The last notifications of a stream can be recorded and never published to the session (their node
+   * The position check of a slice of the heartbeat sweep (when {@code position_check} is on): for each session's user
+   * stream and every topic and broadcast stream it receives, reads from history what follows the last offset written
+   * and writes it. The last notifications of a stream can be recorded and never published to the session (their node
    * died with them in its buffers, a partition cut the event bus), with no later notification to reveal the gap.
-   * A stream whose gap is being waited on or read is left to that read; nothing is checked while a replay is written.
+   * A topic or the broadcast is shared by many sessions of the slice: its current position is read once, and only
+   * the sessions behind it read what they miss. A stream whose gap is being waited on or read is left to that read;
+   * nothing is checked while a session's replay is written.
    */
-  void checkPositions(Session s) {
-    if (s.closing || s.heldDuringReplay != null || s.user == null) {
-      return;
-    }
-    checkPosition(s, Addresses.user(s.user.tenant(), s.user.userId()), StreamKey.user(s.user.tenant(),
-        s.user.userId()), s.userStream);
-    if (s.sharedStreams != null) {
-      for (var shared : List.copyOf(s.sharedStreams.entrySet())) {
-        checkPosition(s, shared.getKey(), shared.getValue().key, shared.getValue());
+  void checkPositions(List<Session> slice) {
+    Map<StreamKey, List<SharedStreamCheck>> byStream = new HashMap<>();
+    for (Session s : slice) {
+      if (!checkable(s)) {
+        continue;
+      }
+      checkPosition(s, Addresses.user(s.user.tenant(), s.user.userId()), StreamKey.user(s.user.tenant(),
+          s.user.userId()), s.userStream);
+      if (s.sharedStreams != null) {
+        s.sharedStreams.forEach((address, stream) -> byStream.computeIfAbsent(stream.key, k -> new ArrayList<>())
+            .add(new SharedStreamCheck(s, address, stream)));
       }
     }
+    byStream.forEach((key, checks) -> gapFill.current(key).onComplete(current -> {
+      for (SharedStreamCheck check : checks) {
+        Session s = check.session();
+        OrderedStream stream = check.stream();
+        if (checkable(s) && s.sharedStreams != null && s.sharedStreams.get(check.address()) == stream
+            && !stream.sequencer.wrote(current)) {
+          checkPosition(s, check.address(), key, stream);
+        }
+      }
+    }, failed -> node.metrics().stateFailure("history")));
+  }
+
+  /** A topic or broadcast stream of a session, to check once the stream's current position is known. */
+  private record SharedStreamCheck(Session session, String address, OrderedStream stream) {
+  }
+
+  private static boolean checkable(Session s) {
+    return !s.closing && s.heldDuringReplay == null && s.user != null;
   }
 
   private void checkPosition(Session s, String address, StreamKey key, OrderedStream stream) {

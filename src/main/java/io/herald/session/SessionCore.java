@@ -38,7 +38,7 @@ public final class SessionCore {
         new StreamGapFill(state.history()));
     this.registry = new AddressRegistry(vertx, delivery);
     this.lifecycle = new SessionLifecycle(vertx, options.limits(), options.auth(), options.access(), node, state, authenticator, admission, hourly, registry, writer,
-        options.state().isPositionCheck() ? delivery::checkPositions : s -> { });
+        options.state().isPositionCheck() ? delivery::checkPositions : slice -> { });
     this.replay = new ReplayCoordinator(vertx, options.state(), node, state, registry, delivery, writer);
   }
 

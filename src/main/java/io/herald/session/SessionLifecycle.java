@@ -53,15 +53,18 @@ public final class SessionLifecycle {
   private final HourlyCounters hourly;
   private final AddressRegistry registry;
   private final BoundedWriter writer;
-  /** Reads what an authenticated session's streams miss at their tail; nothing when {@code position_check} is off. */
-  private final Consumer<Session> positionCheck;
+  /**
+   * Reads what the streams of a slice's authenticated sessions miss at their tail; nothing when
+   * {@code position_check} is off.
+   */
+  private final Consumer<List<Session>> positionCheck;
   private final Map<String, Session> sessions = new HashMap<>();
   /** The slice the next {@link #sweepSlice} sweeps. */
   private int nextSweepSlice;
 
   SessionLifecycle(Vertx vertx, LimitsOptions limits, AuthOptions auth, AccessOptions access, NodeInfo node, State state, Authenticator authenticator,
                    Admission admission, HourlyCounters hourly, AddressRegistry registry, BoundedWriter writer,
-                   Consumer<Session> positionCheck) {
+                   Consumer<List<Session>> positionCheck) {
     this.vertx = vertx;
     this.limits = limits;
     this.auth = auth;
@@ -323,6 +326,7 @@ public final class SessionLifecycle {
     }
     long now = System.nanoTime();
     long timeoutNanos = TimeUnit.SECONDS.toNanos(limits.getConnectionTimeoutSecs());
+    List<Session> authenticated = new ArrayList<>();
     for (Session s : due) {
       if (s.closing) {
         continue;
@@ -336,9 +340,10 @@ public final class SessionLifecycle {
       }
       if (s.authenticated()) {
         state.sessions().touch(sessionInfo(s, s.user)).onFailure(e -> node.metrics().stateFailure("sessions"));
-        positionCheck.accept(s);
+        authenticated.add(s);
       }
     }
+    positionCheck.accept(authenticated);
   }
 
   /** The sweep slice of a session: spread evenly by its random id, and the same for its whole life. */

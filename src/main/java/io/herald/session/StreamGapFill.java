@@ -2,6 +2,7 @@ package io.herald.session;
 
 import io.herald.model.Notification;
 import io.herald.state.HistoryStore;
+import io.herald.state.Position;
 import io.herald.state.StoredNotification;
 import io.herald.state.StreamKey;
 import io.vertx.core.Future;
@@ -27,6 +28,11 @@ final class StreamGapFill {
 
   StreamGapFill(HistoryStore history) {
     this.history = history;
+  }
+
+  /** The stream's current position: its epoch and highest offset. */
+  Future<Position> current(StreamKey stream) {
+    return history.current(stream);
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.herald.session;
 
 import io.herald.model.Notification;
+import io.herald.state.Position;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
@@ -108,6 +109,11 @@ final class StreamSequencer {
   /** Whether notifications are waiting for an earlier one. */
   boolean holding() {
     return !held.isEmpty();
+  }
+
+  /** Whether everything of the stream up to {@code position} has been released: same epoch, nothing expected below. */
+  boolean wrote(Position position) {
+    return position.epoch().equals(epoch) && next > position.offset();
   }
 
   /**

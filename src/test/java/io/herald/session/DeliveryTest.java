@@ -221,6 +221,33 @@ class DeliveryTest {
   }
 
   @Test
+  void theBroadcastStreamIsCheckedByOneReadOfItsPositionPerSliceAndReadOnlyForTheSessionsBehind() {
+    fixture = SessionFixture.start(o -> { });
+    Client c1 = fixture.connect("u1");
+    Client c2 = fixture.connect("u2");
+    String broadcast = Addresses.broadcast(SessionFixture.TENANT);
+    fixture.publish(broadcast, fixture.appendToBroadcast("b1", Priority.MEDIUM));
+    int reads = fixture.history.reads();
+    int positionReads = fixture.history.positionReads();
+    boolean sameSlice = SessionLifecycle.sliceOf(c1.session()) == SessionLifecycle.sliceOf(c2.session());
+
+    sweepEverySlice();
+
+    assertEquals(reads + 2, fixture.history.reads(), "the two user streams; the broadcast is up to date");
+    assertEquals(positionReads + (sameSlice ? 1 : 2), fixture.history.positionReads(), "one per slice");
+
+    Notification b2 = fixture.appendToBroadcast("b2", Priority.MEDIUM); // recorded, its publish lost
+    sweepEverySlice();
+
+    c1.transport().awaitWrites(w -> w.offset() == 2, 1, SessionFixture.WAIT);
+    c2.transport().awaitWrites(w -> w.offset() == 2, 1, SessionFixture.WAIT);
+    assertEquals(reads + 2 + 2 + 2, fixture.history.reads(), "and then the broadcast of both, behind");
+    fixture.publish(broadcast, b2);
+    assertEquals(List.of(1L, 2L), offsets(c1));
+    assertEquals(List.of(1L, 2L), offsets(c2));
+  }
+
+  @Test
   void aFailedGapReadIsTriedAgainRatherThanTheGapGivenUp() {
     fixture = SessionFixture.start(o -> { });
     fixture.appendToHistory("u1", "n1");
@@ -247,10 +274,12 @@ class DeliveryTest {
     fixture.publish(USER_ADDRESS, fixture.appendForUser("u1", "n2"));
     fixture.appendForUser("u1", "n3");
     int readsBefore = fixture.history.reads();
+    int positionReadsBefore = fixture.history.positionReads();
 
     sweepEverySlice();
 
     assertEquals(readsBefore, fixture.history.reads(), "no history read");
+    assertEquals(positionReadsBefore, fixture.history.positionReads(), "no position read");
     assertEquals(List.of(2L), offsets(c));
   }
 

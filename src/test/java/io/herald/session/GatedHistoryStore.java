@@ -27,6 +27,7 @@ final class GatedHistoryStore implements HistoryStore {
   /** Completed when a replay read is asked for while the gate is closed. */
   private CompletableFuture<Void> replayRequested = new CompletableFuture<>();
   private int reads;
+  private int positionReads;
   private int readsToFail;
   private int failedReads;
 
@@ -61,6 +62,11 @@ final class GatedHistoryStore implements HistoryStore {
   /** How many reads ({@link #since}) were asked for. */
   synchronized int reads() {
     return reads;
+  }
+
+  /** How many reads of a stream's current position ({@link #current}) were asked for. */
+  synchronized int positionReads() {
+    return positionReads;
   }
 
   /** How many reads were failed by {@link #failNextReads}. */
@@ -104,6 +110,9 @@ final class GatedHistoryStore implements HistoryStore {
 
   @Override
   public Future<Position> current(StreamKey stream) {
+    synchronized (this) {
+      positionReads++;
+    }
     return delegate.current(stream);
   }
 
