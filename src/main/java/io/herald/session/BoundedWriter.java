@@ -12,13 +12,16 @@ import java.util.concurrent.TimeUnit;
  * The one writer of every session, with the slow-client rule: while the transport is not writable (its own buffer past
  * {@code write_queue_max_bytes}) messages wait in a queue of at most {@code slow_client_max_pending}; the client is
  * disconnected with {@link CloseCode#SLOW_CLIENT} when that queue overflows or the transport stays unwritable for
- * {@code slow_client_grace_secs}. A client that stops reading therefore never makes the node hold more than about
- * {@code write_queue_max_bytes} plus {@code slow_client_max_pending} messages.
+ * {@code slow_client_grace_secs}. The frames of a replay (a resume, an offline-queue take) wait without counting
+ * against that bound: a replay is read from history in one piece, bounded by {@code history_size} per stream, and a
+ * client catching up after an absence is not slow — counted, a replay longer than the bound would close it again
+ * each time it resumed. A client that stops reading therefore never makes the node hold more than about
+ * {@code write_queue_max_bytes} plus {@code slow_client_max_pending} live messages plus one replay.
  */
 public final class BoundedWriter {
 
-  /** A message waiting for a slow client, with the address it was delivered from. */
-  record Outgoing(String address, byte[] message) {
+  /** A message waiting for a slow client, with the address it was delivered from; {@code replayed} for a replay's. */
+  record Outgoing(String address, byte[] message, boolean replayed) {
   }
 
   /** How the writer closes a session (the lifecycle's close). */
@@ -50,15 +53,26 @@ public final class BoundedWriter {
    * client was just disconnected as slow).
    */
   public boolean write(Session s, String address, byte[] message) {
+    return write(s, address, message, false);
+  }
+
+  /**
+   * Writes a message, a replay's when {@code replayed} (it may wait beyond {@code slow_client_max_pending}); false
+   * when nothing was written or queued.
+   */
+  boolean write(Session s, String address, byte[] message, boolean replayed) {
     if (s.closing) {
       return false;
     }
     if (s.pending != null) {
-      if (s.pending.size() >= maxPending) {
+      if (!replayed && s.pending.size() - s.pendingReplayed >= maxPending) {
         closer.close(s, CloseCode.SLOW_CLIENT, null);
         return false;
       }
-      s.pending.add(new Outgoing(address, message));
+      s.pending.add(new Outgoing(address, message, replayed));
+      if (replayed) {
+        s.pendingReplayed++;
+      }
       return true;
     }
     s.transport.write(address, message);
@@ -96,6 +110,9 @@ public final class BoundedWriter {
     }
     while (!s.pending.isEmpty() && s.transport.writable()) {
       Outgoing next = s.pending.poll();
+      if (next.replayed()) {
+        s.pendingReplayed--;
+      }
       s.transport.write(next.address(), next.message());
     }
     if (s.pending.isEmpty() && s.transport.writable()) {

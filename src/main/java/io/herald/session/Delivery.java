@@ -305,7 +305,7 @@ public final class Delivery implements AddressRegistry.Deliverer {
    * client asked for it, even if this connection wrote it before. 1 when it was written.
    */
   int writeFiltered(Session s, String address, Notification notification) {
-    return write(s, address, notification, false);
+    return write(s, address, notification, true);
   }
 
   /**
@@ -313,10 +313,11 @@ public final class Delivery implements AddressRegistry.Deliverer {
    * recorded again at a new position: {@link RecentIds}); 1 when it was written.
    */
   private int writeLive(Session s, String address, Notification notification) {
-    return write(s, address, notification, true);
+    return write(s, address, notification, false);
   }
 
-  private int write(Session s, String address, Notification notification, boolean dropRecentId) {
+  /** A replayed notification is written even when its id was written lately, and may wait past the live bound. */
+  private int write(Session s, String address, Notification notification, boolean replayed) {
     if (s.closing) {
       return 0;
     }
@@ -327,10 +328,10 @@ public final class Delivery implements AddressRegistry.Deliverer {
     if (s.recentIds == null) {
       s.recentIds = new RecentIds();
     }
-    if (!s.recentIds.markFirst(notification.idHash()) && dropRecentId) {
+    if (!s.recentIds.markFirst(notification.idHash()) && !replayed) {
       return 0;
     }
-    if (writer.write(s, address, notification.frameBytes())) {
+    if (writer.write(s, address, notification.frameBytes(), replayed)) {
       s.messagesSent++;
       return 1;
     }

@@ -94,6 +94,8 @@ public final class Session {
 
   /** Messages waiting while the transport is not writable; null when the client keeps up. */
   ArrayDeque<BoundedWriter.Outgoing> pending;
+  /** How many of {@link #pending} are replayed frames, which {@code slow_client_max_pending} does not count. */
+  int pendingReplayed;
   /** A writability handler is installed on the transport (the first time it fell behind). */
   boolean writabilityWatched;
 

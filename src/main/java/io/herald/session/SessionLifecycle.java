@@ -358,6 +358,7 @@ public final class SessionLifecycle {
     }
     s.closing = true;
     s.pending = null;
+    s.pendingReplayed = 0;
     node.metrics().closed(code);
     if (code == CloseCode.SLOW_CLIENT) {
       log.info("connection {} of user {} closed: slow client", s.id, s.user == null ? "-" : s.user.userId());
@@ -380,6 +381,7 @@ public final class SessionLifecycle {
     cancel(s.slowTimer);
     cancel(s.userStream.reorderTimer);
     s.pending = null;
+    s.pendingReplayed = 0;
     s.heldDuringReplay = null;
     registry.leaveAll(s);
     admission.releaseUnauthenticated(s.admission);

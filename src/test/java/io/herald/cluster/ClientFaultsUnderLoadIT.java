@@ -48,12 +48,9 @@ class ClientFaultsUnderLoadIT {
   static final int SLOW_RATE = 100;
   static final int SLOW_MESSAGE_BYTES = 4000;
   /**
-   * Frames a node holds for a client that is not keeping up, in this fleet: the replay of everything the stalled
-   * client missed (SLOW_RATE x SLOW_LOAD at most) is written at once and must fit (the default, 1,024, would close
-   * it again as slow: README, Faults under load).
+   * How long the slow client's notifications are published: it misses more than slow_client_max_pending (1,024)
+   * frames, which its resume's replay writes past that bound.
    */
-  static final int SLOW_CLIENT_MAX_PENDING = 4096;
-  /** How long the slow client's notifications are published. */
   static final Duration SLOW_LOAD = Duration.ofSeconds(25);
 
   private static FaultFleet f;
@@ -62,8 +59,7 @@ class ClientFaultsUnderLoadIT {
   @Timeout(240)
   static void startFleet() throws Exception {
     // History (default 100 per stream): enough for what a storm client misses between its refusals and its resume.
-    f = new FaultFleet("client-faults", Map.of("HISTORY_SIZE", "5000",
-        "SLOW_CLIENT_MAX_PENDING", Integer.toString(SLOW_CLIENT_MAX_PENDING)));
+    f = new FaultFleet("client-faults", Map.of("HISTORY_SIZE", "5000"));
   }
 
   @AfterAll

@@ -114,6 +114,30 @@ class BoundedWriterTest {
     assertTrue(closed.atMillis() - fellBehindAt >= 1000 - 20, "closed before slow_client_grace_secs");
   }
 
+  @Test
+  void aReplayLongerThanTheBoundWaitsForAClientCatchingUpWhileLiveMessagesStillHaveTheBound() {
+    fixture = SessionFixture.start(o -> o.limits().setSlowClientMaxPending(3));
+    Notification first = fixture.appendToHistory("u1", "m1");
+    for (int i = 2; i <= 8; i++) {
+      fixture.appendToHistory("u1", "m" + i);
+    }
+    Client c = fixture.open();
+    c.transport().writable(false);
+
+    SessionFixture.get(fixture.authenticate(c, fixture.token("u1"), new ResumePosition(first.epoch(), 0)),
+        "the resume");
+
+    assertEquals(List.of(), c.transport().closes(), "8 replayed frames wait past the bound of 3");
+    c.transport().writable(true);
+    fixture.fireWritable(c);
+    assertEquals(List.of("m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8"), messages(c), "the replay, in order");
+
+    c.transport().writable(false);
+    fixture.publish(BROADCAST, broadcasts("b1", "b2", "b3", "b4", "b5"));
+    assertEquals(CloseCode.SLOW_CLIENT, c.transport().awaitClose(SessionFixture.WAIT).code(),
+        "live messages past the bound close the client as slow");
+  }
+
   private static Notification[] broadcasts(String... messages) {
     Notification[] out = new Notification[messages.length];
     for (int i = 0; i < messages.length; i++) {
