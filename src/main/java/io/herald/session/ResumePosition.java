@@ -11,11 +11,21 @@ public record ResumePosition(String epoch, long lastOffset) {
   /** Longest accepted epoch, in characters. */
   public static final int MAX_EPOCH_LENGTH = 64;
 
-  /** The position in a message's {@code epoch} and {@code last_offset}; null when either is malformed. */
+  /**
+   * Largest offset a client may give as a floating-point number (2^53): past it a double no longer holds every
+   * integer, so {@code 4.2777777777777779E17} would be read as an offset its sender never wrote.
+   */
+  static final long MAX_EXACT_DOUBLE = 1L << 53;
+
+  /**
+   * The position in a message's {@code epoch} and {@code last_offset}; null when either is malformed. The offset is
+   * a non-negative integer: an integral JSON number, or a whole floating-point one up to {@link #MAX_EXACT_DOUBLE}.
+   */
   public static ResumePosition fromMessage(JsonObject message) {
     Object epoch = message.getValue("epoch");
     Object offset = message.getValue("last_offset");
-    if (!(offset instanceof Number number) || number.longValue() < 0 || number.doubleValue() != number.longValue()) {
+    if (!(offset instanceof Number number) || number.longValue() < 0 || number.doubleValue() != number.longValue()
+        || (!(number instanceof Integer || number instanceof Long) && number.longValue() > MAX_EXACT_DOUBLE)) {
       return null;
     }
     if (epoch == null && number.longValue() == 0) {

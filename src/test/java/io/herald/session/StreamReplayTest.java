@@ -2,6 +2,7 @@ package io.herald.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.herald.model.Addresses;
@@ -252,6 +253,18 @@ class StreamReplayTest {
         assertTrue(expected.getMessage().length() < 200, "the reason is short: " + expected.getMessage());
       }
     }
+  }
+
+  @Test
+  void anOffsetIsTakenOnlyWhenItIsExactlyTheIntegerSent() {
+    assertEquals(new ResumePosition("e", 9_007_199_254_740_993L), ResumePosition.fromMessage(
+        new JsonObject("{\"epoch\":\"e\",\"last_offset\":9007199254740993}")), "a long, as sent");
+    assertEquals(new ResumePosition("e", 12), ResumePosition.fromMessage(
+        new JsonObject("{\"epoch\":\"e\",\"last_offset\":12.0}")), "a whole double within 2^53");
+    // Found by ClientMessagesFuzzIT: read as 427777777777777792, an offset the client never wrote.
+    assertNull(ResumePosition.fromMessage(new JsonObject("{\"epoch\":\"e\",\"last_offset\":4.2777777777777779E17}")));
+    assertNull(ResumePosition.fromMessage(new JsonObject("{\"epoch\":\"e\",\"last_offset\":1.5}")));
+    assertNull(ResumePosition.fromMessage(new JsonObject("{\"epoch\":\"e\",\"last_offset\":18446744073709551616}")));
   }
 
   /** The epoch of the default tenant's topic stream (appended to by the test). */
