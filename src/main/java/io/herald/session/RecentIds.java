@@ -9,8 +9,8 @@ package io.herald.session;
  * again at a new position, often of a new epoch. This window drops it for as long as the id is among the
  * session's last {@link #CAPACITY} writes.
  *
- * <p>A ring of hashes grown with use, from {@value #INITIAL_SLOTS} to {@value #CAPACITY} (8 bytes each), scanned
- * newest first; two ids written to one session collide with a probability of about 2⁻⁵⁶ per pair, and a collision
+ * <p>A ring of hashes grown with use, from {@value #INITIAL_SLOTS} to {@value #CAPACITY} (8 bytes each; both powers of
+ * two, so a slot is a mask), scanned newest first; two ids written to one session collide with a probability of about 2⁻⁵⁶ per pair, and a collision
  * would drop the second as a copy. Owned by the session's event loop, like the rest of {@link Session}.
  */
 final class RecentIds {
@@ -30,8 +30,10 @@ final class RecentIds {
 
   /** Remembers the id's hash; false when it is among the last {@link #CAPACITY} remembered, so the caller drops this copy. */
   boolean markFirst(long idHash) {
+    // The ring's length is a power of two: a slot is a mask, not a division per entry scanned.
+    int mask = hashes.length - 1;
     for (int i = 1; i <= count; i++) {
-      if (hashes[Math.floorMod(next - i, hashes.length)] == idHash) {
+      if (hashes[(next - i) & mask] == idHash) {
         return false;
       }
     }
@@ -39,7 +41,7 @@ final class RecentIds {
       grow();
     }
     hashes[next] = idHash;
-    next = (next + 1) % hashes.length;
+    next = (next + 1) & (hashes.length - 1);
     count = Math.min(count + 1, hashes.length);
     return true;
   }
@@ -48,7 +50,7 @@ final class RecentIds {
   private void grow() {
     long[] grown = new long[hashes.length * 2];
     for (int i = 0; i < count; i++) {
-      grown[i] = hashes[(next + i) % hashes.length];
+      grown[i] = hashes[(next + i) & (hashes.length - 1)];
     }
     next = count;
     hashes = grown;

@@ -14,14 +14,19 @@ final class IdIndex {
   private static final int INITIAL_SLOTS = 16;
 
   private final int capacity;
-  private long[] hashes = new long[INITIAL_SLOTS];
+  /** The ring: a power of two long, so an offset's slot is a mask, not a 64-bit division per entry scanned. */
+  private long[] hashes;
   /** The newest offset indexed; the index holds {@code count} offsets up to it. */
   private long newest;
   private int count;
 
   /** @param capacity the most ids kept: the newest ones */
   IdIndex(int capacity) {
+    if (capacity < 1) {
+      throw new IllegalArgumentException("capacity must be at least 1");
+    }
     this.capacity = capacity;
+    this.hashes = new long[Math.min(INITIAL_SLOTS, slotsFor(capacity))];
   }
 
   /** Indexes the id appended at {@code offset} (its {@link io.herald.model.Notification#idHash()}), the offset after the newest indexed. */
@@ -29,30 +34,34 @@ final class IdIndex {
     if (count == hashes.length && hashes.length < capacity) {
       grow();
     }
-    hashes[slot(offset, hashes.length)] = idHash;
+    hashes[(int) offset & (hashes.length - 1)] = idHash;
     newest = offset;
-    count = Math.min(count + 1, hashes.length);
+    count = Math.min(count + 1, Math.min(capacity, hashes.length));
   }
 
   /** The offset the id of this hash was appended at among the indexed ones, newest first; -1 if none. */
   long offsetOf(long hash) {
-    for (long offset = newest; offset > newest - count; offset--) {
-      if (hashes[slot(offset, hashes.length)] == hash) {
-        return offset;
+    int mask = hashes.length - 1;
+    int slot = (int) newest & mask;
+    for (int back = 0; back < count; back++) {
+      if (hashes[slot] == hash) {
+        return newest - back;
       }
+      slot = (slot - 1) & mask;
     }
     return -1;
   }
 
   private void grow() {
-    long[] grown = new long[Math.min(capacity, hashes.length * 2)];
+    long[] grown = new long[Math.min(slotsFor(capacity), hashes.length * 2)];
     for (long offset = newest; offset > newest - count; offset--) {
-      grown[slot(offset, grown.length)] = hashes[slot(offset, hashes.length)];
+      grown[(int) offset & (grown.length - 1)] = hashes[(int) offset & (hashes.length - 1)];
     }
     hashes = grown;
   }
 
-  private static int slot(long offset, int slots) {
-    return (int) Math.floorMod(offset, (long) slots);
+  /** The ring's length for {@code capacity} ids: the power of two at or above it. */
+  private static int slotsFor(int capacity) {
+    return capacity == 1 ? 1 : Integer.highestOneBit(capacity - 1) << 1;
   }
 }

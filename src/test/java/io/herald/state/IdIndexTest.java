@@ -35,6 +35,17 @@ class IdIndexTest {
   }
 
   @Test
+  void aCapacityThatIsNoPowerOfTwoKeepsExactlyThatManyIds() {
+    IdIndex index = new IdIndex(3);
+    for (long offset = -2; offset <= 7; offset++) {
+      index.add(offset, Notification.hashId("x" + offset));
+    }
+    assertEquals(5, index.offsetOf(Notification.hashId("x5")));
+    assertEquals(7, index.offsetOf(Notification.hashId("x7")));
+    assertEquals(-1, index.offsetOf(Notification.hashId("x4")), "a fourth id, though the ring has four slots");
+  }
+
+  @Test
   void theHashTellsCloseIdsApart() {
     assertNotEquals(Notification.hashId("ab"), Notification.hashId("ba"));
     assertNotEquals(Notification.hashId("n-1"), Notification.hashId("n-2"));
