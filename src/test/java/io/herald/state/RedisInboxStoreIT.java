@@ -117,4 +117,25 @@ class RedisInboxStoreIT extends InboxStoreContract {
         Duration.ofSeconds(5), "both inbox keys expired");
     assertEquals(0, await(store.unread(Ids.DEFAULT_TENANT, user, 10)).unreadCount());
   }
+
+  @Test
+  void anEntryLaidOutOtherwiseIsStillReadForTheNextScore() {
+    InboxStore store = newStore(100);
+    String user = newUser();
+    String unreadKey = PREFIX + ":unread:" + user;
+    String inboxKey = PREFIX + ":inbox:" + user;
+    await(store.addUnread(Ids.DEFAULT_TENANT, user, notification(Ids.DEFAULT_TENANT, user, "a5", "ep-1", 5)));
+    // An epoch outside the quick match's characters, and the position's fields after the notification.
+    JsonObject stored = new JsonObject(command(Command.HGET, inboxKey, "a5").toString());
+    JsonObject reordered = new JsonObject().put("n", stored.getJsonObject("n")).put("offset", 5).put("epoch", "ep-1");
+    command(Command.HSET, inboxKey, "a5", reordered.encode());
+
+    await(store.addUnread(Ids.DEFAULT_TENANT, user, notification(Ids.DEFAULT_TENANT, user, "a9", "ep-1", 9)));
+    assertEquals(9, command(Command.ZSCORE, unreadKey, "a9").toInteger(), "the same epoch: scored by its offset");
+    await(store.addUnread(Ids.DEFAULT_TENANT, user, notification(Ids.DEFAULT_TENANT, user, "b1", "ep2", 1)));
+    assertEquals(10, command(Command.ZSCORE, unreadKey, "b1").toInteger(), "a new epoch: after the newest");
+    await(store.addUnread(Ids.DEFAULT_TENANT, user, notification(Ids.DEFAULT_TENANT, user, "b3", "ep2", 3)));
+    assertEquals(12, command(Command.ZSCORE, unreadKey, "b3").toInteger(), "its epoch's base kept");
+    assertEquals(List.of("b3", "b1", "a9", "a5"), ids(await(store.unread(Ids.DEFAULT_TENANT, user, 10))));
+  }
 }
