@@ -2,6 +2,7 @@ package io.herald.state;
 
 import io.herald.model.Notification;
 import io.vertx.core.Future;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -36,15 +37,15 @@ public final class RedisNotificationRecorder implements NotificationRecorder {
 
   private final RedisPipeline pipeline;
   private final String prefix;
-  // The sizes and TTLs as the scripts' arguments, made once rather than per notification.
-  private final String historySize;
-  private final String historyTtlSecs;
-  private final String offlineQueueMax;
-  private final String offlineQueueTtlSecs;
-  private final String inboxSize;
-  private final String inboxTtlSecs;
-  private final String connectionKeyPrefix;
-  private final String idsKept;
+  // The sizes, TTLs and key prefix as the scripts' UTF-8 arguments, made once rather than per notification.
+  private final byte[] historySize;
+  private final byte[] historyTtlSecs;
+  private final byte[] offlineQueueMax;
+  private final byte[] offlineQueueTtlSecs;
+  private final byte[] inboxSize;
+  private final byte[] inboxTtlSecs;
+  private final byte[] connectionKeyPrefix;
+  private final byte[] idsKept;
 
   /**
    * The sizes and TTLs are those of the {@link RedisHistoryStore} and {@link RedisInboxStore} of the same keys.
@@ -66,14 +67,14 @@ public final class RedisNotificationRecorder implements NotificationRecorder {
     }
     this.pipeline = pipeline;
     this.prefix = prefix;
-    this.historySize = Integer.toString(historySize);
-    this.historyTtlSecs = Long.toString(historyTtlSecs);
-    this.offlineQueueMax = Integer.toString(offlineQueueMax);
-    this.offlineQueueTtlSecs = Long.toString(offlineQueueTtlSecs);
-    this.inboxSize = Integer.toString(inboxSize);
-    this.inboxTtlSecs = Long.toString(inboxTtlSecs);
-    this.connectionKeyPrefix = prefix + ":connections:";
-    this.idsKept = RedisHistoryStore.idsKept(historySize);
+    this.historySize = utf8(Integer.toString(historySize));
+    this.historyTtlSecs = utf8(Long.toString(historyTtlSecs));
+    this.offlineQueueMax = utf8(Integer.toString(offlineQueueMax));
+    this.offlineQueueTtlSecs = utf8(Long.toString(offlineQueueTtlSecs));
+    this.inboxSize = utf8(Integer.toString(inboxSize));
+    this.inboxTtlSecs = utf8(Long.toString(inboxTtlSecs));
+    this.connectionKeyPrefix = utf8(prefix + ":connections:");
+    this.idsKept = utf8(RedisHistoryStore.idsKept(historySize));
   }
 
   @Override
@@ -83,8 +84,8 @@ public final class RedisNotificationRecorder implements NotificationRecorder {
     StreamKey stream = StreamKey.user(tenant, userId);
     List<String> keys = List.of(stream.redisKey(prefix), stream.idsRedisKey(prefix), prefix + ":sessions:" + userKey,
         prefix + ":queue:" + userKey, prefix + ":unread:" + userKey, prefix + ":inbox:" + userKey);
-    List<String> args = List.of(RedisHistoryStore.newEpoch(), notification.canonicalJson(), historySize,
-        historyTtlSecs, connectionKeyPrefix, offlineQueueMax, offlineQueueTtlSecs, notification.id(), inboxSize,
+    List<byte[]> args = List.of(utf8(RedisHistoryStore.newEpoch()), notification.canonicalJsonBytes(), historySize,
+        historyTtlSecs, connectionKeyPrefix, offlineQueueMax, offlineQueueTtlSecs, utf8(notification.id()), inboxSize,
         inboxTtlSecs, idsKept);
     return pipeline.run(RECORD_FOR_USER, keys, args)
         .map(r -> new AppendResult(new Position(r.get(0).toString(), r.get(1).toLong()), r.get(2).toInteger() == 1,
@@ -93,10 +94,14 @@ public final class RedisNotificationRecorder implements NotificationRecorder {
 
   @Override
   public Future<Position> recordForStream(StreamKey stream, Notification notification) {
-    List<String> args = List.of(RedisHistoryStore.newEpoch(), notification.canonicalJson(), historySize,
-        historyTtlSecs, notification.id(), idsKept);
+    List<byte[]> args = List.of(utf8(RedisHistoryStore.newEpoch()), notification.canonicalJsonBytes(), historySize,
+        historyTtlSecs, utf8(notification.id()), idsKept);
     return pipeline.run(RedisHistoryStore.APPEND, List.of(stream.redisKey(prefix), stream.idsRedisKey(prefix)), args)
         .map(r -> new Position(r.get(0).toString(), r.get(1).toLong()));
+  }
+
+  private static byte[] utf8(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
   }
 
   /** The script splices the position into the notification's JSON, which must not have one already. */

@@ -61,7 +61,7 @@ final class RedisPipeline {
   }
 
   /** Runs the script in the next batch; see {@link RedisScript#run} for the arguments and the result. */
-  Future<Response> run(RedisScript script, List<String> keys, List<String> args) {
+  Future<Response> run(RedisScript script, List<String> keys, List<byte[]> args) {
     Promise<Response> promise = Promise.promise();
     Run run = new Run(script, script.evalsha(keys, args), promise);
     boolean schedule;

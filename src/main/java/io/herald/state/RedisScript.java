@@ -40,15 +40,22 @@ public final class RedisScript {
    * @return the script's reply; failed with the Redis error when the script raised one
    */
   public Future<Response> run(Redis redis, List<String> keys, List<String> args) {
-    return redis.send(evalsha(keys, args))
+    return redis.send(request(Command.EVALSHA, sha1, keys, args))
         .recover(failure -> isNoScript(failure.getMessage())
             ? redis.send(request(Command.EVAL, lua, keys, args))
             : Future.failedFuture(failure));
   }
 
-  /** The {@code EVALSHA} request that runs the script, for a caller that sends it itself (in a batch). */
-  Request evalsha(List<String> keys, List<String> args) {
-    return request(Command.EVALSHA, sha1, keys, args);
+  /**
+   * The {@code EVALSHA} request that runs the script, for a caller that sends it itself (in a batch), with its
+   * arguments already UTF-8: on the recording path they are bytes made once (sizes, TTLs) or already encoded (the
+   * notification's JSON), not strings encoded again for every request.
+   */
+  Request evalsha(List<String> keys, List<byte[]> args) {
+    Request request = Request.cmd(Command.EVALSHA).arg(sha1).arg(keys.size());
+    keys.forEach(request::arg);
+    args.forEach(request::arg);
+    return request;
   }
 
   /** The {@code SCRIPT LOAD} request that caches the script server-side, so that its {@code EVALSHA} finds it. */

@@ -78,7 +78,8 @@ abstract class NotificationRecorderContract {
         .target(new Target.Users(TENANT, List.of(user, "someone-else")))
         .alertId("alert-7")
         .priority(Priority.CRITICAL)
-        .message("ETH crossed 1234.5 — «now»")
+        // A lone surrogate, as a publisher may send "\ud800": kept, not turned into "?" on its way to the store.
+        .message("ETH crossed 1234.5 — «now» \ud800")
         .details(details)
         .timestamp(Instant.parse("2024-05-01T12:34:56.789123Z"))
         .original(new JsonObject().put("raw", new JsonArray().add(1.25)))
