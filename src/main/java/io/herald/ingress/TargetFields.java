@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -42,6 +43,10 @@ final class TargetFields {
     int kinds = (users ? 1 : 0) + (topic ? 1 : 0) + (broadcast ? 1 : 0);
     if (kinds > 1) {
       throw new InvalidNotificationException("target: only one of user_id/user_ids, topic, broadcast allowed");
+    }
+    if (users && userIdsValue == null) {
+      // One user, the common case: no set to deduplicate, no list copied twice.
+      return Optional.of(new Target.Users(tenant, List.of(checkUserId(userIdValue, "user_id"))));
     }
     if (users) {
       Set<String> ids = new LinkedHashSet<>();

@@ -2,9 +2,7 @@ package io.herald.model;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayDeque;
 import java.util.Collection;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 
@@ -34,38 +32,34 @@ public final class JsonLimits {
    * @throws InvalidNotificationException naming the rule broken
    */
   public static void check(JsonObject json, int maxDepth, String what) {
-    Deque<Object> values = new ArrayDeque<>();
-    Deque<Integer> depths = new ArrayDeque<>();
-    values.push(json);
-    depths.push(1);
-    while (!values.isEmpty()) {
-      Object value = values.pop();
-      int depth = depths.pop();
-      Collection<?> children;
-      if (value instanceof JsonObject o) {
-        children = o.getMap().values();
-      } else if (value instanceof Map<?, ?> m) {
-        children = m.values();
-      } else if (value instanceof JsonArray a) {
-        children = a.getList();
-      } else if (value instanceof List<?> l) {
-        children = l;
-      } else {
-        if ((value instanceof Double d && !Double.isFinite(d)) || (value instanceof Float f && !Float.isFinite(f))) {
-          throw new InvalidNotificationException(what + ": a number out of range");
-        }
-        continue;
+    check(json, 1, maxDepth, what);
+  }
+
+  /**
+   * Depth first, recursively: the recursion is at most {@code maxDepth + 1} calls deep (a value nested deeper is
+   * refused before its children are visited), and, run for every notification, it allocates no stack of its own.
+   */
+  private static void check(Object value, int depth, int maxDepth, String what) {
+    Collection<?> children;
+    if (value instanceof JsonObject o) {
+      children = o.getMap().values();
+    } else if (value instanceof Map<?, ?> m) {
+      children = m.values();
+    } else if (value instanceof JsonArray a) {
+      children = a.getList();
+    } else if (value instanceof List<?> l) {
+      children = l;
+    } else {
+      if ((value instanceof Double d && !Double.isFinite(d)) || (value instanceof Float f && !Float.isFinite(f))) {
+        throw new InvalidNotificationException(what + ": a number out of range");
       }
-      if (depth > maxDepth) {
-        throw new InvalidNotificationException(what + ": nested deeper than " + maxDepth + " levels");
-      }
-      for (Object child : children) {
-        // A JSON null has nothing to check (and an ArrayDeque holds no nulls).
-        if (child != null) {
-          values.push(child);
-          depths.push(depth + 1);
-        }
-      }
+      return;
+    }
+    if (depth > maxDepth) {
+      throw new InvalidNotificationException(what + ": nested deeper than " + maxDepth + " levels");
+    }
+    for (Object child : children) {
+      check(child, depth + 1, maxDepth, what);
     }
   }
 }

@@ -39,6 +39,11 @@ public final class Notification {
   private byte[] frameBytes;
   /** {@link #canonicalJsonBytes()}, computed on first use like {@link #frameBytes}. */
   private byte[] canonicalBytes;
+  /**
+   * {@link #timestamp} as both JSON forms write it (ISO-8601), made on first use like {@link #frameBytes} and handed
+   * to a positioned copy made after it: the canonical form and the frame then format it once between them.
+   */
+  private String timestampText;
 
   private Notification(Builder b) {
     this.id = Objects.requireNonNull(b.id, "id");
@@ -70,6 +75,7 @@ public final class Notification {
     this.message = source.message;
     this.details = source.details;
     this.timestamp = source.timestamp;
+    this.timestampText = source.timestampText;
     this.actions = source.actions;
     this.original = source.original;
     this.chain = source.chain;
@@ -164,6 +170,16 @@ public final class Notification {
     return timestamp;
   }
 
+  /** {@link #timestamp()} in ISO-8601, as {@link Instant#toString()} writes it. */
+  String timestampText() {
+    String text = timestampText;
+    if (text == null) {
+      text = timestamp.toString();
+      timestampText = text;
+    }
+    return text;
+  }
+
   public List<Action> actions() {
     return actions;
   }
@@ -215,7 +231,7 @@ public final class Notification {
     json.put("priority", priority.wireName())
         .put("message", message)
         .put("details", detailsInFrame)
-        .put("timestamp", timestamp.toString());
+        .put("timestamp", timestampText());
     JsonArray actionArray = new JsonArray();
     actions.forEach(a -> actionArray.add(a.toJson()));
     json.put("actions", actionArray);
@@ -269,7 +285,7 @@ public final class Notification {
         .put("priority", priority.wireName())
         .put("message", message)
         .put("details", details.copy())
-        .put("timestamp", timestamp.toString())
+        .put("timestamp", timestampText())
         .put("actions", actionArray);
     if (original != null) {
       json.put("original", original.copy());

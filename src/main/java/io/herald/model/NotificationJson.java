@@ -109,7 +109,7 @@ final class NotificationJson {
     json.writeStringField("message", n.message());
     json.writeFieldName("details");
     JacksonCodec.encodeJson(n.sharedDetails(), json);
-    json.writeStringField("timestamp", n.timestamp().toString());
+    json.writeStringField("timestamp", n.timestampText());
     json.writeArrayFieldStart("actions");
     for (Action action : n.actions()) {
       json.writeStartObject();
