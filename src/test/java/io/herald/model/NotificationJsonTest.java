@@ -3,6 +3,7 @@ package io.herald.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -93,6 +94,19 @@ class NotificationJsonTest {
     assertEquals(message, decoded.getString("message"), "nothing replaced or lost");
     assertEquals("\udbff", decoded.getJsonObject("details").getString("k"));
     assertEquals(n.toFrame(), decoded);
+  }
+
+  @Test
+  void theThreadsBufferLeavesNothingBehindAfterALargeFormOrAFailedOne() {
+    Notification large = Notification.builder().id("large").target(new Target.Broadcast(Ids.DEFAULT_TENANT))
+        .message("x".repeat(300_000)).build();
+    assertEquals(vertxEncoding(large), strictUtf8(large.frameBytes()), "over several of the buffer's blocks");
+    Notification unencodable = Notification.builder().id("bad").target(new Target.Broadcast(Ids.DEFAULT_TENANT))
+        .handOverDetails(new JsonObject().put("first", "written").put("object", new Object())).build();
+    assertThrows(RuntimeException.class, unencodable::frameBytes, "a detail Vert.x cannot encode");
+    Notification small = notification();
+    assertEquals(vertxEncoding(small), strictUtf8(small.frameBytes()), "nothing of the two before it");
+    assertEquals(small.toJson().encode(), strictUtf8(small.canonicalJsonBytes()));
   }
 
   @Test
